@@ -1,0 +1,109 @@
+// Package aiassure holds the vocabulary shared by every part of aiassure: the
+// identifier types of the catalogue, the status of a check, and the Result and
+// Finding values that tests, lineage checks and analyses hand to the assessment.
+//
+// It depends on the standard library only. Engines (catalog, profile, classify,
+// risk, coverage, model, probe, lineage) speak in these types; the assess package
+// joins them into one report.
+package aiassure
+
+import "time"
+
+// Identifier types of the catalogue. Each is a stable, lower-case, dash-separated
+// key such as "iso-iec-27001", "evasion", "art-15" or "c-adv-training".
+type (
+	StandardID       string // a standard, report, framework or regulation
+	ThreatID         string // a threat of the taxonomy
+	ControlID        string // a security control
+	RequirementID    string // a requirement of a regulation (an article or clause)
+	GapID            string // a standardisation gap named by the seed or found since
+	RecommendationID string // one of the seed's recommendations
+)
+
+// Status is the outcome of one check.
+type Status string
+
+// The statuses of a check. Unknown means the check could not run; its Result
+// says why. It never aborts an assessment.
+const (
+	Pass          Status = "pass"
+	Fail          Status = "fail"
+	NotApplicable Status = "not_applicable"
+	Unknown       Status = "unknown"
+)
+
+// Severity ranks a finding. The order is that of the constants.
+type Severity string
+
+// Severities, least to most severe.
+const (
+	Info     Severity = "info"
+	Low      Severity = "low"
+	Medium   Severity = "medium"
+	High     Severity = "high"
+	Critical Severity = "critical"
+)
+
+// Rank returns the position of s in the order info < low < medium < high <
+// critical, or -1 for an unknown severity.
+func (s Severity) Rank() int {
+	switch s {
+	case Info:
+		return 0
+	case Low:
+		return 1
+	case Medium:
+		return 2
+	case High:
+		return 3
+	case Critical:
+		return 4
+	}
+	return -1
+}
+
+// Art15Category is one of the attack categories that AI Act Art. 15(5) names.
+type Art15Category string
+
+// The categories of Regulation (EU) 2024/1689, Art. 15(5), third subparagraph.
+const (
+	DataPoisoning          Art15Category = "data_poisoning"
+	ModelPoisoning         Art15Category = "model_poisoning"
+	AdversarialExamples    Art15Category = "adversarial_examples"
+	ConfidentialityAttacks Art15Category = "confidentiality_attacks"
+	ModelFlaws             Art15Category = "model_flaws"
+)
+
+// Result is the outcome of one piece of evidence-producing work: a model test,
+// a lineage verification, a log check. Results tie themselves to the threats,
+// controls and requirements they speak to; the risk analysis uses them to
+// adjust likelihoods and the gap analysis to close or open evidence gaps.
+type Result struct {
+	ID           string             `json:"id"`               // stable within a report, e.g. "evasion/pgd-linf"
+	Check        string             `json:"check"`            // the plug-in that produced it
+	Status       Status             `json:"status"`           // pass, fail, not_applicable, unknown
+	Summary      string             `json:"summary"`          // one line, for people
+	Reason       string             `json:"reason,omitempty"` // why, for unknown and fail
+	Threats      []ThreatID         `json:"threats,omitempty"`
+	Controls     []ControlID        `json:"controls,omitempty"`
+	Requirements []RequirementID    `json:"requirements,omitempty"`
+	Category     Art15Category      `json:"art15_category,omitempty"`
+	Metrics      map[string]float64 `json:"metrics,omitempty"`
+	Evidence     []string           `json:"evidence,omitempty"` // paths or digests the result rests on
+	Time         time.Time          `json:"time,omitzero"`
+}
+
+// Finding is one statement of the assessment that calls for attention: a risk,
+// a gap, a failed check. Every finding carries its sources.
+type Finding struct {
+	ID           string          `json:"id"`
+	Kind         string          `json:"kind"` // e.g. "risk", "standardisation-gap", "implementation-gap", "evidence-gap", "test"
+	Severity     Severity        `json:"severity"`
+	Title        string          `json:"title"`
+	Detail       string          `json:"detail,omitempty"`
+	Threats      []ThreatID      `json:"threats,omitempty"`
+	Controls     []ControlID     `json:"controls,omitempty"`
+	Requirements []RequirementID `json:"requirements,omitempty"`
+	Standards    []StandardID    `json:"standards,omitempty"`
+	Sources      []string        `json:"sources,omitempty"` // where the fact comes from: seed section, article, profile field
+}

@@ -1,0 +1,154 @@
+package profile
+
+import "github.com/aiassure/aiassure"
+
+// APIVersion is the only profile version this release reads.
+const APIVersion = "aiassure.dev/v1"
+
+// Profile describes one AI system: what it is for, who it touches, how it is
+// built and exposed, what protects it, and what it claims.
+type Profile struct {
+	APIVersion  string      `yaml:"api_version" json:"api_version"`
+	System      System      `yaml:"system" json:"system"`
+	Use         Use         `yaml:"use" json:"use"`
+	Role        string      `yaml:"role" json:"role"` // provider, deployer, importer, distributor, product-manufacturer
+	Users       []string    `yaml:"users,omitempty" json:"users,omitempty"`
+	Affected    []Affected  `yaml:"affected_persons,omitempty" json:"affected_persons,omitempty"`
+	Techniques  []string    `yaml:"techniques,omitempty" json:"techniques,omitempty"` // e.g. supervised-learning, deep-learning, gradient-boosting
+	Lifecycle   Lifecycle   `yaml:"lifecycle" json:"lifecycle"`
+	Assets      []Asset     `yaml:"assets" json:"assets"`
+	Components  []Component `yaml:"components,omitempty" json:"components,omitempty"`
+	Controls    []Control   `yaml:"controls,omitempty" json:"controls,omitempty"`
+	Performance []Declared  `yaml:"performance,omitempty" json:"performance,omitempty"`
+	Artefacts   Artefacts   `yaml:"artefacts,omitempty" json:"artefacts,omitempty"`
+	Assurance   string      `yaml:"assurance" json:"assurance"` // Cybersecurity Act level: basic, substantial, high
+
+	// Path is the file the profile was read from; not part of the document.
+	Path string `yaml:"-" json:"-"`
+}
+
+// System names the AI system and its intended purpose.
+type System struct {
+	Name        string `yaml:"name" json:"name"`
+	Version     string `yaml:"version,omitempty" json:"version,omitempty"`
+	Provider    string `yaml:"provider,omitempty" json:"provider,omitempty"`
+	Purpose     string `yaml:"intended_purpose" json:"intended_purpose"`
+	Sector      string `yaml:"sector" json:"sector"`
+	Description string `yaml:"description,omitempty" json:"description,omitempty"`
+}
+
+// Use gives the facts the AI Act's classification turns on.
+type Use struct {
+	// AnnexIII lists the Annex III areas and points the use falls under.
+	AnnexIII []AnnexIIIRef `yaml:"annex_iii,omitempty" json:"annex_iii,omitempty"`
+	// AnnexI is set when the system is, or is a safety component of, a
+	// product under the Union harmonisation legislation of Annex I.
+	AnnexI *AnnexIRef `yaml:"annex_i,omitempty" json:"annex_i,omitempty"`
+	// Practices lists features of the use that Art. 5 may prohibit (see classify.Practices).
+	Practices []string `yaml:"practices,omitempty" json:"practices,omitempty"`
+	// Profiling: the system profiles natural persons (Art. 6(3) last subparagraph).
+	Profiling bool `yaml:"profiling" json:"profiling"`
+	// Derogation lists the Art. 6(3) conditions the provider claims.
+	Derogation []string `yaml:"derogation,omitempty" json:"derogation,omitempty"`
+	// Transparency lists the Art. 50 situations that apply.
+	Transparency []string `yaml:"transparency,omitempty" json:"transparency,omitempty"`
+	// GeneralPurpose is set for a general-purpose AI model or a system built on one.
+	GeneralPurpose *GeneralPurpose `yaml:"general_purpose,omitempty" json:"general_purpose,omitempty"`
+	// Exclusions lists Art. 2 scope exclusions claimed: military, research, personal.
+	Exclusions []string `yaml:"exclusions,omitempty" json:"exclusions,omitempty"`
+}
+
+// AnnexIIIRef is one Annex III area (1 to 8) and point (a, b, ...).
+type AnnexIIIRef struct {
+	Area  int    `yaml:"area" json:"area"`
+	Point string `yaml:"point" json:"point"`
+}
+
+// AnnexIRef names the product legislation of Annex I.
+type AnnexIRef struct {
+	Legislation     string `yaml:"legislation" json:"legislation"` // e.g. mdr, ivdr, machinery, toys, radio-equipment
+	SafetyComponent bool   `yaml:"safety_component" json:"safety_component"`
+	ThirdParty      bool   `yaml:"third_party_assessment" json:"third_party_assessment"` // the product needs a third-party conformity assessment
+}
+
+// GeneralPurpose describes a general-purpose AI model behind the system.
+type GeneralPurpose struct {
+	Model             bool `yaml:"model" json:"model"` // the provider places a GPAI model on the market
+	SystemicRisk      bool `yaml:"systemic_risk" json:"systemic_risk"`
+	BuiltOnThirdParty bool `yaml:"built_on_third_party" json:"built_on_third_party"`
+}
+
+// Affected is a group of persons the system's outputs affect.
+type Affected struct {
+	Group      string `yaml:"group" json:"group"`
+	Vulnerable bool   `yaml:"vulnerable" json:"vulnerable"` // children, persons with disabilities, ...
+}
+
+// Lifecycle says how the system is built and kept up.
+type Lifecycle struct {
+	Phases             []string `yaml:"phases,omitempty" json:"phases,omitempty"` // catalog.Phases
+	ContinuousLearning bool     `yaml:"continuous_learning" json:"continuous_learning"`
+	Retraining         string   `yaml:"retraining,omitempty" json:"retraining,omitempty"` // e.g. "quarterly", "never"
+}
+
+// Asset is something of value: a data set, a model, an inference interface, logs.
+type Asset struct {
+	ID          string    `yaml:"id" json:"id"`
+	Kind        string    `yaml:"kind" json:"kind"` // catalog.AssetKinds
+	Name        string    `yaml:"name,omitempty" json:"name,omitempty"`
+	Sensitivity string    `yaml:"sensitivity,omitempty" json:"sensitivity,omitempty"` // public, internal, personal, special-category
+	Origin      string    `yaml:"origin,omitempty" json:"origin,omitempty"`           // internal, third-party, open-source, public
+	Exposure    *Exposure `yaml:"exposure,omitempty" json:"exposure,omitempty"`
+	Path        string    `yaml:"path,omitempty" json:"path,omitempty"` // file or directory holding the asset, relative to the profile
+	Digest      string    `yaml:"digest,omitempty" json:"digest,omitempty"`
+}
+
+// Exposure says how an asset can be reached.
+type Exposure struct {
+	Public         bool   `yaml:"public" json:"public"`                                 // reachable from the internet
+	Authentication bool   `yaml:"authentication" json:"authentication"`                 // callers must authenticate
+	Outputs        string `yaml:"outputs,omitempty" json:"outputs,omitempty"`           // label, score, logits, none
+	RateLimit      int    `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty"`     // queries per minute per caller, 0 = none
+	QueryBudget    int    `yaml:"query_budget,omitempty" json:"query_budget,omitempty"` // queries per caller per day, 0 = none
+}
+
+// Component is a third-party or open-source part of the system.
+type Component struct {
+	Name       string `yaml:"name" json:"name"`
+	Version    string `yaml:"version,omitempty" json:"version,omitempty"`
+	Kind       string `yaml:"kind" json:"kind"` // library, model, dataset, service
+	Supplier   string `yaml:"supplier,omitempty" json:"supplier,omitempty"`
+	OpenSource bool   `yaml:"open_source" json:"open_source"`
+	Licence    string `yaml:"licence,omitempty" json:"licence,omitempty"`
+}
+
+// Control is a control the system implements, with pointers to its evidence.
+type Control struct {
+	ID       aiassure.ControlID `yaml:"id" json:"id"`
+	Status   string             `yaml:"status" json:"status"` // implemented, partial, planned
+	Note     string             `yaml:"note,omitempty" json:"note,omitempty"`
+	Evidence []Evidence         `yaml:"evidence,omitempty" json:"evidence,omitempty"`
+}
+
+// Evidence points to what shows a control works.
+type Evidence struct {
+	Kind string `yaml:"kind" json:"kind"` // catalog.EvidenceKinds
+	Ref  string `yaml:"ref" json:"ref"`   // a path, URL or document reference
+}
+
+// Declared is a performance level the provider declares (Art. 13(3)(b)(ii)).
+type Declared struct {
+	Metric  string  `yaml:"metric" json:"metric"` // accuracy, precision, recall, f1, roc_auc, fpr, fnr, robust_accuracy
+	Class   string  `yaml:"class,omitempty" json:"class,omitempty"`
+	Value   float64 `yaml:"value" json:"value"`
+	Epsilon float64 `yaml:"epsilon,omitempty" json:"epsilon,omitempty"` // for robust_accuracy: the perturbation size
+	Norm    string  `yaml:"norm,omitempty" json:"norm,omitempty"`       // for robust_accuracy: linf, l2
+}
+
+// Artefacts point to what the model tests run on.
+type Artefacts struct {
+	Model    string `yaml:"model,omitempty" json:"model,omitempty"` // an ONNX file, relative to the profile
+	Data     string `yaml:"data,omitempty" json:"data,omitempty"`   // a labelled test set: CSV, NPY, ARFF
+	Label    string `yaml:"label,omitempty" json:"label,omitempty"` // the label column
+	Endpoint string `yaml:"endpoint,omitempty" json:"endpoint,omitempty"`
+}
