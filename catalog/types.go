@@ -8,16 +8,16 @@ import "github.com/aiassure/aiassure"
 type Catalog struct {
 	Version         string           `yaml:"version" json:"version"` // MODEL.REVISION.ADDITION
 	Changelog       []Change         `yaml:"changelog" json:"changelog"`
-	Standards       []Standard       `json:"standards"`
-	Threats         []Threat         `json:"threats"`
-	Requirements    []Requirement    `json:"requirements"`
-	Crosswalk       []Mapping        `json:"crosswalk"`
-	Characteristics []Characteristic `json:"characteristics"`
-	Controls        []Control        `json:"controls"`
-	Gaps            []Gap            `json:"gaps"`
-	Recommendations []Recommendation `json:"recommendations"`
-	Glossary        []Term           `json:"glossary"`
-	Matrices        []Matrix         `json:"matrices"`
+	Standards       []Standard       `yaml:"standards" json:"standards"`
+	Threats         []Threat         `yaml:"threats" json:"threats"`
+	Requirements    []Requirement    `yaml:"requirements" json:"requirements"`
+	Crosswalk       []Mapping        `yaml:"crosswalk" json:"crosswalk"`
+	Characteristics []Characteristic `yaml:"characteristics" json:"characteristics"`
+	Controls        []Control        `yaml:"controls" json:"controls"`
+	Gaps            []Gap            `yaml:"gaps" json:"gaps"`
+	Recommendations []Recommendation `yaml:"recommendations" json:"recommendations"`
+	Glossary        []Term           `yaml:"glossary" json:"glossary"`
+	Matrices        []Matrix         `yaml:"matrices" json:"matrices"`
 
 	idx index
 }

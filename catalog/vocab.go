@@ -54,3 +54,36 @@ func contains(list []string, v string) bool {
 	}
 	return false
 }
+
+// Other closed vocabularies of the catalogue.
+var (
+	// Relationships are OSCAL's mapping relationships, used by the crosswalk.
+	Relationships = []string{"equivalent-to", "equal-to", "subset-of", "superset-of", "intersects-with"}
+
+	// Effects say how a control acts on risk.
+	Effects = []string{"likelihood", "impact", "both"}
+
+	// GapContexts name where the seed finds a gap: §4.1, §4.3 or §5.1.
+	GapContexts = []string{"cia", "ai-act", "wrap-up"}
+
+	// GapStages are the states of a standardisation gap.
+	GapStages = []string{"open", "partly-closed", "closed"}
+
+	// StandardKinds are the kinds of document in the standards landscape.
+	StandardKinds = []string{"IS", "TS", "TR", "EN", "ES", "EG", "GR", "GS", "PAS", "framework", "regulation", "report", "guideline", "database", "work-item"}
+
+	// Audiences of the seed's recommendations (§5.2.1 to §5.2.3).
+	Audiences = []string{"all-organisations", "standards-developers", "ai-act-preparation"}
+
+	// ElapsedTime, Expertise, KnowledgeOfTarget, Window and Equipment are the
+	// level names of the ISO/IEC 18045 attack-potential factors; the risk
+	// scoring table gives each its points.
+	ElapsedTime       = []string{"le-1-day", "le-1-week", "le-2-weeks", "le-1-month", "le-2-months", "le-3-months", "le-4-months", "le-5-months", "le-6-months", "gt-6-months"}
+	Expertise         = []string{"layman", "proficient", "expert", "multiple-experts"}
+	KnowledgeOfTarget = []string{"public", "restricted", "sensitive", "critical"}
+	Window            = []string{"unlimited", "easy", "moderate", "difficult"}
+	Equipment         = []string{"standard", "specialised", "bespoke", "multiple-bespoke"}
+
+	// Art15 lists the AI Act Art. 15(5) attack categories.
+	Art15 = []string{"data_poisoning", "model_poisoning", "adversarial_examples", "confidentiality_attacks", "model_flaws"}
+)
