@@ -1,0 +1,228 @@
+// Package assess is aiassure's one entry point: Run takes a system profile
+// and produces the assessment report, joining the engines in order:
+// classification (AI Act), evidence (test and verification Results), the
+// TVRA-style risk analysis, and the coverage and gap analysis. The CLI, the
+// tests and any server call Run; nothing below it knows about flags, HTTP or
+// terminals.
+package assess
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/classify"
+	"github.com/aiassure/aiassure/coverage"
+	"github.com/aiassure/aiassure/profile"
+	"github.com/aiassure/aiassure/report"
+	"github.com/aiassure/aiassure/risk"
+)
+
+// Version is the tool version written into reports.
+var Version = "0.1.0-dev"
+
+// Config tunes Run. The zero value is not ready for use: start from
+// DefaultConfig.
+type Config struct {
+	// Catalog is the knowledge base; nil means the embedded one.
+	Catalog *catalog.Catalog
+	// Results are evidence gathered before the run (saved test results,
+	// verification outcomes); Run adds the results of its own checks.
+	Results []aiassure.Result
+	// Checks are the evidence-producing plug-ins run on the profile, in
+	// order. A check that cannot run returns a Result with status Unknown.
+	Checks []Check
+	// Now stamps the report; tests fix it.
+	Now func() time.Time
+	// Logger receives debug and progress records; nil discards them.
+	Logger *slog.Logger
+	// Progress, if set, is called as each stage starts.
+	Progress func(stage string)
+}
+
+// Check is a plug-in that gathers evidence for a profile: a model test, a
+// lineage verification. It returns Results tied to threats and controls.
+type Check struct {
+	Name string
+	Run  func(ctx context.Context, p *profile.Profile, c *catalog.Catalog) ([]aiassure.Result, error)
+}
+
+// DefaultConfig returns the configuration Run uses for a nil cfg.
+func DefaultConfig() *Config {
+	return &Config{Now: time.Now}
+}
+
+// Run assesses the system p describes.
+func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, error) {
+	if cfg == nil {
+		cfg = DefaultConfig()
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	stage := func(s string) {
+		log.DebugContext(ctx, "stage", "name", s)
+		if cfg.Progress != nil {
+			cfg.Progress(s)
+		}
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	c := cfg.Catalog
+	if c == nil {
+		var err error
+		if c, err = catalog.Load(); err != nil {
+			return nil, fmt.Errorf("assess: %w", err)
+		}
+	}
+	if err := profile.Check(p, c); err != nil {
+		return nil, fmt.Errorf("assess: %w", err)
+	}
+
+	stage("classify")
+	cls, err := classify.Classify(p, c)
+	if err != nil {
+		return nil, fmt.Errorf("assess: classify: %w", err)
+	}
+
+	results := slices.Clone(cfg.Results)
+	for _, chk := range cfg.Checks {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("assess: %w", err)
+		}
+		stage("check " + chk.Name)
+		rs, err := chk.Run(ctx, p, c)
+		if err != nil {
+			rs = append(rs, aiassure.Result{ID: chk.Name, Check: chk.Name, Status: aiassure.Unknown, Summary: "the check could not run", Reason: err.Error()})
+		}
+		results = append(results, rs...)
+	}
+
+	stage("risk")
+	ra, err := risk.Analyze(risk.Input{Profile: p, Catalog: c, Classification: cls, Results: results})
+	if err != nil {
+		return nil, fmt.Errorf("assess: risk: %w", err)
+	}
+
+	stage("coverage")
+	cov := coverage.Analyze(coverage.Input{Profile: p, Catalog: c, Classification: cls, Risk: ra, Results: results})
+
+	r := &report.Report{
+		SchemaVersion:  report.SchemaVersion,
+		Tool:           report.Tool{Name: "aiassure", Version: Version},
+		CatalogVersion: c.Version,
+		Generated:      now().UTC(),
+		System: report.System{
+			Name: p.System.Name, Version: p.System.Version, Provider: p.System.Provider,
+			Purpose: p.System.Purpose, Sector: p.System.Sector, Role: p.Role, Assurance: p.Assurance,
+			Profile: p.Path, Digest: fileDigest(p.Path),
+		},
+		Classification: cls,
+		Risk:           ra,
+		Coverage:       cov,
+		Results:        results,
+	}
+	r.Findings = findings(r)
+	r.Summary = summarise(r)
+	return r, nil
+}
+
+func fileDigest(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// findings joins what calls for attention: risks that stay major or
+// critical, the gaps, and failed or inconclusive checks.
+func findings(r *report.Report) []aiassure.Finding {
+	var out []aiassure.Finding
+	if r.Classification.Tier == classify.Prohibited {
+		var src []string
+		for _, v := range r.Classification.Verdicts {
+			if v.Outcome == classify.Prohibited {
+				src = append(src, v.Article)
+			}
+		}
+		out = append(out, aiassure.Finding{
+			ID: "classification/prohibited", Kind: "classification", Severity: aiassure.Critical,
+			Title:   "the use described is a prohibited AI practice",
+			Detail:  "Art. 5 forbids placing this system on the market, putting it into service or using it as described.",
+			Sources: src,
+		})
+	}
+	for _, e := range r.Risk.Entries {
+		var sev aiassure.Severity
+		switch e.Residual.Level {
+		case "critical":
+			sev = aiassure.High
+		case "major":
+			sev = aiassure.Medium
+		default:
+			continue
+		}
+		out = append(out, aiassure.Finding{
+			ID: fmt.Sprintf("risk/%s/%s", e.Threat, e.Asset), Kind: "risk", Severity: sev,
+			Title:    fmt.Sprintf("%s against %s: residual risk %s", e.ThreatName, e.Asset, e.Residual.Level),
+			Detail:   fmt.Sprintf("Inherent risk %s (likelihood %s x impact %s on %s); residual %s after %d implemented controls.", e.Risk.Level, e.Likelihood.Level, e.Impact.Level, e.Goal, e.Residual.Level, len(e.Implemented)),
+			Threats:  []aiassure.ThreatID{e.Threat},
+			Controls: e.Missing,
+			Sources:  []string{r.Risk.Method},
+		})
+	}
+	for _, g := range r.Coverage.Gaps {
+		out = append(out, aiassure.Finding{
+			ID: g.ID, Kind: g.Kind, Severity: g.Severity, Title: g.Title, Detail: g.Detail,
+			Threats: g.Threats, Controls: g.Controls, Requirements: g.Requirements, Standards: g.Standards,
+			Sources: g.Sources,
+		})
+	}
+	for _, res := range r.Results {
+		var sev aiassure.Severity
+		switch res.Status {
+		case aiassure.Fail:
+			sev = aiassure.High
+		case aiassure.Unknown:
+			sev = aiassure.Low
+		default:
+			continue
+		}
+		out = append(out, aiassure.Finding{
+			ID: "test/" + res.ID, Kind: "test", Severity: sev, Title: res.Summary, Detail: res.Reason,
+			Threats: res.Threats, Controls: res.Controls, Requirements: res.Requirements,
+			Sources: res.Evidence,
+		})
+	}
+	slices.SortStableFunc(out, func(a, b aiassure.Finding) int {
+		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+func summarise(r *report.Report) report.Summary {
+	s := report.Summary{Findings: map[aiassure.Severity]int{}, Results: map[aiassure.Status]int{}, Highest: aiassure.Info}
+	for _, f := range r.Findings {
+		s.Findings[f.Severity]++
+		if f.Severity.Rank() > s.Highest.Rank() {
+			s.Highest = f.Severity
+		}
+	}
+	for _, res := range r.Results {
+		s.Results[res.Status]++
+	}
+	return s
+}

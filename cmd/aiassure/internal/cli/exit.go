@@ -1,0 +1,62 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aiassure/aiassure/catalog"
+)
+
+// Exit codes of aiassure, the one place they are defined (doc.go lists them
+// for users).
+const (
+	ExitOK          = 0   // success
+	ExitError       = 1   // the tool failed: I/O, an internal error, interrupted
+	ExitUsage       = 2   // bad usage or bad input: flags, a profile or catalogue that does not validate
+	ExitFindings    = 3   // the assessment found something at or above --fail-on
+	ExitInterrupted = 130 // interrupted (Ctrl-C); what finished was kept
+)
+
+// usageError marks a usage or input error (exit 2).
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+// findingsError is returned when --fail-on is crossed (exit 3).
+type findingsError struct {
+	n     int
+	level string
+}
+
+func (f findingsError) Error() string {
+	return fmt.Sprintf("%d findings at or above %s", f.n, f.level)
+}
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// inputError reports whether err is the user's input being wrong.
+var inputErrors = []error{catalog.ErrInvalid}
+
+func exitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	var u usageError
+	var f findingsError
+	switch {
+	case errors.As(err, &u):
+		return ExitUsage
+	case errors.As(err, &f):
+		return ExitFindings
+	case errors.Is(err, context.Canceled):
+		return ExitInterrupted
+	}
+	for _, e := range inputErrors {
+		if errors.Is(err, e) {
+			return ExitUsage
+		}
+	}
+	return ExitError
+}
