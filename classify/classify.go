@@ -1,0 +1,365 @@
+package classify
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/profile"
+)
+
+// TierRule is the Rule of the last Verdict, which states the tier chosen
+// and the precedence that chose it.
+const TierRule = "tier"
+
+// precedence orders the tiers, strongest first.
+var precedence = []string{OutOfScope, Prohibited, HighRisk, Transparency, Minimal}
+
+// Classify classifies the system p describes with the embedded rules. The
+// catalogue c supplies the application dates of the obligations; it may be
+// nil, and then every date comes from the rules file's date table.
+func Classify(p *profile.Profile, c *catalog.Catalog) (Result, error) {
+	rs, err := Rules()
+	if err != nil {
+		return Result{}, fmt.Errorf("classification rules: %w", err)
+	}
+	return rs.Classify(p, c)
+}
+
+// fired is a rule that fired, with what made it fire.
+type fired struct {
+	rule *Rule
+	m    match
+}
+
+// Classify classifies the system p describes with the rules of rs.
+func (rs *RuleSet) Classify(p *profile.Profile, c *catalog.Catalog) (Result, error) {
+	if p == nil {
+		return Result{}, errors.New("classify: no profile")
+	}
+	if err := checkProfile(p); err != nil {
+		return Result{}, fmt.Errorf("classify: %w", err)
+	}
+	res := Result{Verdicts: []Verdict{}, Obligations: []Obligation{}}
+	by := map[string][]fired{}
+	for i := range rs.Rules {
+		r := &rs.Rules[i]
+		m := r.When.eval(p)
+		if m.ok {
+			by[r.Outcome] = append(by[r.Outcome], fired{r, m})
+			res.Verdicts = append(res.Verdicts, verdict(r, r.Outcome, r.Reason, m))
+			continue
+		}
+		if r.ExplainWhen != nil && r.ExplainWhen.eval(p).ok {
+			res.Verdicts = append(res.Verdicts, verdict(r, No, r.ReasonNot, m))
+		}
+	}
+
+	// Art. 6(3): a derogation lifts the Annex III classification, never
+	// the Annex I one.
+	var annexI, annexIII []fired
+	for _, f := range by[HighRisk] {
+		if f.rule.Scope == "annex-iii" {
+			annexIII = append(annexIII, f)
+		} else {
+			annexI = append(annexI, f)
+		}
+	}
+	derogated := len(by["derogation"]) > 0 && len(annexIII) > 0
+	highRisk := annexI
+	if !derogated {
+		highRisk = append(slices.Clone(annexIII), annexI...)
+	}
+
+	deciding := map[string][]fired{
+		OutOfScope:   by[OutOfScope],
+		Prohibited:   by[Prohibited],
+		HighRisk:     highRisk,
+		Transparency: by[Transparency],
+	}
+	res.Tier = Minimal
+	for _, t := range precedence {
+		if len(deciding[t]) > 0 {
+			res.Tier = t
+			break
+		}
+	}
+	if res.Tier == HighRisk {
+		res.Route = "annex-i"
+		if !derogated && len(annexIII) > 0 {
+			res.Route = "annex-iii"
+		}
+	}
+	res.Transparency = res.Tier != OutOfScope && len(by[Transparency]) > 0
+	res.GeneralPurpose = len(by["general-purpose"]) > 0 || len(by["gpai-model"]) > 0
+	res.SystemicRisk = len(by["systemic-risk"]) > 0
+	res.Verdicts = append(res.Verdicts, tierVerdict(res.Tier, deciding[res.Tier], derogated, by["derogation"]))
+
+	// The outcomes whose obligations follow, with the scopes of the rules
+	// that brought them.
+	active := map[string][]fired{}
+	switch res.Tier {
+	case OutOfScope:
+	case Prohibited:
+		active[Prohibited] = by[Prohibited]
+	default:
+		active[HighRisk] = highRisk
+		active[Transparency] = by[Transparency]
+		if derogated && res.Tier != HighRisk {
+			active["derogation"] = by["derogation"]
+		}
+		for _, o := range []string{"general-purpose", "gpai-model", "systemic-risk"} {
+			active[o] = by[o]
+		}
+	}
+	seen := map[string]bool{}
+	for _, g := range rs.Obligations {
+		fs := active[g.On]
+		if len(fs) == 0 {
+			continue
+		}
+		scopes := scopesOf(fs, g.Scopes)
+		if scopes == nil {
+			continue
+		}
+		for _, d := range g.Requirements {
+			if seen[d.ID] {
+				continue
+			}
+			seen[d.ID] = true
+			res.Obligations = append(res.Obligations, rs.obligation(d, scopes, c))
+		}
+	}
+	return res, nil
+}
+
+// scopesOf returns the scopes of the firing rules fs that the group's
+// scopes admit ("" standing for a rule with no scope), or nil when none.
+func scopesOf(fs []fired, want []string) []string {
+	var out []string
+	for _, f := range fs {
+		s := f.rule.Scope
+		if len(want) > 0 && !slices.Contains(want, s) {
+			continue
+		}
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func verdict(r *Rule, outcome, reason string, m match) Verdict {
+	fs := slices.Clone(m.fields)
+	if fs == nil {
+		fs = []string{}
+	}
+	reason = strings.ReplaceAll(reason, "{fields}", strings.Join(m.fields, ", "))
+	reason = strings.ReplaceAll(reason, "{values}", strings.Join(m.values, ", "))
+	return Verdict{Rule: r.ID, Outcome: outcome, Article: r.Article, Fields: fs, Reason: strings.TrimSpace(reason)}
+}
+
+// tierVerdict states the tier and the rules that decided it.
+func tierVerdict(tier string, fs []fired, derogated bool, derogations []fired) Verdict {
+	v := Verdict{Rule: TierRule, Outcome: tier, Fields: []string{}}
+	var ids, arts []string
+	add := func(f fired) {
+		ids = append(ids, f.rule.ID)
+		if !slices.Contains(arts, f.rule.Article) {
+			arts = append(arts, f.rule.Article)
+		}
+		for _, x := range f.m.fields {
+			if !slices.Contains(v.Fields, x) {
+				v.Fields = append(v.Fields, x)
+			}
+		}
+	}
+	for _, f := range fs {
+		add(f)
+	}
+	if derogated && tier != HighRisk {
+		for _, f := range derogations {
+			add(f)
+		}
+	}
+	order := "precedence out-of-scope > prohibited > high-risk > transparency > minimal"
+	switch {
+	case len(ids) == 0:
+		v.Article = "Art. 5, 6, 50"
+		v.Reason = "No rule of Art. 2, 5, 6 or 50 fired: minimal risk. The AI Act sets no tier obligations; voluntary codes of conduct (Art. 95) may apply."
+	default:
+		v.Article = strings.Join(arts, "; ")
+		v.Reason = fmt.Sprintf("Tier %s by %s, decided by %s.", tier, order, strings.Join(ids, ", "))
+		if derogated && tier != HighRisk {
+			v.Reason += " The Art. 6(3) derogation lifts the Annex III classification."
+		}
+	}
+	return v
+}
+
+// obligation builds the Obligation for d, dated for the earliest of scopes.
+func (rs *RuleSet) obligation(d ObligationDef, scopes []string, c *catalog.Catalog) Obligation {
+	o := Obligation{Requirement: aiassure.RequirementID(d.ID), Article: d.Article, Title: d.Title}
+	e := rs.date(d.ID, scopes)
+	if e == nil { // Parse guarantees a date; keep the obligation visible regardless
+		o.Source = RulesFile + ": no date"
+		return o
+	}
+	req := findRequirement(c, d.ID)
+	if req != nil {
+		if req.Title != "" {
+			o.Title = req.Title
+		}
+		if req.Article != "" {
+			o.Article = req.Article
+		}
+		for _, a := range req.Applies {
+			if a.Date == e.Date {
+				o.AppliesFrom, o.Verified = a.Date, a.Verified
+				o.Source = fmt.Sprintf("catalog requirement %s: %s", d.ID, a.Source)
+				return o
+			}
+		}
+	}
+	o.AppliesFrom, o.Verified = e.Date, e.Verified
+	why := "the catalogue has no requirement " + d.ID
+	if req != nil {
+		why = "the catalogue's requirement " + d.ID + " has no applies row dated " + e.Date
+	}
+	o.Source = fmt.Sprintf("%s:%d (%s; %s): %s", RulesFile, e.Line, e.Article, why, e.Source)
+	return o
+}
+
+// date returns the date entry of requirement req for the earliest of scopes,
+// falling back to its entry without scope.
+func (rs *RuleSet) date(req string, scopes []string) *DateEntry {
+	var best *DateEntry
+	for _, s := range scopes {
+		e := rs.dateFor(req, s)
+		if e != nil && (best == nil || e.Date < best.Date) {
+			best = e
+		}
+	}
+	return best
+}
+
+func (rs *RuleSet) dateFor(req, scope string) *DateEntry {
+	var fallback *DateEntry
+	for i := range rs.Dates {
+		e := &rs.Dates[i]
+		if e.Requirement != req {
+			continue
+		}
+		if e.Scope == scope {
+			return e
+		}
+		if e.Scope == "" {
+			fallback = e
+		}
+	}
+	return fallback
+}
+
+func findRequirement(c *catalog.Catalog, id string) *catalog.Requirement {
+	if c == nil {
+		return nil
+	}
+	for i := range c.Requirements {
+		if string(c.Requirements[i].ID) == id {
+			return &c.Requirements[i]
+		}
+	}
+	return nil
+}
+
+// CheckCatalog compares the rules with the catalogue: every rule's
+// requirement and every dated requirement must exist there, the rule's
+// article must be that requirement's article or a part of it, and every date
+// of the date table must appear among the requirement's applies rows. It
+// returns one line per disagreement.
+func (rs *RuleSet) CheckCatalog(c *catalog.Catalog) []string {
+	var out []string
+	for _, r := range rs.Rules {
+		if r.Requirement == "" {
+			continue
+		}
+		req := findRequirement(c, r.Requirement)
+		if req == nil {
+			out = append(out, fmt.Sprintf("%s:%d: rule %s: requirement %s is not in the catalogue", RulesFile, r.Line, r.ID, r.Requirement))
+			continue
+		}
+		if !articleWithin(r.Article, req.Article) {
+			out = append(out, fmt.Sprintf("%s:%d: rule %s: article %q is not within the catalogue's %s article %q", RulesFile, r.Line, r.ID, r.Article, r.Requirement, req.Article))
+		}
+	}
+	for _, e := range rs.Dates {
+		req := findRequirement(c, e.Requirement)
+		if req == nil {
+			out = append(out, fmt.Sprintf("%s:%d: date of %s (%s): requirement not in the catalogue", RulesFile, e.Line, e.Requirement, scopeName(e.Scope)))
+			continue
+		}
+		ok := false
+		var have []string
+		for _, a := range req.Applies {
+			have = append(have, a.Date)
+			ok = ok || a.Date == e.Date
+		}
+		if !ok {
+			out = append(out, fmt.Sprintf("%s:%d: date of %s (%s) is %s; the catalogue has %v", RulesFile, e.Line, e.Requirement, scopeName(e.Scope), e.Date, have))
+		}
+	}
+	return out
+}
+
+func scopeName(s string) string {
+	if s == "" {
+		return "any scope"
+	}
+	return "scope " + s
+}
+
+// articleWithin reports whether a rule's article ("Art. 6(2), Annex III
+// point 5(b)") lies within a catalogue article ("Art. 6"): its first
+// citation starts with the catalogue's, followed by a non-digit.
+func articleWithin(rule, cat string) bool {
+	first, _, _ := strings.Cut(rule, ",")
+	first = strings.TrimSpace(first)
+	cat = strings.TrimSpace(cat)
+	if cat == "" || !strings.HasPrefix(first, cat) {
+		return false
+	}
+	rest := first[len(cat):]
+	return rest == "" || !(rest[0] >= '0' && rest[0] <= '9')
+}
+
+// checkProfile rejects values outside the vocabularies the rules read, so
+// that a misspelt value cannot pass unclassified.
+func checkProfile(p *profile.Profile) error {
+	var errs []error
+	list := func(path string, vals, vocab []string) {
+		for i, v := range vals {
+			if !in(vocab, v) {
+				errs = append(errs, fmt.Errorf("%s[%d]: unknown value %q (want one of %s)", path, i, v, strings.Join(vocab, ", ")))
+			}
+		}
+	}
+	list("use.practices", p.Use.Practices, Practices)
+	list("use.derogation", p.Use.Derogation, Derogations)
+	list("use.transparency", p.Use.Transparency, TransparencySituations)
+	list("use.exclusions", p.Use.Exclusions, Exclusions)
+	if p.Role != "" && !in(Roles, p.Role) {
+		errs = append(errs, fmt.Errorf("role: unknown value %q (want one of %s)", p.Role, strings.Join(Roles, ", ")))
+	}
+	for i, r := range p.Use.AnnexIII {
+		if !annexIIIValid(r.Area, r.Point) {
+			errs = append(errs, fmt.Errorf("use.annex_iii[%d]: Annex III has no point %s", i, refString(r.Area, r.Point)))
+		}
+	}
+	if a := p.Use.AnnexI; a != nil && !in(annexILegislation(), a.Legislation) {
+		errs = append(errs, fmt.Errorf("use.annex_i.legislation: unknown value %q (want one of %s)", a.Legislation, strings.Join(annexILegislation(), ", ")))
+	}
+	return errors.Join(errs...)
+}

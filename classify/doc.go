@@ -1,0 +1,20 @@
+// Package classify places an AI system in a risk tier of the EU AI Act,
+// Regulation (EU) 2024/1689: out of scope (Art. 2), prohibited practice
+// (Art. 5), high-risk through Art. 6(1) and Annex I or through Art. 6(2) and
+// Annex III (with the Art. 6(3) derogations and the profiling override),
+// transparency obligations (Art. 50) and minimal risk; it also flags
+// general-purpose AI models (Art. 51 to 55).
+//
+// The rules are data: rules.yaml, embedded, checked when loaded (an unknown
+// profile field, operator, value or outcome is an error at file:line). Each
+// rule that fires, and each derogation that was relevant but did not fire,
+// leaves a Verdict that cites the article and the exact profile field paths
+// that produced it. The obligations that follow carry their application
+// dates, taken from the catalogue's requirement rows where the catalogue has
+// the date, and otherwise from the date table of rules.yaml.
+//
+// The package decides nothing that the profile does not state: whether the
+// system is an AI system under Art. 3(1), which Annex III point a use falls
+// under, or whether an Art. 5 exception applies, are facts the profile
+// asserts. See docs/classification.md.
+package classify
