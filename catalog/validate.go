@@ -33,7 +33,7 @@ func (c *Catalog) build() {
 
 var (
 	idPattern   = regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
-	seedPattern = regexp.MustCompile(`^(\d+(\.\d+)*|table-[13]|annex-a\.[1-4]|fn-\d+|box-\d+|annex-i)$`)
+	seedPattern = regexp.MustCompile(`^(\d+(\.\d+)*|table-[13]|annex-a\.[1-4]|fn-\d+|box-\d+|annex-i|exec-summary)$`)
 	datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	semver      = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
 )
