@@ -22,6 +22,7 @@ type Profile struct {
 	Performance []Declared  `yaml:"performance,omitempty" json:"performance,omitempty"`
 	Artefacts   Artefacts   `yaml:"artefacts,omitempty" json:"artefacts,omitempty"`
 	Assurance   string      `yaml:"assurance" json:"assurance"` // Cybersecurity Act level: basic, substantial, high
+	Lineage     *Lineage    `yaml:"lineage,omitempty" json:"lineage,omitempty"`
 
 	// Path is the file the profile was read from; not part of the document.
 	Path string `yaml:"-" json:"-"`
@@ -151,4 +152,12 @@ type Artefacts struct {
 	Data     string `yaml:"data,omitempty" json:"data,omitempty"`   // a labelled test set: CSV, NPY, ARFF
 	Label    string `yaml:"label,omitempty" json:"label,omitempty"` // the label column
 	Endpoint string `yaml:"endpoint,omitempty" json:"endpoint,omitempty"`
+}
+
+// Lineage points to the signed attestations of the system's life cycle and
+// the keys and policy to verify them with (see docs/lineage.md).
+type Lineage struct {
+	Attestations []string `yaml:"attestations,omitempty" json:"attestations,omitempty"` // DSSE envelope files or directories, relative to the profile
+	Keys         []string `yaml:"keys,omitempty" json:"keys,omitempty"`                 // public key files (PEM) trusted to sign them
+	Policy       string   `yaml:"policy,omitempty" json:"policy,omitempty"`             // a verification policy file
 }
