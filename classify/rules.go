@@ -58,6 +58,7 @@ type ObligationDef struct {
 	ID      string `json:"id"`
 	Article string `json:"article"`
 	Title   string `json:"title"`
+	Line    int    `json:"-"`
 }
 
 // DateEntry is the fallback application date of a requirement in a scope.
@@ -372,6 +373,10 @@ func (ps *parser) cond(n *yaml.Node, depth int) *Cond {
 		return nil
 	}
 	if fieldNode == nil {
+		if opNode != nil {
+			ps.errorf(n, "operator %s without a field", c.Op)
+			return nil
+		}
 		return c
 	}
 	f, ok := fields[c.Field]
@@ -446,7 +451,7 @@ func (ps *parser) obligation(n *yaml.Node) ObligationGroup {
 		},
 		"requirements": func(v *yaml.Node) {
 			for _, it := range ps.seq(v) {
-				var d ObligationDef
+				d := ObligationDef{Line: it.Line}
 				ps.mapping(it, map[string]func(*yaml.Node){
 					"id":      func(x *yaml.Node) { d.ID = ps.id(x) },
 					"article": func(x *yaml.Node) { d.Article = ps.str(x) },
@@ -528,7 +533,7 @@ func (ps *parser) check(rs *RuleSet, root *yaml.Node) {
 				if _, ok := dates[key{req.ID, ""}]; ok {
 					continue
 				}
-				ps.errs = append(ps.errs, fmt.Errorf("%s:%d: obligation %s on %s: no date for scope %q in dates", ps.name, g.Line, req.ID, g.On, s))
+				ps.errs = append(ps.errs, fmt.Errorf("%s:%d: obligation %s on %s: no date for scope %q in dates", ps.name, req.Line, req.ID, g.On, s))
 			}
 		}
 	}
