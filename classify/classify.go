@@ -69,6 +69,20 @@ func (rs *RuleSet) Classify(p *profile.Profile, c *catalog.Catalog) (Result, err
 		}
 	}
 	derogated := len(by["derogation"]) > 0 && len(annexIII) > 0
+	if derogated {
+		var ids []string
+		for _, f := range by["derogation"] {
+			ids = append(ids, f.rule.ID)
+		}
+		for i := range res.Verdicts {
+			v := &res.Verdicts[i]
+			for _, f := range annexIII {
+				if v.Rule == f.rule.ID {
+					v.Reason += fmt.Sprintf(" Lifted by the Art. 6(3) derogation (%s).", strings.Join(ids, ", "))
+				}
+			}
+		}
+	}
 	highRisk := annexI
 	if !derogated {
 		highRisk = append(slices.Clone(annexIII), annexI...)
@@ -159,6 +173,11 @@ func verdict(r *Rule, outcome, reason string, m match) Verdict {
 	}
 	reason = strings.ReplaceAll(reason, "{fields}", strings.Join(m.fields, ", "))
 	reason = strings.ReplaceAll(reason, "{values}", strings.Join(m.values, ", "))
+	facts := make([]string, len(m.fields))
+	for i, f := range m.fields {
+		facts[i] = f + " = " + m.values[i]
+	}
+	reason = strings.ReplaceAll(reason, "{facts}", strings.Join(facts, ", "))
 	return Verdict{Rule: r.ID, Outcome: outcome, Article: r.Article, Fields: fs, Reason: strings.TrimSpace(reason)}
 }
 
@@ -209,13 +228,12 @@ func (rs *RuleSet) obligation(d ObligationDef, scopes []string, c *catalog.Catal
 		return o
 	}
 	req := findRequirement(c, d.ID)
+	// The catalogue's title and article replace ours when they name the same
+	// article; ours stay when they name a part of it (Art. 6(4) of Art. 6).
+	if req != nil && req.Article == d.Article && req.Title != "" {
+		o.Title = req.Title
+	}
 	if req != nil {
-		if req.Title != "" {
-			o.Title = req.Title
-		}
-		if req.Article != "" {
-			o.Article = req.Article
-		}
 		for _, a := range req.Applies {
 			if a.Date == e.Date {
 				o.AppliesFrom, o.Verified = a.Date, a.Verified

@@ -206,11 +206,29 @@ func (c *Cond) leaf(p *profile.Profile) match {
 			}
 		}
 		if !m.ok {
-			return one(false, "no match")
+			return one(false, listString(v))
 		}
 		return m
 	}
 	return one(false, "unknown operator")
+}
+
+// listString writes a list field's content for a reason: "none" or
+// "[a, b]".
+func listString(v any) string {
+	var parts []string
+	switch x := v.(type) {
+	case []string:
+		parts = x
+	case []profile.AnnexIIIRef:
+		for _, r := range x {
+			parts = append(parts, refString(r.Area, r.Point))
+		}
+	}
+	if len(parts) == 0 {
+		return "none"
+	}
+	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 func quoteEmpty(s string) string {

@@ -304,11 +304,12 @@ func (ps *parser) rule(n *yaml.Node) Rule {
 
 var placeholder = regexp.MustCompile(`\{[^{}]*\}`)
 
-// template checks a reason's placeholders: {fields} and {values} only.
+// template checks a reason's placeholders: {fields}, {values} and {facts}
+// only.
 func (ps *parser) template(n *yaml.Node, s string) {
 	for _, m := range placeholder.FindAllString(s, -1) {
-		if m != "{fields}" && m != "{values}" {
-			ps.errorf(n, "unknown placeholder %s (want {fields} or {values})", m)
+		if m != "{fields}" && m != "{values}" && m != "{facts}" {
+			ps.errorf(n, "unknown placeholder %s (want {fields}, {values} or {facts})", m)
 		}
 	}
 }

@@ -1,0 +1,171 @@
+package classify
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/profile"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// goldenProfiles are the systems whose full Result is pinned in
+// testdata/<name>.json. They run without a catalogue, so the golden files
+// depend on rules.yaml alone.
+var goldenProfiles = map[string]*profile.Profile{
+	// Credit scoring, Annex III 5(b), profiles applicants, has a chat front end.
+	"credit-scoring": prof(profile.Use{AnnexIII: refs("5b"), Profiling: true, Derogation: []string{"preparatory-task"},
+		Transparency: []string{"interacts-with-persons"}}),
+	// A diagnosis aid that is a safety component of a medical device needing a notified body.
+	"medical-mdr": prof(profile.Use{AnnexI: &profile.AnnexIRef{Legislation: "mdr", SafetyComponent: true, ThirdParty: true}}),
+	// Remote biometric identification at a border, Annex III 1(a) and 7(d).
+	"border-rbi": prof(profile.Use{AnnexIII: refs("1a", "7d"), Profiling: true}),
+	// A CV screening tool that only prepares a shortlist for a human.
+	"cv-preparatory": prof(profile.Use{AnnexIII: refs("4a"), Derogation: []string{"preparatory-task"}}),
+	// A chatbot built on a third party's general-purpose model.
+	"chatbot-gpai": prof(profile.Use{GeneralPurpose: &profile.GeneralPurpose{BuiltOnThirdParty: true},
+		Transparency: []string{"interacts-with-persons", "synthetic-content"}}),
+	// Social scoring by a public body that also uses Annex III 5(a).
+	"social-scoring": prof(profile.Use{Practices: []string{"social-scoring"}, AnnexIII: refs("5a")}),
+	// A spam filter.
+	"minimal": prof(profile.Use{}),
+}
+
+func TestGolden(t *testing.T) {
+	for name, p := range goldenProfiles {
+		t.Run(name, func(t *testing.T) {
+			res, err := Classify(p, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(res); err != nil {
+				t.Fatal(err)
+			}
+			got := buf.Bytes()
+			path := filepath.Join("testdata", name+".json")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./classify -run TestGolden -update)", err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("%s differs (-want +got); rerun with -update if the change is intended:\n%s", path, diff)
+			}
+		})
+	}
+}
+
+// loadCatalog loads the real catalogue, or skips the test when it does not
+// load (it is being written alongside).
+func loadCatalog(t *testing.T) *catalog.Catalog {
+	t.Helper()
+	c, err := catalog.Load()
+	if err != nil {
+		t.Skipf("catalog.Load failed, so the catalogue cross-check cannot run yet: %v", err)
+	}
+	return c
+}
+
+// TestRulesAgainstCatalogue: every rule's article exists in the requirements
+// catalogue (through the rule's requirement ID, or for the few rules without
+// one, an AI Act requirement whose article contains it), and every date of
+// the date table appears in the catalogue's applies rows.
+func TestRulesAgainstCatalogue(t *testing.T) {
+	c := loadCatalog(t)
+	rs, err := Rules()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rs.CheckCatalog(c) {
+		t.Error(p)
+	}
+	// Articles of rules that carry no requirement ID must still be findable,
+	// except those the requirement conventions leave out of the catalogue
+	// (Art. 2 scope and the Art. 3 definitions).
+	notCatalogued := []string{"Art. 2(", "Art. 3("}
+	for _, r := range rs.Rules {
+		if r.Requirement != "" {
+			continue
+		}
+		found := false
+		for _, q := range c.Requirements {
+			if q.Regulation == "eu-ai-act" && articleWithin(r.Article, q.Article) {
+				found = true
+			}
+		}
+		skip := false
+		for _, pre := range notCatalogued {
+			skip = skip || strings.HasPrefix(r.Article, pre)
+		}
+		if !found && !skip {
+			t.Errorf("%s:%d: rule %s: article %q has no AI Act requirement in the catalogue", RulesFile, r.Line, r.ID, r.Article)
+		}
+		if !found && skip {
+			t.Logf("rule %s: %s is not a catalogue requirement (by the ID conventions)", r.ID, r.Article)
+		}
+	}
+}
+
+// TestDatesFromCatalogue: with the real catalogue, every obligation's date
+// comes from a catalogue row, not from the fallback table.
+func TestDatesFromCatalogue(t *testing.T) {
+	c := loadCatalog(t)
+	for name, p := range goldenProfiles {
+		res, err := Classify(p, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, o := range res.Obligations {
+			if !strings.HasPrefix(o.Source, "catalog requirement ") {
+				t.Errorf("%s: %s falls back to the rules file: %s", name, o.Requirement, o.Source)
+			}
+		}
+		plain, err := Classify(p, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, o := range res.Obligations {
+			if o.AppliesFrom != plain.Obligations[i].AppliesFrom {
+				t.Errorf("%s: %s applies from %s in the catalogue, %s in rules.yaml", name, o.Requirement, o.AppliesFrom, plain.Obligations[i].AppliesFrom)
+			}
+		}
+	}
+}
+
+// TestGoldenIsJSONOfResult guards the golden files against hand edits that
+// no longer decode into a Result.
+func TestGoldenIsJSONOfResult(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if len(files) < len(goldenProfiles) {
+		t.Fatalf("%d golden files, want %d", len(files), len(goldenProfiles))
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		var r Result
+		if err := dec.Decode(&r); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
