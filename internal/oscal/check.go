@@ -232,6 +232,9 @@ func (k *checker) object(parentCtx, key, path string, v any) {
 				k.errf(path+"/state", "%q is not one of %v", s, vocab)
 			}
 		}
+		if r, ok := st["reason"].(string); ok && parentCtx == "target" && !slices.Contains([]string{"pass", "fail", "other"}, r) {
+			k.errf(path+"/reason", "%q is not one of pass, fail, other", r)
+		}
 	}
 	if m, ok := v.(map[string]any); ok {
 		if u, ok := m["uuid"].(string); ok {
