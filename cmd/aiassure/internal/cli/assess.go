@@ -17,9 +17,11 @@ import (
 	"github.com/aiassure/aiassure/report/formats"
 )
 
+const assessUsage = "[-format text|json|markdown|html|sarif|oscal] [-o FILE] [-fail-on SEVERITY] [-results FILE] PROFILE"
+
 var assessCmd = &command{
 	name:    "assess",
-	usage:   "[-format text|json|markdown|html|sarif|oscal] [-o FILE] [-fail-on SEVERITY] [-results FILE] PROFILE",
+	usage:   assessUsage,
 	summary: "assess the system a profile describes and write the report",
 	run:     runAssess,
 }
@@ -36,7 +38,7 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("want one profile, got %d arguments\nusage: aiassure assess %s", len(pos), assessCmd.usage)
+		return usagef("want one profile, got %d arguments\nusage: aiassure assess %s", len(pos), assessUsage)
 	}
 	f, ok := formats.Lookup(*format)
 	if !ok {

@@ -18,18 +18,19 @@ import (
 	"github.com/aiassure/aiassure/internal/oscal"
 )
 
+const catalogUsage = `list KIND | show KIND ID | search WORDS... | matrix [-format table|csv|json] [ID] |
+       validate [DIR] | export -format oscal [-what catalog|mapping] [-o FILE]`
+
 var catalogCmd = &command{
-	name: "catalog",
-	usage: `list KIND | show KIND ID | search WORDS... | matrix [-format table|csv|json] [ID] |
-       validate [DIR] | export -format oscal [-what catalog|mapping] [-o FILE]
-KIND is one of: ` + strings.Join(catalog.Kinds, ", "),
+	name:    "catalog",
+	usage:   catalogUsage,
 	summary: "query, validate and export the knowledge base",
 	run:     runCatalog,
 }
 
 func runCatalog(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("want a subcommand\nusage: aiassure catalog %s", catalogCmd.usage)
+		return usagef("want a subcommand\nusage: aiassure catalog %s", catalogUsage)
 	}
 	sub, args := args[0], args[1:]
 	if sub == "validate" {
@@ -133,7 +134,7 @@ func runCatalog(ctx context.Context, e *env, args []string) error {
 		}
 		return closeOut()
 	}
-	return usagef("catalog: unknown subcommand %q\nusage: aiassure catalog %s", sub, catalogCmd.usage)
+	return usagef("catalog: unknown subcommand %q\nusage: aiassure catalog %s", sub, catalogUsage)
 }
 
 func catalogValidate(e *env, args []string) error {
