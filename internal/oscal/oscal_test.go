@@ -51,7 +51,7 @@ func fixture() *catalog.Catalog {
 		Controls: []catalog.Control{
 			{ID: "c-adv-training", Name: "Adversarial training", Description: "Train on adversarial examples.",
 				Threats: []aiassure.ThreatID{"evasion"}, Phases: []string{"training"}, Effect: "likelihood",
-				Clauses: []catalog.Clause{{Standard: "iso-iec-27001", Clause: "A.8.25"}, {Standard: "etsi-ts-104-223"}},
+				Clauses:      []catalog.Clause{{Standard: "iso-iec-27001", Clause: "A.8.25"}, {Standard: "etsi-ts-104-223"}},
 				Requirements: []aiassure.RequirementID{"art-15-5"}, Evidence: []string{"test/evasion"}, Sources: []string{"seed 4.1"}},
 			{ID: "c-logging", Name: "Inference logging", Description: "Log queries and outputs.",
 				Threats: []aiassure.ThreatID{"model-extraction", "evasion"}, Phases: []string{"operation"}, Effect: "both",

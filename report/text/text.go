@@ -24,7 +24,7 @@ const MediaType = "text/plain; charset=utf-8"
 // Options control the summary.
 type Options struct {
 	Color    bool // ANSI colour for headings and severities
-	Width    int  // line width; 0 means 100
+	Width    int  // line width, at least 80; 0 means 100
 	MaxRisks int  // risks in the table; 0 means 10
 	MaxSteps int  // next steps; 0 means 5
 }
@@ -44,9 +44,10 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 	if r == nil {
 		return errors.New("text report: nil report")
 	}
-	if o.Width <= 20 {
+	if o.Width == 0 {
 		o.Width = 100
 	}
+	o.Width = max(o.Width, 80) // the risk table needs 80 columns
 	if o.MaxRisks <= 0 {
 		o.MaxRisks = 10
 	}
@@ -114,6 +115,13 @@ func (p *printer) heading(s string) {
 // indent under the text.
 func (p *printer) wrap(label, text string) {
 	indent := utf8.RuneCountInString(stripANSI(label))
+	if indent > p.o.Width/2 { // a long label gets lines of its own
+		lead := len(label) - len(strings.TrimLeft(label, " "))
+		for _, l := range wrapText(label, p.o.Width-lead) {
+			p.line(label[:lead] + l)
+		}
+		label, indent = strings.Repeat(" ", lead+4), lead+4
+	}
 	for i, l := range wrapText(text, p.o.Width-indent) {
 		if i == 0 {
 			p.line(label + l)
@@ -139,9 +147,7 @@ func stripANSI(s string) string {
 }
 
 func wrapText(s string, width int) []string {
-	if width < 10 {
-		width = 10
-	}
+	width = max(width, 1)
 	var lines []string
 	var cur []rune
 	for _, word := range strings.Fields(s) {
@@ -184,6 +190,7 @@ func cut(s string, n int) string {
 }
 
 func pad(s string, n int) string {
+	n = max(n, 1)
 	s = cut(s, n)
 	return s + strings.Repeat(" ", n-utf8.RuneCountInString(s))
 }

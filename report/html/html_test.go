@@ -1,0 +1,195 @@
+package html
+
+import (
+	"bytes"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/report"
+	reportjson "github.com/aiassure/aiassure/report/json"
+	"github.com/aiassure/aiassure/risk"
+)
+
+func fixture(t *testing.T) *report.Report {
+	t.Helper()
+	f, err := os.Open("../testdata/report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := reportjson.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func render(t *testing.T, r *report.Report) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+var refRE = regexp.MustCompile(`(?i)\b(src|href|xlink:href|action|srcset|poster|data)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)`)
+
+// TestSelfContained: no attribute loads anything, no script, no external
+// stylesheet or font, no url() in CSS.
+func TestSelfContained(t *testing.T) {
+	r := fixture(t)
+	// Sources with URLs are text in the report and must stay text.
+	r.Findings[0].Sources = append(r.Findings[0].Sources, "https://eur-lex.europa.eu/eli/reg/2024/1689/oj")
+	out := render(t, r)
+	for _, m := range refRE.FindAllStringSubmatch(out, -1) {
+		v := strings.Trim(m[2], `"'`)
+		if !strings.HasPrefix(v, "#") {
+			t.Errorf("%s=%q is not a same-page reference", m[1], v)
+		}
+	}
+	lower := strings.ToLower(out)
+	for _, bad := range []string{"<script", "<link", "<img", "<iframe", "<object", "<embed", "@import", "url(", "@font-face"} {
+		if strings.Contains(lower, bad) {
+			t.Errorf("output contains %q", bad)
+		}
+	}
+	if !strings.Contains(out, "https://eur-lex.europa.eu/eli/reg/2024/1689/oj") {
+		t.Error("a source URL was dropped instead of shown as text")
+	}
+}
+
+var tagRE = regexp.MustCompile(`<(/?)([a-zA-Z][a-zA-Z0-9-]*)[^>]*?(/?)>`)
+
+var void = map[string]bool{"meta": true, "br": true, "hr": true, "img": true, "input": true, "link": true, "wbr": true, "col": true, "source": true}
+
+// balanced checks that every non-void element is closed in order.
+func balanced(doc string) error {
+	var stack []string
+	for _, m := range tagRE.FindAllStringSubmatch(doc, -1) {
+		closing, name, self := m[1] == "/", strings.ToLower(m[2]), m[3] == "/"
+		switch {
+		case void[name] || self:
+		case closing:
+			if len(stack) == 0 || stack[len(stack)-1] != name {
+				return &tagError{name, stack}
+			}
+			stack = stack[:len(stack)-1]
+		default:
+			stack = append(stack, name)
+		}
+	}
+	if len(stack) > 0 {
+		return &tagError{"end of document", stack}
+	}
+	return nil
+}
+
+type tagError struct {
+	at    string
+	stack []string
+}
+
+func (e *tagError) Error() string { return "unbalanced at " + e.at + ", open: " + strings.Join(e.stack, ">") }
+
+func TestWellFormed(t *testing.T) {
+	out := render(t, fixture(t))
+	if !strings.HasPrefix(out, "<!DOCTYPE html>") {
+		t.Error("no doctype")
+	}
+	if err := balanced(out); err != nil {
+		t.Error(err)
+	}
+	if err := balanced("<div><p>x</div></p>"); err == nil {
+		t.Error("balance check accepted crossed tags")
+	}
+	// Accessibility: one h1, a caption on every table, a title on every svg.
+	if n := strings.Count(out, "<h1"); n != 1 {
+		t.Errorf("%d h1 elements", n)
+	}
+	if a, b := strings.Count(out, "<table"), strings.Count(out, "<caption>"); a != b || a == 0 {
+		t.Errorf("%d tables, %d captions", a, b)
+	}
+	if a, b := strings.Count(out, "<svg"), strings.Count(out, `-title">`); a != b || a != 4 {
+		t.Errorf("%d svg, %d titled", a, b)
+	}
+	if !strings.Contains(out, `<html lang="en">`) {
+		t.Error("no lang")
+	}
+}
+
+// TestEscaping puts markup in every kind of text field.
+func TestEscaping(t *testing.T) {
+	const evil = `<script>alert("x")</script><img src=x onerror=alert(1)>`
+	r := fixture(t)
+	r.System.Name = evil
+	r.System.Purpose = evil
+	r.Classification.Verdicts[1].Reason = evil
+	r.Risk.Entries[0].ThreatName = evil
+	r.Risk.Entries[0].Asset = evil
+	r.Risk.Entries[0].Risk.Level = evil
+	r.Coverage.Requirements[0].Requirement = aiassure.RequirementID(evil)
+	r.Findings[0].Title = evil
+	r.Findings[0].Sources = []string{evil}
+	r.Results[0].Summary = evil
+	r.Results[0].Metrics = map[string]float64{evil: 1}
+	out := render(t, r)
+	for _, bad := range []string{"<script", "<img"} {
+		if strings.Contains(out, bad) {
+			t.Errorf("unescaped %q in output", bad)
+		}
+	}
+	if !strings.Contains(out, "&lt;script&gt;") {
+		t.Error("the markup is not shown escaped")
+	}
+	if err := balanced(out); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestRiskMatrix(t *testing.T) {
+	r := fixture(t)
+	inh := riskMatrix("m", "Inherent", r.Risk.Entries, false)
+	res := riskMatrix("m", "Residual", r.Risk.Entries, true)
+	total := func(c Chart) int {
+		n := 0
+		for _, cell := range c.Cells {
+			if cell.Text != "" {
+				var k int
+				for _, ch := range cell.Text {
+					k = k*10 + int(ch-'0')
+				}
+				n += k
+			}
+		}
+		return n
+	}
+	if len(inh.Cells) != 9 || total(inh) != 4 || total(res) != 4 {
+		t.Errorf("cells %d, inherent total %d, residual total %d", len(inh.Cells), total(inh), total(res))
+	}
+	// Inherent: evasion at likely x high (top right); residual moves it to possible x high.
+	if c := inh.Cells[8]; !strings.Contains(c.Title, "evasion") || c.Text != "1" {
+		t.Errorf("top-right inherent cell = %+v", c)
+	}
+	if c := res.Cells[5]; !strings.Contains(c.Title, "evasion") || c.Text != "2" {
+		t.Errorf("possible x high residual cell = %+v", c)
+	}
+	// Absurd scores are neither drawn nor allowed to blow up the chart.
+	huge := riskMatrix("m", "x", []risk.Entry{{Threat: "t", Likelihood: risk.Score{Value: 1 << 30}, Impact: risk.Score{Value: -4}}}, false)
+	if huge.Width > 2000 || huge.Height > 2000 || !strings.Contains(huge.Desc, "Not drawn") {
+		t.Errorf("hostile scores: %dx%d, %q", huge.Width, huge.Height, huge.Desc)
+	}
+}
+
+func TestEmptyReport(t *testing.T) {
+	out := render(t, &report.Report{SchemaVersion: report.SchemaVersion})
+	if err := balanced(out); err != nil {
+		t.Error(err)
+	}
+	if !strings.Contains(out, "No findings.") {
+		t.Error("empty report does not say there are no findings")
+	}
+}
