@@ -1,0 +1,153 @@
+package assess_test
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/assess"
+	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/profile"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden reports")
+
+var fixed = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+
+func examples(t testing.TB) []string {
+	t.Helper()
+	ps, err := filepath.Glob("../examples/*/profile.yaml")
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("no example profiles: %v", err)
+	}
+	return ps
+}
+
+func config(t testing.TB) *assess.Config {
+	t.Helper()
+	c, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := assess.DefaultConfig()
+	cfg.Catalog = c
+	cfg.Now = func() time.Time { return fixed }
+	return cfg
+}
+
+// TestExamples compares the full JSON report of every shipped example with
+// its golden file (go test ./assess -update rewrites them).
+func TestExamples(t *testing.T) {
+	cfg := config(t)
+	for _, path := range examples(t) {
+		name := filepath.Base(filepath.Dir(path))
+		t.Run(name, func(t *testing.T) {
+			p, err := profile.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := assess.Run(context.Background(), p, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.MarshalIndent(r, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden := filepath.Join("testdata", name+".json")
+			if *update {
+				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./assess -update)", err)
+			}
+			if diff := cmp.Diff(strings.TrimSpace(string(want)), string(got)); diff != "" {
+				t.Errorf("report for %s differs from %s (-want +got):\n%s", path, golden, diff)
+			}
+		})
+	}
+}
+
+// TestEvidenceChangesTheAssessment checks that test results flow through:
+// a failed evasion test raises the evasion risks and shows as a finding,
+// and a measured metric closes the evidence gap of its declared level.
+func TestEvidenceChangesTheAssessment(t *testing.T) {
+	cfg := config(t)
+	p, err := profile.Load("../examples/credit-scoring/profile.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := assess.Run(context.Background(), p, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Results = []aiassure.Result{
+		{ID: "evasion/pgd-linf", Check: "evasion/pgd-linf", Status: aiassure.Fail, Summary: "robust accuracy 0.12 at eps 0.1", Threats: []aiassure.ThreatID{"evasion"}},
+		{ID: "metrics/accuracy", Check: "metrics/accuracy", Status: aiassure.Fail, Summary: "accuracy 0.74 < declared 0.75", Metrics: map[string]float64{"accuracy": 0.74}},
+	}
+	after, err := assess.Run(context.Background(), p, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var demonstrated int
+	for _, e := range after.Risk.Entries {
+		for _, ev := range e.Evidence {
+			if ev == "evasion/pgd-linf" && e.Likelihood.Level == "likely" {
+				demonstrated++
+			}
+		}
+	}
+	if demonstrated == 0 {
+		t.Error("the failed evasion test did not make any evasion risk likely")
+	}
+	find := func(r []aiassure.Finding, id string) bool {
+		for _, f := range r {
+			if f.ID == id {
+				return true
+			}
+		}
+		return false
+	}
+	if !find(after.Findings, "test/evasion/pgd-linf") {
+		t.Error("no finding for the failed test")
+	}
+	gapBefore, gapAfter := false, false
+	for _, g := range before.Coverage.Gaps {
+		gapBefore = gapBefore || strings.Contains(g.Title, "declared accuracy")
+	}
+	for _, g := range after.Coverage.Gaps {
+		gapAfter = gapAfter || strings.Contains(g.Title, "declared accuracy")
+	}
+	if !gapBefore || gapAfter {
+		t.Errorf("evidence gap for declared accuracy: before %v after %v; want true, false", gapBefore, gapAfter)
+	}
+}
+
+func BenchmarkAssess(b *testing.B) {
+	cfg := config(b)
+	for _, path := range examples(b) {
+		p, err := profile.Load(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(filepath.Base(filepath.Dir(path)), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := assess.Run(context.Background(), p, cfg); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
