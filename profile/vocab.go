@@ -1,0 +1,232 @@
+package profile
+
+import "github.com/aiassure/aiassure/catalog"
+
+// The closed vocabularies of the profile, in one place: validation, the JSON
+// Schema (schema.json, generated from these lists), the classifier and the
+// documentation use them. Lists shared with the catalogue (life-cycle phases,
+// asset kinds, evidence kinds) live in package catalog.
+var (
+	// Roles are the operator roles of the role field (AI Act Art. 3(3) to 3(7)).
+	Roles = []string{"provider", "deployer", "importer", "distributor", "product-manufacturer"}
+
+	// AssuranceLevels are the Cybersecurity Act (Art. 52) assurance levels.
+	AssuranceLevels = []string{"basic", "substantial", "high"}
+
+	// ControlStatuses say how far a declared control is in place.
+	ControlStatuses = []string{"implemented", "partial", "planned"}
+
+	// Outputs are what an inference interface returns to its callers, least
+	// to most revealing except none.
+	Outputs = []string{"label", "score", "logits", "none"}
+
+	// Sensitivities classify the data an asset holds.
+	Sensitivities = []string{"public", "internal", "personal", "special-category"}
+
+	// Origins say where an asset comes from.
+	Origins = []string{"internal", "third-party", "open-source", "public"}
+
+	// ComponentKinds are the kinds of third-party component.
+	ComponentKinds = []string{"library", "model", "dataset", "service"}
+
+	// Metrics are the performance metrics a profile may declare (Art. 13(3)(b)(ii), Art. 15(3)).
+	Metrics = []string{"accuracy", "precision", "recall", "f1", "roc_auc", "fpr", "fnr", "robust_accuracy"}
+
+	// Norms are the perturbation norms of a robust_accuracy declaration.
+	Norms = []string{"linf", "l2"}
+
+	// Practices are the AI Act Art. 5(1) prohibited practices a profile may
+	// declare in use.practices, plus the ban the Digital Omnibus on AI adds.
+	Practices = []string{
+		"subliminal-manipulation",                                  // Art. 5(1)(a)
+		"exploit-vulnerabilities",                                  // Art. 5(1)(b)
+		"social-scoring",                                           // Art. 5(1)(c)
+		"crime-risk-profiling",                                     // Art. 5(1)(d)
+		"facial-scraping",                                          // Art. 5(1)(e)
+		"emotion-recognition-workplace-education",                  // Art. 5(1)(f)
+		"biometric-categorisation-sensitive",                       // Art. 5(1)(g)
+		"realtime-remote-biometric-identification-law-enforcement", // Art. 5(1)(h)
+		"non-consensual-intimate-imagery",                          // Art. 5 as amended by Reg. (EU) 2026/1744 (not verified)
+	}
+
+	// Derogations are the Art. 6(3) conditions a provider may claim in use.derogation.
+	Derogations = []string{
+		"narrow-procedural-task", // Art. 6(3)(a)
+		"improve-human-activity", // Art. 6(3)(b)
+		"detect-patterns",        // Art. 6(3)(c)
+		"preparatory-task",       // Art. 6(3)(d)
+	}
+
+	// TransparencySituations are the Art. 50 situations a profile may declare
+	// in use.transparency.
+	TransparencySituations = []string{
+		"interacts-with-persons",   // Art. 50(1)
+		"synthetic-content",        // Art. 50(2)
+		"emotion-recognition",      // Art. 50(3)
+		"biometric-categorisation", // Art. 50(3)
+		"deep-fake",                // Art. 50(4), first subparagraph
+		"public-interest-text",     // Art. 50(4), second subparagraph
+	}
+
+	// Exclusions are the Art. 2 scope exclusions a profile may claim in use.exclusions.
+	Exclusions = []string{
+		"military", // Art. 2(3): military, defence or national security purposes only
+		"research", // Art. 2(6) and 2(8): scientific research and development only
+		"personal", // Art. 2(10): natural persons in purely personal, non-professional use
+	}
+
+	// AnnexISectionA is the Union harmonisation legislation of Annex I,
+	// Section A (new legislative framework).
+	AnnexISectionA = []string{
+		"machinery",          // Directive 2006/42/EC, Regulation (EU) 2023/1230
+		"toys",               // Directive 2009/48/EC
+		"recreational-craft", // Directive 2013/53/EU
+		"lifts",              // Directive 2014/33/EU
+		"atex",               // Directive 2014/34/EU (equipment for explosive atmospheres)
+		"radio-equipment",    // Directive 2014/53/EU
+		"pressure-equipment", // Directive 2014/68/EU
+		"cableways",          // Regulation (EU) 2016/424
+		"ppe",                // Regulation (EU) 2016/425 (personal protective equipment)
+		"gas-appliances",     // Regulation (EU) 2016/426
+		"mdr",                // Regulation (EU) 2017/745 (medical devices)
+		"ivdr",               // Regulation (EU) 2017/746 (in vitro diagnostic medical devices)
+	}
+
+	// AnnexISectionB is the Union harmonisation legislation of Annex I,
+	// Section B (old approach; Art. 2(2)).
+	AnnexISectionB = []string{
+		"civil-aviation-security",  // Regulation (EC) No 300/2008
+		"two-three-wheel-vehicles", // Regulation (EU) No 168/2013
+		"agricultural-vehicles",    // Regulation (EU) No 167/2013
+		"marine-equipment",         // Directive 2014/90/EU
+		"rail-interoperability",    // Directive (EU) 2016/797
+		"motor-vehicles",           // Regulation (EU) 2018/858
+		"civil-aviation",           // Regulation (EU) 2018/1139
+		"motor-vehicles-safety",    // Regulation (EU) 2019/2144
+	}
+)
+
+// AnnexIIIPoint is one point of AI Act Annex III, named in our own words.
+type AnnexIIIPoint struct {
+	Area  int
+	Point string // "" for area 2, which has no points
+	Name  string
+}
+
+// AnnexIII lists the areas and points of Annex III of Regulation (EU) 2024/1689.
+var AnnexIII = []AnnexIIIPoint{
+	{1, "a", "remote biometric identification (not verification of a claimed identity)"},
+	{1, "b", "biometric categorisation by sensitive or protected attributes"},
+	{1, "c", "emotion recognition"},
+	{2, "", "safety component of critical infrastructure: critical digital infrastructure, road traffic, water, gas, heating, electricity"},
+	{3, "a", "access or admission to education and vocational training"},
+	{3, "b", "evaluation of learning outcomes"},
+	{3, "c", "assessing the level of education a person will receive or access"},
+	{3, "d", "monitoring prohibited behaviour of students during tests"},
+	{4, "a", "recruitment and selection: job adverts, filtering applications, evaluating candidates"},
+	{4, "b", "decisions on work relationships, promotion, termination, task allocation, monitoring of workers"},
+	{5, "a", "eligibility for essential public assistance benefits and services, incl. healthcare"},
+	{5, "b", "creditworthiness and credit scores of natural persons (except fraud detection)"},
+	{5, "c", "risk assessment and pricing in life and health insurance"},
+	{5, "d", "evaluating and classifying emergency calls, dispatch, emergency patient triage"},
+	{6, "a", "law enforcement: risk of a person becoming a victim of crime"},
+	{6, "b", "law enforcement: polygraphs and similar tools"},
+	{6, "c", "law enforcement: reliability of evidence"},
+	{6, "d", "law enforcement: risk of offending or re-offending, personality traits, past criminal behaviour"},
+	{6, "e", "law enforcement: profiling in detection, investigation or prosecution"},
+	{7, "a", "migration: polygraphs and similar tools"},
+	{7, "b", "migration: security, irregular-migration or health risk posed by a person"},
+	{7, "c", "migration: examining applications for asylum, visa, residence permits and complaints"},
+	{7, "d", "migration: detecting, recognising or identifying persons (except travel-document verification)"},
+	{8, "a", "justice: assisting a judicial authority or alternative dispute resolution"},
+	{8, "b", "democratic processes: influencing elections, referendums or voting behaviour"},
+}
+
+// AnnexIIIValid reports whether area and point name an Annex III point. Area
+// 2 has no points: its point may be empty or "a".
+func AnnexIIIValid(area int, point string) bool {
+	if area == 2 {
+		return point == "" || point == "a"
+	}
+	for _, p := range AnnexIII {
+		if p.Area == area && p.Point == point {
+			return true
+		}
+	}
+	return false
+}
+
+// AnnexIIIPoints returns the point letters of an Annex III area ("a" for
+// area 2), or nil for a number that is not an area.
+func AnnexIIIPoints(area int) []string {
+	var out []string
+	for _, p := range AnnexIII {
+		if p.Area == area {
+			out = append(out, cmpOr(p.Point, "a"))
+		}
+	}
+	return out
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Enums maps each enumerated field of the profile to its allowed values. A
+// path names the field as in error messages, with "[]" for any list item:
+// "assets[].kind", "use.practices[]".
+func Enums() map[string][]string {
+	return map[string][]string{
+		"api_version":                {APIVersion},
+		"role":                       Roles,
+		"assurance":                  AssuranceLevels,
+		"use.practices[]":            Practices,
+		"use.derogation[]":           Derogations,
+		"use.transparency[]":         TransparencySituations,
+		"use.exclusions[]":           Exclusions,
+		"use.annex_i.legislation":    append(append([]string(nil), AnnexISectionA...), AnnexISectionB...),
+		"lifecycle.phases[]":         catalog.Phases,
+		"assets[].kind":              catalog.AssetKinds,
+		"assets[].sensitivity":       Sensitivities,
+		"assets[].origin":            Origins,
+		"assets[].exposure.outputs":  Outputs,
+		"components[].kind":          ComponentKinds,
+		"controls[].status":          ControlStatuses,
+		"controls[].evidence[].kind": catalog.EvidenceKinds,
+		"performance[].metric":       Metrics,
+		"performance[].norm":         Norms,
+	}
+}
+
+// Required lists the fields a profile must give, as paths in the form of
+// Enums. A list's entry means the list needs at least one item; an item
+// field applies to every item present; fields of an optional section apply
+// when the section is present.
+var Required = []string{
+	"api_version", "system", "system.name", "system.intended_purpose", "system.sector",
+	"role", "assurance", "assets",
+	"use.annex_iii[].area", "use.annex_i.legislation",
+	"affected_persons[].group",
+	"assets[].id", "assets[].kind",
+	"components[].name", "components[].kind",
+	"controls[].id", "controls[].status",
+	"controls[].evidence[].kind", "controls[].evidence[].ref",
+	"performance[].metric", "performance[].value",
+}
+
+// Range is the closed interval a number must lie in.
+type Range struct{ Min, Max float64 }
+
+// Ranges bounds the numeric fields of the profile.
+func Ranges() map[string]Range {
+	return map[string]Range{
+		"use.annex_iii[].area":           {1, 8},
+		"assets[].exposure.rate_limit":   {0, 1e9},
+		"assets[].exposure.query_budget": {0, 1e12},
+		"performance[].value":            {0, 1},
+		"performance[].epsilon":          {0, 1e6},
+	}
+}
