@@ -154,8 +154,9 @@ var classifyCmd = &command{
 			fmt.Fprintf(tw, "tier:\t%s\t%s\n", c.Tier, c.Route)
 			fmt.Fprintf(tw, "general purpose:\t%v\t\n", c.GeneralPurpose)
 			fmt.Fprintf(tw, "transparency (Art. 50):\t%v\t\n\nverdicts:\n", c.Transparency)
+			tw.Flush()
 			for _, v := range c.Verdicts {
-				fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\n", v.Outcome, v.Article, strings.Join(v.Fields, ","), v.Reason)
+				fmt.Fprintf(tw, "  %-10s %s [%s]\n             %s\n", v.Outcome, v.Article, strings.Join(v.Fields, ", "), v.Reason)
 			}
 			fmt.Fprintln(tw, "\nobligations:")
 			for _, o := range c.Obligations {
