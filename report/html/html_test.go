@@ -93,7 +93,9 @@ type tagError struct {
 	stack []string
 }
 
-func (e *tagError) Error() string { return "unbalanced at " + e.at + ", open: " + strings.Join(e.stack, ">") }
+func (e *tagError) Error() string {
+	return "unbalanced at " + e.at + ", open: " + strings.Join(e.stack, ">")
+}
 
 func TestWellFormed(t *testing.T) {
 	out := render(t, fixture(t))
