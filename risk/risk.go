@@ -346,7 +346,7 @@ func impact(s *Scoring, in Input, t catalog.Threat, asset profile.Asset, why *[]
 			case cls.Transparency:
 				v, r = 2, "manipulated outputs mislead the persons the system interacts with"
 			default:
-				v, r = 2, "manipulated outputs affect the provider's and users' interests"
+				v, r = 1, "a minimal-risk use: wrong outputs do not strongly harm the persons concerned"
 			}
 		case "confidentiality":
 			switch sens := sensitivity(p, asset); {

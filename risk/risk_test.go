@@ -94,8 +94,8 @@ func TestAnalyze(t *testing.T) {
 			},
 			cls: minimal,
 			want: []row{
-				{"evasion", "clf", 11, "possible", "medium", "major", "major"},
 				{"membership-inference", "train", 15, "possible", "medium", "major", "major"},
+				{"evasion", "clf", 11, "possible", "low", "minor", "minor"},
 			},
 		},
 		{
@@ -132,8 +132,8 @@ func TestAnalyze(t *testing.T) {
 			cls:     minimal,
 			results: []aiassure.Result{{ID: "evasion/pgd", Check: "evasion/pgd", Status: aiassure.Fail, Threats: []aiassure.ThreatID{"evasion"}}},
 			want: []row{
-				{"evasion", "clf", 7, "likely", "medium", "critical", "critical"},
 				{"membership-inference", "train", 11, "possible", "medium", "major", "major"},
+				{"evasion", "clf", 7, "likely", "low", "major", "major"},
 			},
 		},
 		{
@@ -145,7 +145,7 @@ func TestAnalyze(t *testing.T) {
 			results: []aiassure.Result{{ID: "evasion/pgd", Check: "evasion/pgd", Status: aiassure.Pass, Threats: []aiassure.ThreatID{"evasion"}}},
 			want: []row{
 				{"membership-inference", "train", 11, "possible", "medium", "major", "major"},
-				{"evasion", "clf", 7, "likely", "medium", "critical", "minor"},
+				{"evasion", "clf", 7, "likely", "low", "major", "minor"},
 			},
 		},
 	}
