@@ -165,10 +165,10 @@ func TestPositionAndResolve(t *testing.T) {
 	dir := filepath.Join("testdata", "good")
 	abs, _ := filepath.Abs("x")
 	for rel, want := range map[string]string{
-		"model/mlp.onnx":   filepath.Join(dir, "model", "mlp.onnx"),
-		"../x.csv":         filepath.Join("testdata", "x.csv"),
-		"":                 "",
-		abs:                abs,
+		"model/mlp.onnx": filepath.Join(dir, "model", "mlp.onnx"),
+		"../x.csv":       filepath.Join("testdata", "x.csv"),
+		"":               "",
+		abs:              abs,
 	} {
 		if got := p.Resolve(rel); got != want {
 			t.Errorf("Resolve(%q) = %q, want %q", rel, got, want)
@@ -271,5 +271,28 @@ func TestDocsCoverFields(t *testing.T) {
 				t.Errorf("docs/profile.md does not list %q, a value of %s", v, path)
 			}
 		}
+	}
+}
+
+// TestDocsExample checks that the complete example in docs/profile.md is the
+// tested full.yaml, so the documentation's example always validates.
+func TestDocsExample(t *testing.T) {
+	doc, err := os.ReadFile("../docs/profile.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(doc), "## Complete example")
+	if !ok {
+		t.Fatal("docs/profile.md has no complete example")
+	}
+	_, after, _ = strings.Cut(after, "```yaml\n")
+	example, _, _ := strings.Cut(after, "```")
+	full, err := os.ReadFile("testdata/good/full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(string(full), "\n") // drop the leading comment
+	if diff := cmp.Diff(body, example); diff != "" {
+		t.Errorf("docs example differs from testdata/good/full.yaml (-full +docs):\n%s", diff)
 	}
 }

@@ -319,4 +319,3 @@ func robustRules() []any {
 			obj().set("required", []string{"norm"}),
 		})))}
 }
-
