@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -15,6 +16,7 @@ import (
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/report/formats"
+	"github.com/aiassure/aiassure/report/text"
 )
 
 const assessUsage = "[-format text|json|markdown|html|sarif|oscal] [-o FILE] [-fail-on SEVERITY] [-results FILE] PROFILE"
@@ -68,6 +70,9 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 	w, closeOut, err := output(e, *out)
 	if err != nil {
 		return err
+	}
+	if f.Name == "text" && isTerminal(w) && os.Getenv("NO_COLOR") == "" {
+		f = text.Format(text.Options{Color: true})
 	}
 	if err := f.Write(w, r); err != nil {
 		closeOut()
@@ -232,4 +237,14 @@ func verifiedMark(v bool) string {
 		return "verified"
 	}
 	return "unverified"
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }
