@@ -240,11 +240,21 @@ controls:
 	}
 }
 
-// TestExamples loads the shipped example profiles, which must be valid.
+// TestExamples loads the shipped example profiles, which must be valid and
+// name only catalogue controls.
 func TestExamples(t *testing.T) {
+	c, err := catalog.Load()
+	if err != nil {
+		t.Fatalf("catalog.Load: %v", err)
+	}
 	files, _ := filepath.Glob("../examples/*/profile.yaml")
 	for _, file := range files {
-		if _, err := Load(file); err != nil {
+		p, err := Load(file)
+		if err != nil {
+			t.Errorf("%v", err)
+			continue
+		}
+		if err := Check(p, c); err != nil {
 			t.Errorf("%v", err)
 		}
 	}
