@@ -1,0 +1,318 @@
+package onnx
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+)
+
+// runner holds the buffers of one run of a graph. A runner is used by one
+// goroutine at a time and reused across runs, so that a run with the same
+// batch size as the previous one allocates nothing.
+type runner struct {
+	g       *graph
+	ctx     context.Context
+	threads int
+	vals    []*tensor // the current value of each graph value
+	slot    []tensor  // tensor headers the runner owns, one per value
+	bufF    [][]float32
+	bufI    [][]int64
+	bytes   int64
+	scratch map[*node][]float32
+
+	// gradients (only for values with need[v])
+	need []bool
+	gbuf [][]float32
+	gset []bool
+}
+
+func newRunner(g *graph, threads int) *runner {
+	n := len(g.values)
+	r := &runner{
+		g:       g,
+		ctx:     context.Background(),
+		threads: max(threads, 1),
+		vals:    make([]*tensor, n),
+		slot:    make([]tensor, n),
+		bufF:    make([][]float32, n),
+		bufI:    make([][]int64, n),
+		scratch: map[*node][]float32{},
+	}
+	for i, v := range g.values {
+		r.vals[i] = v.konst
+	}
+	return r
+}
+
+// forward runs the graph on feeds (one per g.inputs entry, in order).
+func (r *runner) forward(ctx context.Context, feeds []*tensor) error {
+	r.ctx = ctx
+	defer func() { r.ctx = context.Background() }()
+	if len(feeds) != len(r.g.inputs) {
+		return fmt.Errorf("got %d inputs, the graph has %d", len(feeds), len(r.g.inputs))
+	}
+	for k, vi := range r.g.inputs {
+		t := feeds[k]
+		if t == nil || !t.dt.supported() {
+			return fmt.Errorf("input %q: missing or unsupported tensor", r.g.values[vi].name)
+		}
+		if len(t.shape) > r.g.lim.MaxRank {
+			return fmt.Errorf("input %q: rank %d exceeds the limit of %d", r.g.values[vi].name, len(t.shape), r.g.lim.MaxRank)
+		}
+		if _, err := checkedProd(t.shape, r.g.lim.MaxTensorElements); err != nil {
+			return fmt.Errorf("input %q: %w", r.g.values[vi].name, err)
+		}
+		if n := t.size(); (t.dt == dtFloat && len(t.f) != n) || (t.dt != dtFloat && len(t.i) != n) {
+			return fmt.Errorf("input %q: data length does not match shape %v", r.g.values[vi].name, t.shape)
+		}
+		if typ := r.g.values[vi].typ; typ != nil && typ.kind == typeTensor && typ.elemType != 0 && dtype(typ.elemType) != t.dt {
+			return fmt.Errorf("input %q: got %v, the graph declares %v", r.g.values[vi].name, t.dt, dtype(typ.elemType))
+		}
+		r.vals[vi] = t
+	}
+	for _, n := range r.g.nodes {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := r.runNode(n); err != nil {
+			return fmt.Errorf("%v: %w", n, err)
+		}
+	}
+	return nil
+}
+
+func (r *runner) runNode(n *node) error {
+	for _, i := range n.in {
+		if i >= 0 && r.vals[i] == nil {
+			return fmt.Errorf("input %q has no value", r.g.values[i].name)
+		}
+	}
+	return n.k.run(r, n)
+}
+
+// in returns node input k, or nil when it is absent.
+func (r *runner) in(n *node, k int) *tensor {
+	if k >= len(n.in) || n.in[k] < 0 {
+		return nil
+	}
+	return r.vals[n.in[k]]
+}
+
+// wantOut reports whether node output k is used (present).
+func (r *runner) wantOut(n *node, k int) bool { return k < len(n.out) && n.out[k] >= 0 }
+
+// out returns the runner's buffer for node output k, sized for shape (data
+// not cleared). A missing optional output gets a throw-away tensor.
+func (r *runner) out(n *node, k int, dt dtype, shape []int) (*tensor, error) {
+	if len(shape) > r.g.lim.MaxRank {
+		return nil, fmt.Errorf("output rank %d exceeds the limit of %d", len(shape), r.g.lim.MaxRank)
+	}
+	size, err := checkedProd(shape, r.g.lim.MaxTensorElements)
+	if err != nil {
+		return nil, fmt.Errorf("output: %w", err)
+	}
+	if !r.wantOut(n, k) {
+		t := &tensor{dt: dt, shape: append([]int(nil), shape...)}
+		if dt == dtFloat {
+			t.f = make([]float32, size)
+		} else {
+			t.i = make([]int64, size)
+		}
+		return t, nil
+	}
+	v := n.out[k]
+	t := &r.slot[v]
+	t.dt = dt
+	t.shape = append(t.shape[:0], shape...)
+	t.f, t.i = nil, nil
+	if dt == dtFloat {
+		if cap(r.bufF[v]) < size {
+			if err := r.account(int64(size-cap(r.bufF[v])) * 4); err != nil {
+				return nil, err
+			}
+			r.bufF[v] = make([]float32, size)
+		}
+		t.f = r.bufF[v][:size]
+	} else {
+		if cap(r.bufI[v]) < size {
+			if err := r.account(int64(size-cap(r.bufI[v])) * 8); err != nil {
+				return nil, err
+			}
+			r.bufI[v] = make([]int64, size)
+		}
+		t.i = r.bufI[v][:size]
+	}
+	r.vals[v] = t
+	return t, nil
+}
+
+func (r *runner) account(b int64) error {
+	r.bytes += b
+	if r.bytes > r.g.lim.MaxRunBytes {
+		return fmt.Errorf("run needs more than %d bytes of buffers", r.g.lim.MaxRunBytes)
+	}
+	return nil
+}
+
+// alias makes node output k share src's data with a new shape.
+func (r *runner) alias(n *node, k int, src *tensor, shape []int) error {
+	if !r.wantOut(n, k) {
+		return nil
+	}
+	if len(shape) > r.g.lim.MaxRank {
+		return fmt.Errorf("output rank %d exceeds the limit of %d", len(shape), r.g.lim.MaxRank)
+	}
+	if prod(shape) != src.size() {
+		return fmt.Errorf("cannot view %v as shape %v", src.shape, shape)
+	}
+	v := n.out[k]
+	t := &r.slot[v]
+	t.dt = src.dt
+	t.shape = append(t.shape[:0], shape...)
+	t.f, t.i = src.f, src.i
+	r.vals[v] = t
+	return nil
+}
+
+// scratchF returns a scratch buffer of size floats owned by node n.
+func (r *runner) scratchF(n *node, size int) ([]float32, error) {
+	b := r.scratch[n]
+	if cap(b) < size {
+		if err := r.account(int64(size-cap(b)) * 4); err != nil {
+			return nil, err
+		}
+		b = make([]float32, size)
+		r.scratch[n] = b
+	}
+	return b[:size], nil
+}
+
+// parallelFor runs fn over [0, n) in chunks on up to r.threads goroutines of
+// the shared worker pool. cost estimates the work of one item (in
+// multiply-adds); small jobs run on the calling goroutine.
+func (r *runner) parallelFor(n, cost int, fn func(lo, hi int)) {
+	const grain = 1 << 15
+	chunks := min(r.threads, n)
+	if total := n * max(cost, 1); total/grain < chunks {
+		chunks = total / grain
+	}
+	if chunks <= 1 {
+		fn(0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	step := (n + chunks - 1) / chunks
+	for lo := step; lo < n; lo += step {
+		hi := min(lo+step, n)
+		wg.Add(1)
+		task := func() { defer wg.Done(); fn(lo, hi) }
+		select {
+		case workers().tasks <- task:
+		default:
+			go task()
+		}
+	}
+	fn(0, min(step, n))
+	wg.Wait()
+}
+
+type workerPool struct{ tasks chan func() }
+
+var (
+	poolOnce sync.Once
+	pool     *workerPool
+)
+
+// workers returns the package's worker pool: GOMAXPROCS goroutines that run
+// the chunks of heavy operators, shared by all models and runs.
+func workers() *workerPool {
+	poolOnce.Do(func() {
+		pool = &workerPool{tasks: make(chan func())}
+		for range runtime.GOMAXPROCS(0) {
+			go func() {
+				for t := range pool.tasks {
+					t()
+				}
+			}()
+		}
+	})
+	return pool
+}
+
+// Gradient support.
+
+// gradOut returns the gradient flowing into node output k, or nil when none
+// flows (it is zero).
+func (r *runner) gradOut(n *node, k int) []float32 {
+	if k >= len(n.out) || n.out[k] < 0 || !r.gset[n.out[k]] {
+		return nil
+	}
+	return r.gbuf[n.out[k]]
+}
+
+// gradIn returns the gradient accumulator of node input k (zeroed on first
+// use in a backward pass), or nil when that input needs no gradient.
+func (r *runner) gradIn(n *node, k int) []float32 {
+	if k >= len(n.in) || n.in[k] < 0 {
+		return nil
+	}
+	v := n.in[k]
+	if !r.need[v] {
+		return nil
+	}
+	if !r.gset[v] {
+		size := r.vals[v].size()
+		if cap(r.gbuf[v]) < size {
+			r.gbuf[v] = make([]float32, size)
+		}
+		r.gbuf[v] = r.gbuf[v][:size]
+		clear(r.gbuf[v])
+		r.gset[v] = true
+	}
+	return r.gbuf[v]
+}
+
+// backward propagates seed, the gradient of output value out, back to the
+// values marked in need, after a forward run.
+func (r *runner) backward(ctx context.Context, need []bool, out int, seed []float32) error {
+	if len(r.gbuf) != len(r.vals) {
+		r.gbuf = make([][]float32, len(r.vals))
+		r.gset = make([]bool, len(r.vals))
+	}
+	clear(r.gset)
+	r.need = need
+	if len(seed) != r.vals[out].size() {
+		return fmt.Errorf("seed has %d elements, output has %d", len(seed), r.vals[out].size())
+	}
+	r.gbuf[out] = append(r.gbuf[out][:0], seed...)
+	r.gset[out] = true
+	for i := len(r.g.nodes) - 1; i >= 0; i-- {
+		n := r.g.nodes[i]
+		flows, needs := false, false
+		for _, o := range n.out {
+			if o >= 0 && r.gset[o] {
+				flows = true
+			}
+		}
+		for _, v := range n.in {
+			if v >= 0 && need[v] {
+				needs = true
+			}
+		}
+		if !flows || !needs {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		b, ok := n.k.(backwarder)
+		if !ok {
+			return fmt.Errorf("%v has no gradient", n)
+		}
+		if err := b.backward(r, n); err != nil {
+			return fmt.Errorf("%v: gradient: %w", n, err)
+		}
+	}
+	return nil
+}

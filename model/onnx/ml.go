@@ -1,0 +1,4 @@
+package onnx
+
+// opsML lists the supported ai.onnx.ml operators.
+var opsML = map[string]opDef{}

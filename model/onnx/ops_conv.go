@@ -1,0 +1,656 @@
+package onnx
+
+import (
+	"errors"
+	"fmt"
+	"math"
+)
+
+// Convolution and pooling over 1 to 3 spatial dimensions. Geometry is held in
+// 3-D form: a tensor with fewer spatial dimensions gets leading ones.
+
+// window holds the attributes shared by Conv and the pools.
+type window struct {
+	autoPad   string
+	kernel    []int
+	strides   []int
+	dilations []int
+	pads      []int
+	ceil      bool
+}
+
+func readWindow(a *attrs, pool bool) window {
+	w := window{autoPad: a.str("auto_pad", "NOTSET")}
+	switch w.autoPad {
+	case "NOTSET", "VALID", "SAME_UPPER", "SAME_LOWER":
+	default:
+		a.fail("auto_pad %q is not supported", w.autoPad)
+	}
+	w.kernel, _ = a.dims("kernel_shape", 1)
+	w.strides, _ = a.dims("strides", 1)
+	w.dilations, _ = a.dims("dilations", 1)
+	w.pads, _ = a.dims("pads", 0)
+	if pool {
+		if w.kernel == nil {
+			a.fail("missing attribute kernel_shape")
+		}
+		w.ceil = a.int("ceil_mode", 0) != 0
+	}
+	return w
+}
+
+// geom is the resolved geometry of one Conv or pool application.
+type geom struct {
+	nsp            int // spatial rank of the tensors
+	in, k, out     [3]int
+	stride, dil    [3]int
+	padB           [3]int
+	inSize, outVol int
+	kVol           int
+}
+
+// resolve computes the geometry for spatial input dims in and kernel dims k.
+func (w *window) resolve(in, k []int, lim int) (*geom, error) {
+	ns := len(in)
+	if ns < 1 || ns > 3 {
+		return nil, fmt.Errorf("%d spatial dimensions are not supported (1 to 3 are)", ns)
+	}
+	if len(k) != ns {
+		return nil, fmt.Errorf("kernel has %d dimensions, input has %d spatial ones", len(k), ns)
+	}
+	check := func(name string, v []int, n int) error {
+		if v != nil && len(v) != n {
+			return fmt.Errorf("%s has %d values, want %d", name, len(v), n)
+		}
+		return nil
+	}
+	if err := errors.Join(check("strides", w.strides, ns), check("dilations", w.dilations, ns), check("pads", w.pads, 2*ns)); err != nil {
+		return nil, err
+	}
+	g := &geom{nsp: ns}
+	off := 3 - ns
+	for i := range 3 {
+		g.in[i], g.k[i], g.out[i], g.stride[i], g.dil[i] = 1, 1, 1, 1, 1
+	}
+	for i := range ns {
+		j := i + off
+		g.in[j], g.k[j] = in[i], k[i]
+		if g.k[j] < 1 {
+			return nil, fmt.Errorf("kernel dimension %d is not positive", g.k[j])
+		}
+		if w.strides != nil {
+			g.stride[j] = w.strides[i]
+		}
+		if w.dilations != nil {
+			g.dil[j] = w.dilations[i]
+		}
+		if int64(g.dil[j])*int64(g.k[j]-1) > int64(lim) {
+			return nil, errors.New("dilated kernel too large")
+		}
+		dk := (g.k[j]-1)*g.dil[j] + 1
+		s := g.stride[j]
+		var pb, pe int
+		switch w.autoPad {
+		case "NOTSET":
+			if w.pads != nil {
+				pb, pe = w.pads[i], w.pads[i+ns]
+			}
+		case "VALID":
+		default:
+			o := (g.in[j] + s - 1) / s
+			total := max(0, (o-1)*s+dk-g.in[j])
+			pb = total / 2
+			if w.autoPad == "SAME_LOWER" {
+				pb = total - total/2
+			}
+			pe = total - pb
+		}
+		span := g.in[j] + pb + pe - dk
+		if span < 0 {
+			return nil, fmt.Errorf("kernel %d (dilated %d) is larger than the padded input %d", g.k[j], dk, g.in[j]+pb+pe)
+		}
+		o := span/s + 1
+		if w.ceil && span%s != 0 {
+			o++
+			if (o-1)*s >= g.in[j]+pb {
+				o--
+			}
+		}
+		g.out[j], g.padB[j] = o, pb
+	}
+	g.inSize = g.in[0] * g.in[1] * g.in[2]
+	g.outVol = g.out[0] * g.out[1] * g.out[2]
+	g.kVol = g.k[0] * g.k[1] * g.k[2]
+	if g.outVol > lim || g.kVol > lim {
+		return nil, errors.New("window geometry too large")
+	}
+	return g, nil
+}
+
+// span returns, for output index o along dim d, the first input index of the
+// window and the range [jlo, jhi) of kernel taps that fall inside the input.
+func (g *geom) span(d, o int) (start, jlo, jhi int) {
+	start = o*g.stride[d] - g.padB[d]
+	dl := g.dil[d]
+	jlo = 0
+	if start < 0 {
+		jlo = (-start + dl - 1) / dl
+	}
+	jhi = g.k[d]
+	if lim := g.in[d] - start; lim <= 0 {
+		jhi = 0
+	} else if c := (lim + dl - 1) / dl; c < jhi {
+		jhi = c
+	}
+	return start, jlo, max(jlo, jhi)
+}
+
+func (g *geom) outShape(n, c int) []int {
+	s := []int{n, c}
+	return append(s, g.out[3-g.nsp:]...)
+}
+
+// Conv.
+type convOp struct {
+	w     window
+	group int
+}
+
+func makeConv(a *attrs) (kernel, error) {
+	return &convOp{w: readWindow(a, false), group: a.intIn("group", 1, 1, math.MaxInt32)}, nil
+}
+
+type convDims struct {
+	*geom
+	n, c, m, cg, mg, ck int
+}
+
+func (k *convOp) dims(r *runner, n *node) (*convDims, error) {
+	x, w := r.in(n, 0), r.in(n, 1)
+	if x.dt != dtFloat || w.dt != dtFloat {
+		return nil, fmt.Errorf("input types %v, %v are not supported", x.dt, w.dt)
+	}
+	if x.rank() < 3 || w.rank() != x.rank() {
+		return nil, fmt.Errorf("X %v and W %v do not match", x.shape, w.shape)
+	}
+	kshape := w.shape[2:]
+	if k.w.kernel != nil {
+		if len(k.w.kernel) != len(kshape) {
+			return nil, errors.New("kernel_shape does not match W")
+		}
+		for i, v := range k.w.kernel {
+			if v != kshape[i] {
+				return nil, errors.New("kernel_shape does not match W")
+			}
+		}
+	}
+	g, err := k.w.resolve(x.shape[2:], kshape, r.g.lim.MaxTensorElements)
+	if err != nil {
+		return nil, err
+	}
+	d := &convDims{geom: g, n: x.shape[0], c: x.shape[1], m: w.shape[0]}
+	if d.c%k.group != 0 || d.m%k.group != 0 || w.shape[1]*k.group != d.c {
+		return nil, fmt.Errorf("X %v, W %v and group %d do not match", x.shape, w.shape, k.group)
+	}
+	d.cg, d.mg = d.c/k.group, d.m/k.group
+	d.ck = d.cg * g.kVol
+	if _, err := checkedProd([]int{g.outVol, d.ck}, r.g.lim.MaxTensorElements); err != nil {
+		return nil, fmt.Errorf("im2col buffer: %w", err)
+	}
+	if b := r.in(n, 2); b != nil && (b.dt != dtFloat || b.size() != d.m) {
+		return nil, fmt.Errorf("bias %v does not match %d output channels", b, d.m)
+	}
+	return d, nil
+}
+
+// im2col writes the patches of one group of one image as rows: row p holds
+// the cg×kVol inputs under output position p.
+func (d *convDims) im2col(col, x []float32) {
+	g := d.geom
+	H, W := g.in[1], g.in[2]
+	for od := 0; od < g.out[0]; od++ {
+		sd, dlo, dhi := g.span(0, od)
+		for oh := 0; oh < g.out[1]; oh++ {
+			sh, hlo, hhi := g.span(1, oh)
+			for ow := 0; ow < g.out[2]; ow++ {
+				sw, wlo, whi := g.span(2, ow)
+				p := (od*g.out[1]+oh)*g.out[2] + ow
+				row := col[p*d.ck : (p+1)*d.ck]
+				i := 0
+				for c := 0; c < d.cg; c++ {
+					plane := x[c*g.inSize : (c+1)*g.inSize]
+					for kd := 0; kd < g.k[0]; kd++ {
+						if kd < dlo || kd >= dhi {
+							for kh := 0; kh < g.k[1]*g.k[2]; kh++ {
+								row[i] = 0
+								i++
+							}
+							continue
+						}
+						id := sd + kd*g.dil[0]
+						for kh := 0; kh < g.k[1]; kh++ {
+							if kh < hlo || kh >= hhi {
+								for kw := 0; kw < g.k[2]; kw++ {
+									row[i] = 0
+									i++
+								}
+								continue
+							}
+							base := (id*H + sh + kh*g.dil[1]) * W
+							for kw := 0; kw < g.k[2]; kw++ {
+								if kw < wlo || kw >= whi {
+									row[i] = 0
+								} else {
+									row[i] = plane[base+sw+kw*g.dil[2]]
+								}
+								i++
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// col2im adds the rows of col back onto the image gradient gx (one group).
+func (d *convDims) col2im(gx, col []float32) {
+	g := d.geom
+	H, W := g.in[1], g.in[2]
+	for od := 0; od < g.out[0]; od++ {
+		sd, dlo, dhi := g.span(0, od)
+		for oh := 0; oh < g.out[1]; oh++ {
+			sh, hlo, hhi := g.span(1, oh)
+			for ow := 0; ow < g.out[2]; ow++ {
+				sw, wlo, whi := g.span(2, ow)
+				p := (od*g.out[1]+oh)*g.out[2] + ow
+				row := col[p*d.ck : (p+1)*d.ck]
+				for c := 0; c < d.cg; c++ {
+					plane := gx[c*g.inSize : (c+1)*g.inSize]
+					for kd := dlo; kd < dhi; kd++ {
+						id := sd + kd*g.dil[0]
+						for kh := hlo; kh < hhi; kh++ {
+							base := (id*H + sh + kh*g.dil[1]) * W
+							ri := ((c*g.k[0]+kd)*g.k[1] + kh) * g.k[2]
+							for kw := wlo; kw < whi; kw++ {
+								plane[base+sw+kw*g.dil[2]] += row[ri+kw]
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func (k *convOp) run(r *runner, n *node) error {
+	d, err := k.dims(r, n)
+	if err != nil {
+		return err
+	}
+	x, w, b := r.in(n, 0), r.in(n, 1), r.in(n, 2)
+	y, err := r.out(n, 0, dtFloat, d.outShape(d.n, d.m))
+	if err != nil {
+		return err
+	}
+	P := d.outVol
+	image := func(img int, par bool) {
+		p := getPack(P * d.ck)
+		defer packPool.Put(p)
+		col := *p
+		for g := 0; g < k.group; g++ {
+			d.im2col(col, x.f[(img*d.c+g*d.cg)*d.inSize:])
+			wg := w.f[g*d.mg*d.ck : (g+1)*d.mg*d.ck]
+			out := y.f[(img*d.m+g*d.mg)*P : (img*d.m+(g+1)*d.mg)*P]
+			if par {
+				r.gemmPar(d.mg, P, d.ck, wg, col, out, false)
+			} else {
+				gemmNT(d.mg, P, d.ck, wg, d.ck, col, d.ck, out, P, false)
+			}
+		}
+		if b != nil {
+			for m := 0; m < d.m; m++ {
+				v := b.f[m]
+				out := y.f[(img*d.m+m)*P : (img*d.m+m+1)*P]
+				for i := range out {
+					out[i] += v
+				}
+			}
+		}
+	}
+	if d.n >= 2 && r.threads > 1 {
+		r.parallelFor(d.n, d.m*P*d.ck, func(lo, hi int) {
+			for img := lo; img < hi; img++ {
+				image(img, false)
+			}
+		})
+		return nil
+	}
+	for img := 0; img < d.n; img++ {
+		image(img, true)
+	}
+	return nil
+}
+
+func (k *convOp) backward(r *runner, n *node) error {
+	d, err := k.dims(r, n)
+	if err != nil {
+		return err
+	}
+	x, w := r.in(n, 0), r.in(n, 1)
+	g := r.gradOut(n, 0)
+	gx, gw, gb := r.gradIn(n, 0), r.gradIn(n, 1), r.gradIn(n, 2)
+	P := d.outVol
+	if gx != nil {
+		r.parallelFor(d.n, 2*d.m*P*d.ck, func(lo, hi int) {
+			p := getPack(P * d.ck)
+			defer packPool.Put(p)
+			col := *p
+			for img := lo; img < hi; img++ {
+				for gr := 0; gr < k.group; gr++ {
+					wg := w.f[gr*d.mg*d.ck : (gr+1)*d.mg*d.ck]
+					gy := g[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
+					matmul1(P, d.ck, d.mg, gy, true, wg, false, col, false)
+					d.col2im(gx[(img*d.c+gr*d.cg)*d.inSize:], col)
+				}
+			}
+		})
+	}
+	if gw != nil {
+		p := getPack(P * d.ck)
+		defer packPool.Put(p)
+		col := *p
+		for img := 0; img < d.n; img++ {
+			for gr := 0; gr < k.group; gr++ {
+				d.im2col(col, x.f[(img*d.c+gr*d.cg)*d.inSize:])
+				gy := g[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
+				r.matmul(d.mg, d.ck, P, gy, false, col, false, gw[gr*d.mg*d.ck:(gr+1)*d.mg*d.ck], true)
+			}
+		}
+	}
+	if gb != nil {
+		for img := 0; img < d.n; img++ {
+			for m := 0; m < d.m; m++ {
+				var s float32
+				for _, v := range g[(img*d.m+m)*P : (img*d.m+m+1)*P] {
+					s += v
+				}
+				gb[m] += s
+			}
+		}
+	}
+	return nil
+}
+
+// Pools.
+type poolOp struct {
+	w            window
+	max          bool
+	includePad   bool
+	storageOrder int
+}
+
+func makeMaxPool(a *attrs) (kernel, error) {
+	k := &poolOp{w: readWindow(a, true), max: true}
+	k.storageOrder = a.intIn("storage_order", 0, 0, 1)
+	return k, nil
+}
+
+func makeAveragePool(a *attrs) (kernel, error) {
+	k := &poolOp{w: readWindow(a, true)}
+	if a.has("dilations") {
+		return nil, errors.New("AveragePool dilations are not supported")
+	}
+	k.includePad = a.int("count_include_pad", 0) != 0
+	return k, nil
+}
+
+func (k *poolOp) geom(r *runner, x *tensor) (*geom, error) {
+	if x.rank() < 3 {
+		return nil, fmt.Errorf("input %v has no spatial dimensions", x.shape)
+	}
+	return k.w.resolve(x.shape[2:], k.w.kernel, r.g.lim.MaxTensorElements)
+}
+
+// eachWindow calls fn for every output position o of one plane with the
+// window's origin and tap ranges.
+func (g *geom) eachWindow(fn func(o int, s, lo, hi [3]int)) {
+	var s, lo, hi [3]int
+	o := 0
+	for od := 0; od < g.out[0]; od++ {
+		s[0], lo[0], hi[0] = g.span(0, od)
+		for oh := 0; oh < g.out[1]; oh++ {
+			s[1], lo[1], hi[1] = g.span(1, oh)
+			for ow := 0; ow < g.out[2]; ow++ {
+				s[2], lo[2], hi[2] = g.span(2, ow)
+				fn(o, s, lo, hi)
+				o++
+			}
+		}
+	}
+}
+
+// argmaxPlane returns the in-plane offset of the largest element of each
+// window (-1 for an empty window).
+func (g *geom) argmaxPlane(idx []int, xf []float32, xi []int64) {
+	H, W := g.in[1], g.in[2]
+	g.eachWindow(func(o int, s, lo, hi [3]int) {
+		best := -1
+		var bf float32
+		var bi int64
+		for kd := lo[0]; kd < hi[0]; kd++ {
+			for kh := lo[1]; kh < hi[1]; kh++ {
+				base := ((s[0]+kd*g.dil[0])*H + s[1] + kh*g.dil[1]) * W
+				for kw := lo[2]; kw < hi[2]; kw++ {
+					i := base + s[2] + kw*g.dil[2]
+					if xf != nil {
+						if best < 0 || xf[i] > bf {
+							best, bf = i, xf[i]
+						}
+					} else if best < 0 || xi[i] > bi {
+						best, bi = i, xi[i]
+					}
+				}
+			}
+		}
+		idx[o] = best
+	})
+}
+
+func (k *poolOp) run(r *runner, n *node) error {
+	x := r.in(n, 0)
+	g, err := k.geom(r, x)
+	if err != nil {
+		return err
+	}
+	if !k.max && x.dt != dtFloat {
+		return fmt.Errorf("input type %v is not supported", x.dt)
+	}
+	nc := x.shape[0] * x.shape[1]
+	y, err := r.out(n, 0, x.dt, g.outShape(x.shape[0], x.shape[1]))
+	if err != nil {
+		return err
+	}
+	var ind *tensor
+	if k.max && r.wantOut(n, 1) {
+		if ind, err = r.out(n, 1, dtInt64, y.shape); err != nil {
+			return err
+		}
+	}
+	P := g.outVol
+	r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
+		idx := make([]int, P)
+		for pl := lo; pl < hi; pl++ {
+			if !k.max {
+				k.avgPlane(g, y.f[pl*P:(pl+1)*P], x.f[pl*g.inSize:(pl+1)*g.inSize])
+				continue
+			}
+			if x.dt == dtFloat {
+				g.argmaxPlane(idx, x.f[pl*g.inSize:(pl+1)*g.inSize], nil)
+			} else {
+				g.argmaxPlane(idx, nil, x.i[pl*g.inSize:(pl+1)*g.inSize])
+			}
+			for o, i := range idx {
+				switch {
+				case x.dt != dtFloat && i < 0:
+					y.i[pl*P+o] = 0
+				case x.dt != dtFloat:
+					y.i[pl*P+o] = x.i[pl*g.inSize+i]
+				case i < 0:
+					y.f[pl*P+o] = float32(math.Inf(-1))
+				default:
+					y.f[pl*P+o] = x.f[pl*g.inSize+i]
+				}
+				if ind != nil {
+					ind.i[pl*P+o] = int64(pl*g.inSize + k.storeIndex(g, max(i, 0)))
+				}
+			}
+		}
+	})
+	return nil
+}
+
+// storeIndex converts an in-plane row-major offset to the order that
+// storage_order asks for (column-major over the spatial dimensions when 1).
+func (k *poolOp) storeIndex(g *geom, i int) int {
+	if k.storageOrder == 0 {
+		return i
+	}
+	c := [3]int{i / (g.in[1] * g.in[2]), i / g.in[2] % g.in[1], i % g.in[2]}
+	out, stride := 0, 1
+	for d := 3 - g.nsp; d < 3; d++ {
+		out += c[d] * stride
+		stride *= g.in[d]
+	}
+	return out
+}
+
+// count returns the divisor of an average window.
+func (k *poolOp) count(g *geom, s, lo, hi [3]int) int {
+	if !k.includePad {
+		return (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2])
+	}
+	c := 1
+	for d := range 3 {
+		padE := 0
+		if j := d - (3 - g.nsp); j >= 0 {
+			switch k.w.autoPad {
+			case "NOTSET":
+				if p := k.w.pads; p != nil {
+					padE = p[j+g.nsp]
+				}
+			case "SAME_UPPER", "SAME_LOWER":
+				padE = (g.out[d]-1)*g.stride[d] + g.k[d] - g.in[d] - g.padB[d]
+			}
+		}
+		end := min(s[d]+g.k[d], g.in[d]+max(padE, 0))
+		c *= end - s[d]
+	}
+	return c
+}
+
+func (k *poolOp) avgPlane(g *geom, y, x []float32) {
+	H, W := g.in[1], g.in[2]
+	g.eachWindow(func(o int, s, lo, hi [3]int) {
+		var sum float32
+		for kd := lo[0]; kd < hi[0]; kd++ {
+			for kh := lo[1]; kh < hi[1]; kh++ {
+				base := ((s[0]+kd)*H + s[1] + kh) * W
+				for kw := lo[2]; kw < hi[2]; kw++ {
+					sum += x[base+s[2]+kw]
+				}
+			}
+		}
+		if c := k.count(g, s, lo, hi); c > 0 {
+			y[o] = sum / float32(c)
+		} else {
+			y[o] = 0
+		}
+	})
+}
+
+func (k *poolOp) backward(r *runner, n *node) error {
+	x := r.in(n, 0)
+	g, err := k.geom(r, x)
+	if err != nil {
+		return err
+	}
+	gy, gx := r.gradOut(n, 0), r.gradIn(n, 0)
+	nc := x.shape[0] * x.shape[1]
+	P := g.outVol
+	H, W := g.in[1], g.in[2]
+	r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
+		idx := make([]int, P)
+		for pl := lo; pl < hi; pl++ {
+			gp := gx[pl*g.inSize : (pl+1)*g.inSize]
+			gyp := gy[pl*P : (pl+1)*P]
+			if k.max {
+				g.argmaxPlane(idx, x.f[pl*g.inSize:(pl+1)*g.inSize], nil)
+				for o, i := range idx {
+					if i >= 0 {
+						gp[i] += gyp[o]
+					}
+				}
+				continue
+			}
+			g.eachWindow(func(o int, s, lo, hi [3]int) {
+				c := k.count(g, s, lo, hi)
+				if c == 0 {
+					return
+				}
+				v := gyp[o] / float32(c)
+				for kd := lo[0]; kd < hi[0]; kd++ {
+					for kh := lo[1]; kh < hi[1]; kh++ {
+						base := ((s[0]+kd)*H + s[1] + kh) * W
+						for kw := lo[2]; kw < hi[2]; kw++ {
+							gp[base+s[2]+kw] += v
+						}
+					}
+				}
+			})
+		}
+	})
+	return nil
+}
+
+// GlobalAveragePool averages over all spatial dimensions.
+type globalAvgPool struct{}
+
+func makeGlobalAveragePool(a *attrs) (kernel, error) { return &globalAvgPool{}, nil }
+
+func (k *globalAvgPool) run(r *runner, n *node) error {
+	x := r.in(n, 0)
+	if x.dt != dtFloat || x.rank() < 2 {
+		return fmt.Errorf("input %v is not supported", x)
+	}
+	shape := append([]int(nil), x.shape...)
+	for i := 2; i < len(shape); i++ {
+		shape[i] = 1
+	}
+	y, err := r.out(n, 0, dtFloat, shape)
+	if err != nil {
+		return err
+	}
+	sp := prod(x.shape[2:])
+	for pl := range y.f {
+		var s float64
+		for _, v := range x.f[pl*sp : (pl+1)*sp] {
+			s += float64(v)
+		}
+		y.f[pl] = float32(s / float64(sp))
+	}
+	return nil
+}
+
+func (k *globalAvgPool) backward(r *runner, n *node) error {
+	x := r.in(n, 0)
+	sp := prod(x.shape[2:])
+	g, gx := r.gradOut(n, 0), r.gradIn(n, 0)
+	for pl, v := range g {
+		v /= float32(sp)
+		for i := pl * sp; i < (pl+1)*sp; i++ {
+			gx[i] += v
+		}
+	}
+	return nil
+}

@@ -1,0 +1,292 @@
+package onnx
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+)
+
+// dtype is an ONNX TensorProto.DataType value.
+type dtype int64
+
+// Data types. FLOAT is held as float32; the integer types and BOOL are held as
+// int64 and wrapped to their range on every store.
+const (
+	dtUndefined dtype = 0
+	dtFloat     dtype = 1
+	dtUint8     dtype = 2
+	dtInt8      dtype = 3
+	dtUint16    dtype = 4
+	dtInt16     dtype = 5
+	dtInt32     dtype = 6
+	dtInt64     dtype = 7
+	dtString    dtype = 8
+	dtBool      dtype = 9
+	dtFloat16   dtype = 10
+	dtDouble    dtype = 11
+	dtUint32    dtype = 12
+	dtUint64    dtype = 13
+	dtBfloat16  dtype = 16
+)
+
+var dtypeNames = map[dtype]string{
+	dtFloat: "FLOAT", dtUint8: "UINT8", dtInt8: "INT8", dtUint16: "UINT16", dtInt16: "INT16",
+	dtInt32: "INT32", dtInt64: "INT64", dtString: "STRING", dtBool: "BOOL", dtFloat16: "FLOAT16",
+	dtDouble: "DOUBLE", dtUint32: "UINT32", dtUint64: "UINT64", 14: "COMPLEX64", 15: "COMPLEX128",
+	dtBfloat16: "BFLOAT16",
+}
+
+func (d dtype) String() string {
+	if s, ok := dtypeNames[d]; ok {
+		return s
+	}
+	return fmt.Sprintf("dtype(%d)", int64(d))
+}
+
+// isInt reports whether d is held in int64 storage.
+func (d dtype) isInt() bool {
+	switch d {
+	case dtUint8, dtInt8, dtUint16, dtInt16, dtInt32, dtInt64, dtBool, dtUint32, dtUint64:
+		return true
+	}
+	return false
+}
+
+// supported reports whether the interpreter can hold tensors of type d.
+func (d dtype) supported() bool { return d == dtFloat || d.isInt() }
+
+// wrap converts v to the range of integer type d, as a C cast would.
+func (d dtype) wrap(v int64) int64 {
+	switch d {
+	case dtUint8:
+		return int64(uint8(v))
+	case dtInt8:
+		return int64(int8(v))
+	case dtUint16:
+		return int64(uint16(v))
+	case dtInt16:
+		return int64(int16(v))
+	case dtInt32:
+		return int64(int32(v))
+	case dtUint32:
+		return int64(uint32(v))
+	case dtBool:
+		if v != 0 {
+			return 1
+		}
+		return 0
+	}
+	return v
+}
+
+// bounds returns the smallest and largest values of integer type d.
+func (d dtype) bounds() (int64, int64) {
+	switch d {
+	case dtUint8:
+		return 0, math.MaxUint8
+	case dtInt8:
+		return math.MinInt8, math.MaxInt8
+	case dtUint16:
+		return 0, math.MaxUint16
+	case dtInt16:
+		return math.MinInt16, math.MaxInt16
+	case dtInt32:
+		return math.MinInt32, math.MaxInt32
+	case dtUint32:
+		return 0, math.MaxUint32
+	case dtBool:
+		return 0, 1
+	case dtUint64:
+		return 0, math.MaxInt64
+	}
+	return math.MinInt64, math.MaxInt64
+}
+
+// tensor is the interpreter's tensor: FLOAT data in f, integer and BOOL data
+// in i.
+type tensor struct {
+	dt    dtype
+	shape []int
+	f     []float32
+	i     []int64
+}
+
+func (t *tensor) size() int { return prod(t.shape) }
+
+func (t *tensor) rank() int { return len(t.shape) }
+
+func (t *tensor) String() string { return fmt.Sprintf("%v%v", t.dt, t.shape) }
+
+func prod(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
+}
+
+// checkedProd returns the product of shape, or an error when a dimension is
+// negative or the product exceeds max.
+func checkedProd(shape []int, max int) (int, error) {
+	n := 1
+	for _, d := range shape {
+		if d < 0 {
+			return 0, fmt.Errorf("negative dimension in shape %v", shape)
+		}
+		if d != 0 && n > max/d {
+			return 0, fmt.Errorf("shape %v has more than %d elements", shape, max)
+		}
+		n *= d
+	}
+	if n > max {
+		return 0, fmt.Errorf("shape %v has more than %d elements", shape, max)
+	}
+	return n, nil
+}
+
+// clone returns a deep copy of t.
+func (t *tensor) clone() *tensor {
+	c := &tensor{dt: t.dt, shape: append([]int(nil), t.shape...)}
+	if t.f != nil {
+		c.f = append([]float32(nil), t.f...)
+	}
+	if t.i != nil {
+		c.i = append([]int64(nil), t.i...)
+	}
+	return c
+}
+
+// ints returns the tensor's values as int64 (integers only).
+func (t *tensor) ints() ([]int64, error) {
+	if !t.dt.isInt() {
+		return nil, fmt.Errorf("want an integer tensor, have %v", t.dt)
+	}
+	return t.i, nil
+}
+
+// scalarFloat returns the single value of a one-element tensor as float64.
+func (t *tensor) scalarFloat() (float64, error) {
+	if t.size() != 1 {
+		return 0, fmt.Errorf("want a scalar, have shape %v", t.shape)
+	}
+	if t.dt == dtFloat {
+		return float64(t.f[0]), nil
+	}
+	return float64(t.i[0]), nil
+}
+
+// fromProto converts a TensorProto into a tensor, checking its size against
+// maxElems.
+func fromProto(p *tensorProto, maxElems, maxRank int) (*tensor, error) {
+	if p.external {
+		return nil, errors.New("external tensor data is not supported")
+	}
+	if p.segment {
+		return nil, errors.New("segmented tensors are not supported")
+	}
+	if len(p.dims) > maxRank {
+		return nil, fmt.Errorf("rank %d exceeds the limit of %d", len(p.dims), maxRank)
+	}
+	shape := make([]int, len(p.dims))
+	for i, d := range p.dims {
+		if d < 0 || d > int64(maxElems) {
+			return nil, fmt.Errorf("dimension %d out of range", d)
+		}
+		shape[i] = int(d)
+	}
+	n, err := checkedProd(shape, maxElems)
+	if err != nil {
+		return nil, err
+	}
+	dt := dtype(p.dataType)
+	t := &tensor{dt: dt, shape: shape}
+	switch {
+	case dt == dtFloat:
+		switch {
+		case p.hasRaw:
+			if len(p.rawData) != 4*n {
+				return nil, fmt.Errorf("raw data has %d bytes, want %d", len(p.rawData), 4*n)
+			}
+			t.f = make([]float32, n)
+			for i := range t.f {
+				t.f[i] = math.Float32frombits(binary.LittleEndian.Uint32(p.rawData[4*i:]))
+			}
+		case len(p.floatData) == n:
+			t.f = append([]float32(nil), p.floatData...)
+		default:
+			return nil, fmt.Errorf("tensor has %d float values, want %d", len(p.floatData), n)
+		}
+	case dt.isInt():
+		w := map[dtype]int{dtUint8: 1, dtInt8: 1, dtBool: 1, dtUint16: 2, dtInt16: 2, dtInt32: 4, dtUint32: 4, dtInt64: 8, dtUint64: 8}[dt]
+		t.i = make([]int64, n)
+		switch {
+		case p.hasRaw:
+			if len(p.rawData) != w*n {
+				return nil, fmt.Errorf("raw data has %d bytes, want %d", len(p.rawData), w*n)
+			}
+			for i := range t.i {
+				b := p.rawData[w*i:]
+				var v int64
+				switch w {
+				case 1:
+					v = int64(b[0])
+				case 2:
+					v = int64(binary.LittleEndian.Uint16(b))
+				case 4:
+					v = int64(binary.LittleEndian.Uint32(b))
+				case 8:
+					v = int64(binary.LittleEndian.Uint64(b))
+				}
+				t.i[i] = dt.wrap(v)
+			}
+		default:
+			src := p.int32Data
+			switch dt {
+			case dtInt64:
+				src = p.int64Data
+			case dtUint32, dtUint64:
+				src = p.uint64Data
+			}
+			if len(src) != n {
+				return nil, fmt.Errorf("tensor has %d %v values, want %d", len(src), dt, n)
+			}
+			for i, v := range src {
+				t.i[i] = dt.wrap(v)
+			}
+		}
+	default:
+		return nil, fmt.Errorf("data type %v is not supported", dt)
+	}
+	return t, nil
+}
+
+// protoFloat64s returns the values of a FLOAT or DOUBLE TensorProto as
+// float64 (used for the *_as_tensor attributes of ai.onnx.ml operators).
+func protoFloat64s(p *tensorProto, maxElems int) ([]float64, error) {
+	if dtype(p.dataType) == dtDouble {
+		if p.hasRaw {
+			if len(p.rawData)%8 != 0 || len(p.rawData)/8 > maxElems {
+				return nil, errors.New("bad raw double data")
+			}
+			out := make([]float64, len(p.rawData)/8)
+			for i := range out {
+				out[i] = math.Float64frombits(binary.LittleEndian.Uint64(p.rawData[8*i:]))
+			}
+			return out, nil
+		}
+		return append([]float64(nil), p.doubleData...), nil
+	}
+	t, err := fromProto(p, maxElems, 8)
+	if err != nil {
+		return nil, err
+	}
+	if t.dt != dtFloat {
+		return nil, fmt.Errorf("want FLOAT or DOUBLE, have %v", t.dt)
+	}
+	out := make([]float64, len(t.f))
+	for i, v := range t.f {
+		out[i] = float64(v)
+	}
+	return out, nil
+}
