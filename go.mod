@@ -8,3 +8,5 @@ require (
 	golang.org/x/text v0.14.0
 	gopkg.in/yaml.v3 v3.0.1
 )
+
+require github.com/CycloneDX/cyclonedx-go v0.12.0 // indirect
