@@ -201,4 +201,3 @@ func TestConformance(t *testing.T) {
 	t.Logf("excluded: %d", len(conformanceExcluded))
 	fmt.Printf("onnx conformance: %d/%d passed\n", passed, total)
 }
-

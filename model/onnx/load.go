@@ -247,14 +247,14 @@ func (m *Model) labels() []string {
 // labeler is implemented by kernels that know class labels.
 type labeler interface{ labels() []string }
 
-// probe runs a batch of one zero sample when the input's sample shape is
+// probe runs a batch of zeros (one sample, or the model's fixed batch) when the input's sample shape is
 // fully known, to check that the model runs and to learn the output shape.
 func (m *Model) probe() error {
 	s := m.info.InputShape
 	if s == nil || slices.Contains(s, -1) {
 		return nil
 	}
-	x, err := model.Zeros(append([]int{1}, s...)...)
+	x, err := model.Zeros(append([]int{max(m.fixed, 1)}, s...)...)
 	if err != nil {
 		return err
 	}
@@ -420,11 +420,15 @@ func (m *Model) run(ctx context.Context, x *model.Tensor, seedFn model.SeedFunc)
 				return nil, nil, err
 			}
 		}
-		if err := r.backward(ctx, m.need, m.out, seed.Data[p[0]*rowOut:p[1]*rowOut]); err != nil {
+		sd, dst := seed.Data, gx.Data
+		if len(parts) > 1 {
+			sd, dst = sd[p[0]*rowOut:p[1]*rowOut], dst[p[0]*rowIn:p[1]*rowIn]
+		}
+		if err := r.backward(ctx, m.need, m.out, sd); err != nil {
 			return nil, nil, err
 		}
 		if r.gset[m.in] {
-			copy(gx.Data[p[0]*rowIn:p[1]*rowIn], r.gbuf[m.in])
+			copy(dst, r.gbuf[m.in])
 		}
 	}
 	return y, gx, nil
