@@ -22,7 +22,11 @@ func (w *pbw) key(f, wt int) { w.varint(uint64(f)<<3 | uint64(wt)) }
 
 func (w *pbw) int(f int, v int64) { w.key(f, wtVarint); w.varint(uint64(v)) }
 
-func (w *pbw) bytes(f int, b []byte) { w.key(f, wtLen); w.varint(uint64(len(b))); w.b = append(w.b, b...) }
+func (w *pbw) bytes(f int, b []byte) {
+	w.key(f, wtLen)
+	w.varint(uint64(len(b)))
+	w.b = append(w.b, b...)
+}
 
 func (w *pbw) str(f int, s string) { w.bytes(f, []byte(s)) }
 
