@@ -10,6 +10,8 @@
 // MODEL.REVISION.ADDITION (see catalog/data/catalog.yaml).
 package catalog
 
+import "github.com/aiassure/aiassure"
+
 // index maps IDs to row positions; built by Load.
 type index struct {
 	standards    map[string]int
@@ -20,4 +22,6 @@ type index struct {
 	recs         map[string]int
 	chars        map[string]int
 	terms        map[string]int
+
+	controlsByThreat map[aiassure.ThreatID][]int // control positions by the threats they name
 }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -52,27 +53,26 @@ func (c *Catalog) Gap(id aiassure.GapID) (Gap, bool) {
 	return c.Gaps[i], true
 }
 
-// ControlsFor returns the controls that mitigate threat t or any threat
-// below it in the taxonomy's ancestry of t (a control for "evasion" also
-// serves "evasion-white-box").
+// ControlsFor returns the controls that mitigate threat t or any of its
+// ancestors in the taxonomy (a control for "evasion" also serves
+// "evasion-white-box"), in catalogue order.
 func (c *Catalog) ControlsFor(t aiassure.ThreatID) []Control {
-	lineage := map[aiassure.ThreatID]bool{}
-	for id := t; id != "" && !lineage[id]; {
-		lineage[id] = true
+	seen := map[aiassure.ThreatID]bool{}
+	var pos []int
+	for id := t; id != "" && !seen[id]; {
+		seen[id] = true
+		pos = append(pos, c.idx.controlsByThreat[id]...)
 		th, ok := c.Threat(id)
 		if !ok {
 			break
 		}
 		id = th.Parent
 	}
-	var out []Control
-	for _, ct := range c.Controls {
-		for _, x := range ct.Threats {
-			if lineage[x] {
-				out = append(out, ct)
-				break
-			}
-		}
+	slices.Sort(pos)
+	pos = slices.Compact(pos)
+	out := make([]Control, len(pos))
+	for i, p := range pos {
+		out[i] = c.Controls[p]
 	}
 	return out
 }

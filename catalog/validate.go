@@ -28,6 +28,13 @@ func (c *Catalog) build() {
 		recs:         mk(len(c.Recommendations), func(i int) string { return string(c.Recommendations[i].ID) }),
 		chars:        mk(len(c.Characteristics), func(i int) string { return c.Characteristics[i].ID }),
 		terms:        mk(len(c.Glossary), func(i int) string { return c.Glossary[i].ID }),
+
+		controlsByThreat: map[aiassure.ThreatID][]int{},
+	}
+	for i, ct := range c.Controls {
+		for _, t := range ct.Threats {
+			c.idx.controlsByThreat[t] = append(c.idx.controlsByThreat[t], i)
+		}
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"fmt"
 	"slices"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -60,9 +61,12 @@ type scale struct {
 	} `yaml:"levels"`
 }
 
-// LoadScoring reads the embedded scoring tables and checks them against the
-// catalogue's factor vocabularies.
-func LoadScoring() (*Scoring, error) {
+// LoadScoring returns the embedded scoring tables, checked against the
+// catalogue's factor vocabularies. They are parsed once; callers must not
+// modify the result.
+var LoadScoring = sync.OnceValues(loadScoring)
+
+func loadScoring() (*Scoring, error) {
 	var s Scoring
 	if err := yaml.Unmarshal(scoringYAML, &s); err != nil {
 		return nil, fmt.Errorf("risk/scoring.yaml: %w", err)
