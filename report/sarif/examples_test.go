@@ -1,0 +1,44 @@
+package sarif
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	reportjson "github.com/aiassure/aiassure/report/json"
+)
+
+// TestExamplesSchema validates the SARIF of every shipped example's golden
+// report (assess/testdata) against the SARIF 2.1.0 schema.
+func TestExamplesSchema(t *testing.T) {
+	s := schema(t)
+	paths, _ := filepath.Glob("../../assess/testdata/*.json")
+	if len(paths) == 0 {
+		t.Fatal("no golden reports in assess/testdata")
+	}
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := reportjson.Read(f)
+		f.Close()
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		var buf bytes.Buffer
+		if err := Write(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		inst, err := jsonschema.UnmarshalJSON(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(inst); err != nil {
+			t.Errorf("%s: %v", filepath.Base(p), err)
+		}
+	}
+}
