@@ -1,0 +1,435 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/aiassure/aiassure/lineage"
+	"github.com/aiassure/aiassure/profile"
+)
+
+var lineageUsage = `hash PATH [-shards SIZE] [-format manifest|oms] [-o FILE]
+       attest -step data|training|evaluation|release [-key FILE] -subject PATH... [-material [ROLE=]PATH...] [-predicate FILE] [-profile FILE] [-root DIR] -o FILE
+       verify [-key PUB...] [-policy FILE] [-root DIR] [-format text|json] ATTESTATION...|DIR
+       graph -key PUB... [-from PATH|DIGEST] [-to PATH|DIGEST] [-format text|dot|json] ATTESTATION...|DIR
+       bom [-profile FILE] [-root DIR] -model PATH... [-material [ROLE=]PATH...] [-o FILE]`
+
+var lineageCmd = &command{
+	name: "lineage", usage: lineageUsage,
+	summary: "hash, attest, verify and trace data and models (in-toto, DSSE, CycloneDX)",
+	run: func(ctx context.Context, e *env, args []string) error {
+		if len(args) == 0 {
+			return usagef("usage: aiassure lineage %s", lineageUsage)
+		}
+		switch args[0] {
+		case "hash":
+			return lineageHash(ctx, e, args[1:])
+		case "attest":
+			return lineageAttest(ctx, e, args[1:])
+		case "verify":
+			return lineageVerify(ctx, e, args[1:])
+		case "graph":
+			return lineageGraph(ctx, e, args[1:])
+		case "bom":
+			return lineageBOM(ctx, e, args[1:])
+		}
+		return usagef("lineage: unknown sub-command %q (hash, attest, verify, graph, bom)", args[0])
+	},
+}
+
+// lineageList is a repeatable string flag.
+type lineageList []string
+
+func (m *lineageList) String() string     { return strings.Join(*m, ",") }
+func (m *lineageList) Set(v string) error { *m = append(*m, v); return nil }
+
+func lineageHash(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("lineage hash", flag.ContinueOnError)
+	shards := fs.Int64("shards", 0, "split files into shards of `SIZE` bytes hashed in parallel (model-signing method shards); 0: whole files")
+	format := fs.String("format", "manifest", "output: manifest (aiassure manifest) or oms (the unsigned model-signing v1.0 in-toto statement)")
+	workers := fs.Int("workers", 0, "hashing workers (default GOMAXPROCS)")
+	symlinks := fs.String("symlinks", "", "symbolic links: default records in-tree links and refuses links leaving the root; skip; follow")
+	var ignore lineageList
+	fs.Var(&ignore, "ignore", "a relative `PATH` to leave out (repeatable)")
+	out := fs.String("o", "", "write to `FILE`")
+	quiet := fs.Bool("q", false, "no progress on stderr")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usagef("lineage hash: want one PATH")
+	}
+	opts := lineage.HashOptions{Workers: *workers, Symlinks: *symlinks, Ignore: ignore}
+	if *shards > 0 {
+		opts.Method, opts.ShardSize = lineage.MethodShards, *shards
+	}
+	if !*quiet {
+		start := time.Now()
+		opts.Progress = func(p lineage.Progress) {
+			if time.Since(start) < time.Second && !p.Done {
+				return
+			}
+			mb := float64(p.BytesDone) / 1e6
+			fmt.Fprintf(e.stderr, "\rhashed %d/%d files, %.0f/%.0f MB (%.0f MB/s)", p.FilesDone, p.Files, mb, float64(p.Bytes)/1e6, mb/time.Since(start).Seconds())
+			if p.Done {
+				fmt.Fprintln(e.stderr)
+			}
+		}
+	}
+	m, err := lineage.Hash(ctx, pos[0], opts)
+	if err != nil {
+		if errors.Is(err, lineage.ErrUnsafePath) {
+			return usageError{err}
+		}
+		return err
+	}
+	for _, n := range m.Notes {
+		e.log.Info("hash", "note", n)
+	}
+	var b []byte
+	switch *format {
+	case "manifest":
+		b, err = m.Marshal()
+	case "oms":
+		b, err = json.MarshalIndent(m.Statement(), "", "  ")
+		b = append(b, '\n')
+	default:
+		return usagef("lineage hash: unknown format %q (manifest, oms)", *format)
+	}
+	if err != nil {
+		return err
+	}
+	return writeOut(e, *out, b)
+}
+
+func writeOut(e *env, path string, b []byte) error {
+	w, done, err := output(e, path)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(b); err != nil {
+		done()
+		return err
+	}
+	return done()
+}
+
+// materials reads "[ROLE=]PATH" values; ROLE is dataset, code,
+// base-model, config or input (the default).
+func materials(vals []string) ([]lineage.Material, error) {
+	var out []lineage.Material
+	for _, v := range vals {
+		m := lineage.Material{Path: v, Role: lineage.RoleInput}
+		if role, p, ok := strings.Cut(v, "="); ok {
+			switch role {
+			case lineage.RoleDataset, lineage.RoleCode, lineage.RoleBaseModel, lineage.RoleConfig, lineage.RoleInput:
+				m.Role, m.Path = role, p
+			default:
+				return nil, usagef("material %q: unknown role %q (dataset, code, base-model, config, input)", v, role)
+			}
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+func lineageAttest(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("lineage attest", flag.ContinueOnError)
+	step := fs.String("step", "", "life-cycle step: data, training, evaluation or release")
+	key := fs.String("key", "", "private key `FILE` (PKCS#8 PEM); default: the PEM in $"+lineage.EnvSigningKey)
+	var subjects, mats, uris, params lineageList
+	fs.Var(&subjects, "subject", "an output `PATH` (file or directory; repeatable)")
+	fs.Var(&mats, "material", "an input `[ROLE=]PATH` (repeatable); ROLE: dataset, code, base-model, config, input")
+	fs.Var(&uris, "material-uri", "an input kept outside the root, `ROLE=URI=PATH`: recorded by URI and digest (repeatable)")
+	fs.Var(&params, "param", "a step parameter `KEY=VALUE` (repeatable)")
+	pred := fs.String("predicate", "", "evaluation: aiassure JSON report or results; release: CycloneDX BOM; data/training: JSON object of parameters")
+	prof := fs.String("profile", "", "system profile for the release ML-BOM's model card and data sensitivity")
+	root := fs.String("root", ".", "names are relative to `DIR`")
+	builder := fs.String("builder", "", "builder id (who ran the step)")
+	out := fs.String("o", "", "write the DSSE envelope to `FILE`")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("lineage attest: unexpected arguments %q; use -subject and -material", pos)
+	}
+	if len(subjects) == 0 || *step == "" {
+		return usagef("lineage attest: give -step and at least one -subject")
+	}
+	opts := lineage.AttestOptions{Step: lineage.Step(*step), Root: *root, Subjects: subjects, Builder: *builder, Parameters: map[string]any{}}
+	if opts.Materials, err = materials(mats); err != nil {
+		return err
+	}
+	for _, u := range uris {
+		parts := strings.SplitN(u, "=", 3)
+		if len(parts) != 3 {
+			return usagef("-material-uri %q: want ROLE=URI=PATH", u)
+		}
+		opts.Materials = append(opts.Materials, lineage.Material{Role: parts[0], URI: parts[1], Path: parts[2]})
+	}
+	for _, p := range params {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			return usagef("-param %q: want KEY=VALUE", p)
+		}
+		opts.Parameters[k] = v
+	}
+	if *pred != "" {
+		if opts.Predicate, err = os.ReadFile(*pred); err != nil {
+			return usageError{err}
+		}
+	}
+	if *prof != "" {
+		if opts.Profile, err = profile.Load(*prof); err != nil {
+			return usageError{err}
+		}
+	}
+	signer, err := lineage.LoadSigner(*key)
+	if err != nil {
+		return usageError{err}
+	}
+	env, st, err := lineage.Attest(ctx, opts, signer)
+	if err != nil {
+		return usageError{err}
+	}
+	b, err := env.Marshal()
+	if err != nil {
+		return err
+	}
+	e.log.Info("attested", "step", *step, "subjects", len(st.Subject), "key", signer.KeyID())
+	return writeOut(e, *out, b)
+}
+
+func loadVerifiers(keys []string) ([]*lineage.Verifier, error) {
+	var vs []*lineage.Verifier
+	for _, k := range keys {
+		v, err := lineage.LoadVerifier(k)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		vs = append(vs, v)
+	}
+	return vs, nil
+}
+
+func lineageVerify(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("lineage verify", flag.ContinueOnError)
+	var keys lineageList
+	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable)")
+	pol := fs.String("policy", "", "verification policy `FILE` (YAML, docs/lineage.md)")
+	root := fs.String("root", ".", "attested names are relative to `DIR`")
+	format := fs.String("format", "text", "output: text or json")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 {
+		return usagef("lineage verify: name attestation files or a directory")
+	}
+	vs, err := loadVerifiers(keys)
+	if err != nil {
+		return err
+	}
+	opts := lineage.VerifyOptions{Root: *root, Keys: vs}
+	if *pol != "" {
+		if opts.Policy, err = lineage.LoadPolicy(*pol); err != nil {
+			return usageError{err}
+		}
+	}
+	if len(vs) == 0 && (opts.Policy == nil || len(opts.Policy.Keys) == 0) {
+		return usagef("lineage verify: give at least one -key or a policy with keys")
+	}
+	inputs, err := lineage.LoadInputs(pos)
+	if err != nil {
+		return usageError{err}
+	}
+	rep, err := lineage.Verify(ctx, inputs, opts)
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "json":
+		type prob struct {
+			Kind string `json:"kind"`
+			*lineage.Problem
+		}
+		type att struct {
+			File string       `json:"file"`
+			Step lineage.Step `json:"step"`
+			Key  string       `json:"key_id"`
+			Time time.Time    `json:"time,omitzero"`
+		}
+		var out struct {
+			OK           bool   `json:"ok"`
+			Attestations []att  `json:"attestations"`
+			Problems     []prob `json:"problems"`
+			Files        int    `json:"files_checked"`
+		}
+		out.OK, out.Files = len(rep.Problems) == 0, len(rep.Disk)
+		out.Attestations, out.Problems = []att{}, []prob{}
+		for _, a := range rep.Attestations {
+			out.Attestations = append(out.Attestations, att{a.File, a.Step, a.KeyID, a.Time})
+		}
+		for _, p := range rep.Problems {
+			out.Problems = append(out.Problems, prob{p.KindName(), p})
+		}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		fmt.Fprintf(e.stdout, "%s\n", b)
+	case "text":
+		for _, a := range rep.Attestations {
+			fmt.Fprintf(e.stdout, "ok    %-10s %s (key %.16s)\n", a.Step, a.File, a.KeyID)
+		}
+		for _, p := range rep.Problems {
+			fmt.Fprintf(e.stdout, "FAIL  %s\n", p.Error())
+		}
+		fmt.Fprintf(e.stdout, "%d attestation(s) verified, %d file(s) checked, %d problem(s)\n", len(rep.Attestations), len(rep.Disk), len(rep.Problems))
+	default:
+		return usagef("lineage verify: unknown format %q (text, json)", *format)
+	}
+	if len(rep.Problems) > 0 {
+		return findingsError{n: len(rep.Problems), level: "failure (lineage verification)"}
+	}
+	return nil
+}
+
+func lineageGraph(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("lineage graph", flag.ContinueOnError)
+	var keys lineageList
+	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable); only verified attestations enter the graph")
+	from := fs.String("from", "", "show what was made from this `PATH|DIGEST` (which models used this data set)")
+	to := fs.String("to", "", "show what this `PATH|DIGEST` came from (default: every final output)")
+	format := fs.String("format", "text", "output: text, dot or json")
+	out := fs.String("o", "", "write to `FILE`")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 0 || len(keys) == 0 {
+		return usagef("lineage graph: give -key and attestation files or a directory")
+	}
+	if *from != "" && *to != "" {
+		return usagef("lineage graph: give -from or -to, not both")
+	}
+	vs, err := loadVerifiers(keys)
+	if err != nil {
+		return err
+	}
+	inputs, err := lineage.LoadInputs(pos)
+	if err != nil {
+		return usageError{err}
+	}
+	var atts []*lineage.Attestation
+	for _, in := range inputs {
+		a, err := lineage.VerifyEnvelope(in, vs)
+		if err != nil {
+			fmt.Fprintf(e.stderr, "skipped %s: %v\n", in.Name, err)
+			continue
+		}
+		atts = append(atts, a)
+	}
+	g := lineage.BuildGraph(atts)
+	roots, forward := g.Sinks(), false
+	ref := *to
+	if *from != "" {
+		ref, forward = *from, true
+	}
+	if ref != "" {
+		roots = g.Find(ref)
+		if len(roots) == 0 {
+			return usagef("lineage graph: no attested artefact is named %q or has that digest", ref)
+		}
+		if forward {
+			g = g.Descendants(roots...)
+		} else {
+			g = g.Ancestors(roots...)
+		}
+	}
+	w, done, err := output(e, *out)
+	if err != nil {
+		return err
+	}
+	switch *format {
+	case "text":
+		err = g.WriteText(w, roots, forward)
+		if err == nil && forward {
+			var models []string
+			for _, m := range g.Models() {
+				models = append(models, strings.Join(m.Names, ", "))
+			}
+			_, err = fmt.Fprintf(w, "models made from it: %s\n", orNone(models))
+		}
+	case "dot":
+		err = g.WriteDOT(w)
+	case "json":
+		err = g.WriteJSON(w)
+	default:
+		done()
+		return usagef("lineage graph: unknown format %q (text, dot, json)", *format)
+	}
+	if err != nil {
+		done()
+		return err
+	}
+	return done()
+}
+
+func orNone(l []string) string {
+	if len(l) == 0 {
+		return "none"
+	}
+	return strings.Join(l, "; ")
+}
+
+func lineageBOM(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("lineage bom", flag.ContinueOnError)
+	prof := fs.String("profile", "", "system profile for the model card and data sensitivity")
+	root := fs.String("root", ".", "names are relative to `DIR`")
+	var models, mats lineageList
+	fs.Var(&models, "model", "a model `PATH` (repeatable)")
+	fs.Var(&mats, "material", "a data set or other input `[ROLE=]PATH` (repeatable)")
+	out := fs.String("o", "", "write to `FILE`")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 || len(models) == 0 {
+		return usagef("lineage bom: give at least one -model")
+	}
+	in := lineage.BOMInput{Time: time.Now().UTC()}
+	if *prof != "" {
+		if in.Profile, err = profile.Load(*prof); err != nil {
+			return usageError{err}
+		}
+	}
+	for _, m := range models {
+		rds, err := lineage.Describe(ctx, *root, m, "", lineage.HashOptions{})
+		if err != nil {
+			return usageError{err}
+		}
+		in.Models = append(in.Models, rds...)
+	}
+	ms, err := materials(mats)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		rds, err := lineage.Describe(ctx, *root, m.Path, m.Role, lineage.HashOptions{})
+		if err != nil {
+			return usageError{err}
+		}
+		in.Materials = append(in.Materials, rds...)
+	}
+	b, err := lineage.BuildBOM(in)
+	if err != nil {
+		return err
+	}
+	return writeOut(e, *out, append(b, '\n'))
+}
