@@ -316,6 +316,9 @@ func requirementCoverage(in Input, reqs []aiassure.RequirementID) []ReqCover {
 			if !slices.Contains(ct.Requirements, r) {
 				continue
 			}
+			for _, cl := range ct.Clauses {
+				addStd(cl.Standard) // a standard that asks for a serving control
+			}
 			rc.Controls++
 			if impl[ct.ID] {
 				rc.Implemented++

@@ -94,11 +94,17 @@ func riskMatrix(id, title string, entries []risk.Entry, residual bool) Chart {
 	for _, e := range entries {
 		l, i := pick(e)
 		maxL, maxI = max(maxL, l.Value), max(maxI, i.Value)
-		if l.Value > 0 {
-			lname[l.Value] = l.Level
+		// Level names come from inherent and residual scores alike, so a
+		// level that no entry of this matrix has is still named.
+		for _, s := range []risk.Score{e.Likelihood, e.ResidualLikelihood} {
+			if s.Value > 0 {
+				lname[s.Value] = s.Level
+			}
 		}
-		if i.Value > 0 {
-			iname[i.Value] = i.Level
+		for _, s := range []risk.Score{e.Impact, e.ResidualImpact} {
+			if s.Value > 0 {
+				iname[s.Value] = s.Level
+			}
 		}
 	}
 	maxL, maxI = min(maxL, 10), min(maxI, 10) // a hostile report cannot make a huge chart
