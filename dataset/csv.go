@@ -1,0 +1,248 @@
+package dataset
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aiassure/aiassure/model"
+)
+
+// csvReader streams a CSV file with a header line.
+type csvReader struct {
+	name   string
+	closer io.Closer
+	r      *csv.Reader
+	lim    Limits
+	info   Info
+	label  int // index of the label column, -1 when unlabelled
+	feat   []int
+	rows   int
+	done   bool
+}
+
+// OpenCSV opens a CSV file: one header line, numeric feature columns and an
+// integer label column (Options.Label, default "label").
+func OpenCSV(path string, opt Options) (Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open csv: %w", err)
+	}
+	lim := opt.Limits.withDefaults()
+	if err := checkSize(f, lim); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open csv: %w", err)
+	}
+	r, err := NewCSV(f, path, opt)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	r.(*csvReader).closer = f
+	return r, nil
+}
+
+// NewCSV reads CSV from r; name is used in error messages. Closing the
+// returned Reader does not close r.
+func NewCSV(r io.Reader, name string, opt Options) (Reader, error) {
+	lim := opt.Limits.withDefaults()
+	lr := &limitedLines{r: bufio.NewReader(io.LimitReader(r, lim.MaxBytes+1)), max: lim.MaxLineBytes, total: lim.MaxBytes}
+	cr := csv.NewReader(lr)
+	cr.ReuseRecord = true
+	cr.TrimLeadingSpace = true
+	header, err := cr.Read()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: empty file, want a header line", name)
+		}
+		return nil, fmt.Errorf("%s: header: %w", name, err)
+	}
+	header = slices.Clone(header)
+	for i := range header {
+		header[i] = strings.TrimSpace(header[i])
+	}
+	if len(header) > lim.MaxCols+1 {
+		return nil, fmt.Errorf("%s:1: %d columns, more than the limit of %d: %w", name, len(header), lim.MaxCols, ErrLimit)
+	}
+	labelName := opt.Label
+	if labelName == "" {
+		labelName = "label"
+	}
+	c := &csvReader{name: name, r: cr, lim: lim, label: -1}
+	seen := map[string]bool{}
+	for i, h := range header {
+		if h == "" {
+			return nil, fmt.Errorf("%s:1: column %d has no name", name, i+1)
+		}
+		if seen[h] {
+			return nil, fmt.Errorf("%s:1: column %q appears twice", name, h)
+		}
+		seen[h] = true
+		if h == labelName {
+			c.label = i
+			continue
+		}
+		c.feat = append(c.feat, i)
+	}
+	if c.label < 0 && !opt.Unlabelled {
+		return nil, fmt.Errorf("%s:1: no label column %q (columns: %s)", name, labelName, strings.Join(header, ", "))
+	}
+	if len(c.feat) == 0 {
+		return nil, fmt.Errorf("%s:1: no feature columns", name)
+	}
+	cr.FieldsPerRecord = len(header)
+	c.info = Info{Path: name, Format: "csv", Shape: []int{len(c.feat)}, Rows: -1, Classes: slices.Clone(opt.Classes)}
+	for _, i := range c.feat {
+		c.info.Features = append(c.info.Features, header[i])
+	}
+	if c.label >= 0 {
+		c.info.Label = labelName
+	}
+	return c, nil
+}
+
+func (c *csvReader) Info() Info { return c.info }
+
+func (c *csvReader) Close() error {
+	if c.closer != nil {
+		return c.closer.Close()
+	}
+	return nil
+}
+
+func (c *csvReader) Next(ctx context.Context, n int) (*Batch, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if n <= 0 {
+		return nil, fmt.Errorf("batch size %d: must be positive", n)
+	}
+	if c.done {
+		return nil, io.EOF
+	}
+	d := len(c.feat)
+	data := make([]float32, 0, min(n, 1<<16)*d)
+	var y []int
+	if c.label >= 0 {
+		y = make([]int, 0, min(n, 1<<16))
+	}
+	rows := 0
+	for rows < n {
+		rec, err := c.r.Read()
+		if errors.Is(err, io.EOF) {
+			c.done = true
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", c.name, err)
+		}
+		line, _ := c.r.FieldPos(0)
+		if c.rows >= c.lim.MaxRows {
+			return nil, fmt.Errorf("%s:%d: more than %d rows: %w", c.name, line, c.lim.MaxRows, ErrLimit)
+		}
+		for _, i := range c.feat {
+			v, err := parseFeature(rec[i])
+			if err != nil {
+				l, col := c.r.FieldPos(i)
+				return nil, fmt.Errorf("%s:%d:%d: %w", c.name, l, col, err)
+			}
+			data = append(data, v)
+		}
+		if c.label >= 0 {
+			k, err := parseLabel(rec[c.label], c.info.Classes)
+			if err != nil {
+				l, col := c.r.FieldPos(c.label)
+				return nil, fmt.Errorf("%s:%d:%d: label: %w", c.name, l, col, err)
+			}
+			y = append(y, k)
+		}
+		c.rows++
+		rows++
+	}
+	if rows == 0 {
+		return nil, io.EOF
+	}
+	return &Batch{X: &model.Tensor{Shape: []int{rows, d}, Data: data}, Y: y}, nil
+}
+
+// parseFeature parses a finite number.
+func parseFeature(s string) (float32, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, errors.New("missing value")
+	}
+	v, err := strconv.ParseFloat(s, 32)
+	if err != nil {
+		if len(s) > 40 {
+			s = s[:40] + "..."
+		}
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, fmt.Errorf("%q is not a finite number", s)
+	}
+	return float32(v), nil
+}
+
+// maxClasses bounds a label index.
+const maxClasses = 1 << 20
+
+// parseLabel parses a class index (an integer, or an integral number such as
+// "2.0"), or looks the string up in classes.
+func parseLabel(s string, classes []string) (int, error) {
+	s = strings.TrimSpace(s)
+	if i := slices.Index(classes, s); i >= 0 {
+		return i, nil
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || v != math.Trunc(v) {
+		if len(s) > 40 {
+			s = s[:40] + "..."
+		}
+		if len(classes) > 0 {
+			return 0, fmt.Errorf("%q is neither a class index nor one of the classes %v", s, classes)
+		}
+		return 0, fmt.Errorf("%q is not a class index", s)
+	}
+	if v < 0 || v >= maxClasses || (len(classes) > 0 && int(v) >= len(classes)) {
+		return 0, fmt.Errorf("class index %s out of range", s)
+	}
+	return int(v), nil
+}
+
+// limitedLines fails when a line is longer than max bytes or the input is
+// longer than total bytes.
+type limitedLines struct {
+	r     *bufio.Reader
+	max   int
+	total int64
+	line  int
+	read  int64
+}
+
+func (l *limitedLines) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for _, b := range p[:n] {
+		if b == '\n' {
+			l.line = 0
+			continue
+		}
+		l.line++
+		if l.line > l.max {
+			return 0, fmt.Errorf("a line is longer than %d bytes: %w", l.max, ErrLimit)
+		}
+	}
+	l.read += int64(n)
+	if l.read > l.total {
+		return 0, fmt.Errorf("input is longer than %d bytes: %w", l.total, ErrLimit)
+	}
+	return n, err
+}
