@@ -29,6 +29,7 @@ type client struct {
 	cfg      *config
 	http     *http.Client
 	sem      chan struct{}
+	extra    map[string]string // static, non-secret headers
 	bucket   *bucket
 	samples  atomic.Int64 // samples answered successfully
 	requests atomic.Int64 // attempts sent
@@ -204,6 +205,9 @@ func (c *client) attempt(ctx context.Context, method string, u *url.URL, body []
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.cfg.userAgent)
+	for k, v := range c.extra {
+		req.Header.Set(k, v)
+	}
 	if cr := c.cfg.cred; cr != nil {
 		req.Header.Set(cr.header, cr.value.v)
 	}

@@ -31,6 +31,8 @@ import (
 	"net/http"
 	"os"
 	"time"
+
+	"github.com/aiassure/aiassure/model"
 )
 
 // TokenEnv is the environment variable read for a bearer token when no other
@@ -120,6 +122,10 @@ type config struct {
 	name          string
 	labels        []string
 	healthCheck   bool
+	version       string
+	input         string
+	output        string
+	inShape       []int
 }
 
 func defaultConfig() *config {
@@ -386,4 +392,55 @@ func validHeaderValue(s string) bool {
 		}
 	}
 	return true
+}
+
+// WithVersion selects a model version (OIP only: .../versions/{v}/...).
+func WithVersion(v string) Option {
+	return func(c *config) error {
+		c.version = v
+		return nil
+	}
+}
+
+// WithInput names the input tensor (OIP only; default: the only input in the
+// model's metadata).
+func WithInput(name string) Option {
+	return func(c *config) error {
+		c.input = name
+		return nil
+	}
+}
+
+// WithOutput names the output tensor the target returns (OIP only; default:
+// the first FP32 or FP64 output in the metadata, else the first output).
+func WithOutput(name string) Option {
+	return func(c *config) error {
+		c.output = name
+		return nil
+	}
+}
+
+// WithInputShape sets the shape of one sample, without the batch dimension
+// (OIP: overrides the metadata; JSON: overrides Mapping.InputShape).
+func WithInputShape(shape ...int) Option {
+	return func(c *config) error {
+		for _, d := range shape {
+			if d == 0 || d < -1 {
+				return fmt.Errorf("input shape %v: dimensions must be positive or -1", shape)
+			}
+		}
+		if _, err := model.NumElements(absDims(shape)); err != nil {
+			return fmt.Errorf("input shape: %w", err)
+		}
+		c.inShape = append([]int{}, shape...)
+		return nil
+	}
+}
+
+func absDims(s []int) []int {
+	out := make([]int, len(s))
+	for i, d := range s {
+		out[i] = max(d, 1)
+	}
+	return out
 }
