@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -82,13 +83,24 @@ func (r *runner) forward(ctx context.Context, feeds []*tensor) error {
 	return nil
 }
 
-func (r *runner) runNode(n *node) error {
+func (r *runner) runNode(n *node) (err error) {
 	for _, i := range n.in {
 		if i >= 0 && r.vals[i] == nil {
 			return fmt.Errorf("input %q has no value", r.g.values[i].name)
 		}
 	}
+	defer recoverInternal(&err)
 	return n.k.run(r, n)
+}
+
+// errInternal marks a kernel panic turned into an error: a bug, which the
+// fuzz test reports, but never a crash of the caller.
+var errInternal = errors.New("internal error")
+
+func recoverInternal(err *error) {
+	if p := recover(); p != nil {
+		*err = fmt.Errorf("%w: %v", errInternal, p)
+	}
 }
 
 // in returns node input k, or nil when it is absent.
@@ -202,19 +214,43 @@ func (r *runner) parallelFor(n, cost int, fn func(lo, hi int)) {
 		return
 	}
 	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var panicked any
 	step := (n + chunks - 1) / chunks
 	for lo := step; lo < n; lo += step {
 		hi := min(lo+step, n)
 		wg.Add(1)
-		task := func() { defer wg.Done(); fn(lo, hi) }
+		task := func() {
+			defer wg.Done()
+			defer func() {
+				if p := recover(); p != nil {
+					mu.Lock()
+					panicked = p
+					mu.Unlock()
+				}
+			}()
+			fn(lo, hi)
+		}
 		select {
 		case workers().tasks <- task:
 		default:
 			go task()
 		}
 	}
-	fn(0, min(step, n))
+	func() {
+		defer func() {
+			if p := recover(); p != nil {
+				mu.Lock()
+				panicked = p
+				mu.Unlock()
+			}
+		}()
+		fn(0, min(step, n))
+	}()
 	wg.Wait()
+	if panicked != nil {
+		panic(panicked) // re-raised on the caller's goroutine, where runNode recovers it
+	}
 }
 
 type workerPool struct{ tasks chan func() }
@@ -310,9 +346,14 @@ func (r *runner) backward(ctx context.Context, need []bool, out int, seed []floa
 		if !ok {
 			return fmt.Errorf("%v has no gradient", n)
 		}
-		if err := b.backward(r, n); err != nil {
+		if err := backwardNode(b, r, n); err != nil {
 			return fmt.Errorf("%v: gradient: %w", n, err)
 		}
 	}
 	return nil
+}
+
+func backwardNode(b backwarder, r *runner, n *node) (err error) {
+	defer recoverInternal(&err)
+	return b.backward(r, n)
 }

@@ -114,7 +114,8 @@ type graph struct {
 }
 
 // compile decodes and validates a model.
-func compile(data []byte, lim Limits) (*graph, error) {
+func compile(data []byte, lim Limits) (g *graph, err error) {
+	defer recoverInternal(&err)
 	if err := lim.check(); err != nil {
 		return nil, err
 	}
@@ -126,7 +127,7 @@ func compile(data []byte, lim Limits) (*graph, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode model: %w", err)
 	}
-	g := &graph{
+	g = &graph{
 		name:     m.graph.name,
 		byName:   map[string]int{},
 		opsets:   map[string]int{},

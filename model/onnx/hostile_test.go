@@ -1,0 +1,147 @@
+package onnx
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aiassure/aiassure/model"
+)
+
+// Hostile and malformed models are refused with an error naming the
+// problem, never with a panic, an out-of-memory or a hang.
+func TestHostileModels(t *testing.T) {
+	x := vi{name: "X", dt: dtFloat, dims: []int{-1, 4}}
+	y := vi{name: "Y", dt: dtFloat}
+	small := DefaultLimits()
+	small.MaxRunBytes = 1 << 12
+	tests := []struct {
+		name string
+		m    mbuild
+		lim  *Limits
+		want string
+	}{
+		{"cycle", mbuild{nodes: []nb{
+			{op: "Relu", in: []string{"B"}, out: []string{"A"}},
+			{op: "Relu", in: []string{"A"}, out: []string{"B"}},
+			{op: "Add", in: []string{"X", "B"}, out: []string{"Y"}},
+		}, inputs: []vi{x}, outputs: []vi{y}}, nil, "cycle"},
+		{"self loop", mbuild{nodes: []nb{{op: "Add", in: []string{"X", "Y"}, out: []string{"Y"}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "cycle"},
+		{"value defined twice", mbuild{nodes: []nb{
+			{op: "Relu", in: []string{"X"}, out: []string{"Y"}},
+			{op: "Sigmoid", in: []string{"X"}, out: []string{"Y"}},
+		}, inputs: []vi{x}, outputs: []vi{y}}, nil, "more than once"},
+		{"undefined input", mbuild{nodes: one("Add", []string{"X", "Z"}), inputs: []vi{x}, outputs: []vi{y}}, nil, `"Z" is never defined`},
+		{"unsupported operator", mbuild{nodes: one("LSTM", []string{"X"}), inputs: []vi{x}, outputs: []vi{y}}, nil, "operator LSTM is not supported"},
+		{"unknown domain", mbuild{nodes: []nb{{op: "Gelu", domain: "com.microsoft", in: []string{"X"}, out: []string{"Y"}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "com.microsoft.Gelu is not supported"},
+		{"opset 18", mbuild{opset: 18, nodes: one("Relu", []string{"X"}), inputs: []vi{x}, outputs: []vi{y}}, nil, "opset 18 is not supported"},
+		{"old operator version", mbuild{opset: 6, nodes: one("Add", []string{"X", "X"}), inputs: []vi{x}, outputs: []vi{y}}, nil, "version 6 (opset 6) is not supported"},
+		{"huge initializer", mbuild{nodes: one("Add", []string{"X", "W"}), inits: []tb{{name: "W", shape: []int{1 << 20, 1 << 20}, f: []float32{1}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "elements"},
+		{"initializer data short", mbuild{nodes: one("Add", []string{"X", "W"}), inits: []tb{{name: "W", shape: []int{4}, f: []float32{1}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "want 4"},
+		{"huge kernel", mbuild{nodes: one("MaxPool", []string{"X"}, aInts("kernel_shape", 1<<40)), inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 1, 4}}}, outputs: []vi{y}}, nil, "out of range"},
+		{"zero stride", mbuild{nodes: one("MaxPool", []string{"X"}, aInts("kernel_shape", 2), aInts("strides", 0)), inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 1, 4}}}, outputs: []vi{y}}, nil, "out of range"},
+		{"zero group", mbuild{nodes: one("Conv", []string{"X", "W"}, aInt("group", 0)), inits: []tb{{name: "W", shape: []int{1, 1, 1}, f: []float32{1}}}, inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 1, 4}}}, outputs: []vi{y}}, nil, "group=0 out of range"},
+		{"absurd axis", mbuild{nodes: one("Softmax", []string{"X"}, aInt("axis", 1<<40)), inputs: []vi{x}, outputs: []vi{y}}, nil, "out of range"},
+		{"bad perm", mbuild{nodes: one("Transpose", []string{"X"}, aInts("perm", 0, 0)), inputs: []vi{{name: "X", dt: dtFloat, dims: []int{2, 2}}}, outputs: []vi{y}}, nil, "not a permutation"},
+		{"huge pad", mbuild{nodes: one("Pad", []string{"X", "P"}), inits: []tb{intT("P", 0, 0, 0, 1<<40)}, inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 4}}}, outputs: []vi{y}}, nil, "out of range"},
+		{"pad product too large", mbuild{nodes: one("Pad", []string{"X", "P"}), inits: []tb{intT("P", 0, 0, 1<<25, 1<<25)}, inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 4}}}, outputs: []vi{y}}, nil, "elements"},
+		{"reshape mismatch", mbuild{nodes: one("Reshape", []string{"X", "S"}), inits: []tb{intT("S", 1<<40)}, inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 4}}}, outputs: []vi{y}}, nil, "out of range"},
+		{"run memory", mbuild{nodes: one("MatMul", []string{"X", "W"}), inits: []tb{{name: "W", shape: []int{4, 4096}, f: make([]float32, 4*4096)}}, inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 4}}}, outputs: []vi{y}}, &small, "bytes of buffers"},
+		{"integer division by zero", mbuild{nodes: one("Div", []string{"X", "Z"}), inits: []tb{intT("Z", 0)}, inputs: []vi{{name: "X", dt: dtInt64, dims: []int{1, 1}}}, outputs: []vi{y}}, nil, "division by zero"},
+		{"tree cycle", mbuild{mlOpset: 3, nodes: []nb{{op: "TreeEnsembleRegressor", domain: domainML, in: []string{"X"}, out: []string{"Y"}, attrs: []ab{
+			aInts("nodes_treeids", 0, 0), aInts("nodes_nodeids", 0, 1), aInts("nodes_featureids", 0, 0),
+			aFloats("nodes_values", 0, 0), aStrs("nodes_modes", "BRANCH_LEQ", "BRANCH_LEQ"),
+			aInts("nodes_truenodeids", 1, 0), aInts("nodes_falsenodeids", 1, 0),
+			aInts("target_treeids", 0), aInts("target_nodeids", 1), aInts("target_ids", 0), aFloats("target_weights", 1),
+		}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "cycle"},
+		{"tree weight target out of range", mbuild{mlOpset: 3, nodes: []nb{{op: "TreeEnsembleRegressor", domain: domainML, in: []string{"X"}, out: []string{"Y"}, attrs: []ab{
+			aInts("nodes_treeids", 0), aInts("nodes_nodeids", 0), aInts("nodes_featureids", 0),
+			aFloats("nodes_values", 0), aStrs("nodes_modes", "LEAF"), aInts("nodes_truenodeids", 0), aInts("nodes_falsenodeids", 0),
+			aInts("target_treeids", 0), aInts("target_nodeids", 0), aInts("target_ids", 5), aFloats("target_weights", 1),
+		}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "out of range"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := []Option{}
+			if tc.lim != nil {
+				opts = append(opts, WithLimits(*tc.lim))
+			}
+			m, err := Parse(tc.m.encode(), opts...)
+			if err == nil {
+				in := tc.m.inputs[0]
+				shape := []int{1}
+				for _, d := range in.dims[1:] {
+					shape = append(shape, max(d, 1))
+				}
+				xt, _ := model.Zeros(shape...)
+				_, err = m.Predict(context.Background(), xt)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want one containing %q", err, tc.want)
+			}
+			if errors.Is(err, errInternal) {
+				t.Fatalf("internal error: %v", err)
+			}
+		})
+	}
+}
+
+func TestMalformedBytes(t *testing.T) {
+	good, err := os.ReadFile(filepath.Join("testdata", "seed", "test_gemm_all_attributes.onnx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "no graph"},
+		{"garbage", []byte("not a model at all"), "decode model"},
+		{"truncated", good[:len(good)/2], "decode model"},
+		{"bad wire type", []byte{0x0b}, "decode model"},
+		{"huge length", []byte{0x3a, 0xff, 0xff, 0xff, 0xff, 0x0f}, "truncated"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := compile(tc.data, DefaultLimits())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+	lim := DefaultLimits()
+	lim.MaxFileBytes = 100
+	if _, err := compile(good, lim); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("file size limit: error = %v", err)
+	}
+	lim = DefaultLimits()
+	lim.MaxNodes = 0
+	if _, err := compile(good, lim); err == nil {
+		t.Error("zero limits accepted")
+	}
+}
+
+func TestMaxNodes(t *testing.T) {
+	var nodes []nb
+	prev := "X"
+	for i := range 20 {
+		out := "Y"
+		if i < 19 {
+			out = "h" + string(rune('a'+i))
+		}
+		nodes = append(nodes, nb{op: "Relu", in: []string{prev}, out: []string{out}})
+		prev = out
+	}
+	data := mbuild{nodes: nodes, inputs: []vi{{name: "X", dt: dtFloat, dims: []int{-1, 2}}}, outputs: []vi{{name: "Y", dt: dtFloat}}}.encode()
+	lim := DefaultLimits()
+	lim.MaxNodes = 10
+	if _, err := Parse(data, WithLimits(lim)); err == nil || !strings.Contains(err.Error(), "more than 10 nodes") {
+		t.Errorf("error = %v", err)
+	}
+	if _, err := Parse(data); err != nil {
+		t.Errorf("20 nodes refused: %v", err)
+	}
+}

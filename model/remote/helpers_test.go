@@ -1,0 +1,116 @@
+package remote
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aiassure/aiassure/model"
+	"github.com/aiassure/aiassure/model/onnx"
+	"github.com/aiassure/aiassure/model/remote/testserver"
+)
+
+// example is an example model with its test data.
+type example struct {
+	name     string
+	model    *onnx.Model
+	x        *model.Tensor
+	features []string
+}
+
+// loadExample loads examples/<dir>/model/<file> and the first rows of
+// examples/<dir>/data/test.csv (all columns but the last, the label).
+func loadExample(t *testing.T, dir, file string, rows int) example {
+	t.Helper()
+	root := filepath.Join("..", "..", "examples", dir)
+	m, err := onnx.Load(filepath.Join(root, "model", file))
+	if err != nil {
+		t.Fatalf("load %s/%s: %v", dir, file, err)
+	}
+	header, data := readCSV(t, filepath.Join(root, "data", "test.csv"), rows)
+	shape := append([]int{len(data) / (len(header) - 1)}, m.Info().InputShape...)
+	x, err := model.NewTensor(shape, data)
+	if err != nil {
+		t.Fatalf("%s: %v", dir, err)
+	}
+	return example{name: dir + "/" + file, model: m, x: x, features: header[:len(header)-1]}
+}
+
+// readCSV is a tiny reader for the example data: a header row, then numeric
+// rows whose last column (the label) is dropped. It reads at most rows rows.
+func readCSV(t *testing.T, path string, rows int) ([]string, []float32) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if len(recs) < 2 {
+		t.Fatalf("%s: no data rows", path)
+	}
+	var data []float32
+	for i, r := range recs[1:min(len(recs), rows+1)] {
+		for j, f := range r[:len(r)-1] {
+			v, err := strconv.ParseFloat(f, 32)
+			if err != nil {
+				t.Fatalf("%s: row %d column %d: %v", path, i+1, j, err)
+			}
+			data = append(data, float32(v))
+		}
+	}
+	return recs[0], data
+}
+
+// serve starts a test server for the example's model.
+func serve(t *testing.T, ex example, cfg testserver.Config) *testserver.Server {
+	t.Helper()
+	s, err := testserver.New(ex.model, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// fakeClock records sleeps and advances its time by them; it never blocks.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	sleeps []time.Duration
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: time.Unix(1e9, 0)} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.sleeps = append(c.sleeps, d)
+	if d > 0 {
+		c.now = c.now.Add(d)
+	}
+	return ctx.Err()
+}
+
+func (c *fakeClock) Sleeps() []time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]time.Duration(nil), c.sleeps...)
+}
+
+func nanValue() float64 { return math.NaN() }
