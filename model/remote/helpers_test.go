@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"log/slog"
 	"math"
 	"os"
 	"path/filepath"
@@ -114,3 +115,5 @@ func (c *fakeClock) Sleeps() []time.Duration {
 }
 
 func nanValue() float64 { return math.NaN() }
+
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
