@@ -499,4 +499,3 @@ func (k *treeRegressor) run(r *runner, n *node) error {
 	}
 	return nil
 }
-
