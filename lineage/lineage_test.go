@@ -74,7 +74,7 @@ func newChain(t *testing.T) *chain {
 	res, _ := json.Marshal(results)
 	day := func(d int) time.Time { return c.now.AddDate(0, 0, -d) }
 	c.attest(t, "1-data.json", AttestOptions{Step: StepData, Subjects: []string{"data/train.csv"},
-		Materials: []Material{{Path: "data/raw", Role: RoleInput}, {Path: "code/prep.py", Role: RoleCode}},
+		Materials:  []Material{{Path: "data/raw", Role: RoleInput}, {Path: "code/prep.py", Role: RoleCode}},
 		Parameters: map[string]any{"split": "70/30"}, Finished: day(10)}, c.data)
 	c.attest(t, "2-training.json", AttestOptions{Step: StepTraining, Subjects: []string{"model/model.onnx"},
 		Materials: []Material{{Path: "data/train.csv", Role: RoleDataset}, {Path: "code/train.py", Role: RoleCode}}, Finished: day(9)}, c.ml)
