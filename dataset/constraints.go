@@ -44,10 +44,10 @@ type ImageSpec struct {
 // featuresFile is the features.json format of the examples
 // (tools/make_examples.py writes it).
 type featuresFile struct {
-	Label        string   `json:"label"`
-	Classes      []string `json:"classes"`
-	InputShape   []int    `json:"input_shape"`
-	Image        *struct {
+	Label      string   `json:"label"`
+	Classes    []string `json:"classes"`
+	InputShape []int    `json:"input_shape"`
+	Image      *struct {
 		Channels int      `json:"channels"`
 		Height   int      `json:"height"`
 		Width    int      `json:"width"`
@@ -319,13 +319,18 @@ func Infer(ctx context.Context, r Reader, opt InferOptions) (*Constraints, error
 	return c, c.Validate()
 }
 
+// bound32 rounds a bound to float32, the precision of the data: a feature
+// bounded by 185.2 may hold float32(185.2), which is slightly less.
+func bound32(b float64) float64 { return float64(float32(b)) }
+
 // Project maps the batch x, in place, into the feasible set, given the
 // original batch x0 (same shape; it may be nil only when no feature is
 // immutable). Per row, in this order: NaN values take x0's value (or the
 // lower bound); values are clipped to [Min, Max]; integer features are
 // rounded to the nearest integer within the range; each one-hot group is set
 // to 1 at its largest member (the first on ties; members whose Max is below
-// 1 cannot win unless all can't) and 0 elsewhere; immutable features, and
+// 1 cannot win unless all can't) and 0 elsewhere; bounds are compared at
+// float32 precision; immutable features, and
 // every member of a group that has an immutable member, take x0's values.
 func (c *Constraints) Project(x, x0 *model.Tensor) error {
 	n := c.Len()
@@ -355,14 +360,15 @@ func (c *Constraints) Project(x, x0 *model.Tensor) error {
 					v = float64(orig[j])
 				}
 			}
-			v = min(max(v, c.Min[j]), c.Max[j])
+			lo, hi := bound32(c.Min[j]), bound32(c.Max[j])
+			v = min(max(v, lo), hi)
 			if c.Integer[j] {
 				v = math.Round(v)
-				if v > c.Max[j] {
-					v = math.Floor(c.Max[j])
+				if v > hi {
+					v = math.Floor(hi)
 				}
-				if v < c.Min[j] {
-					v = math.Ceil(c.Min[j])
+				if v < lo {
+					v = math.Ceil(lo)
 				}
 			}
 			row[j] = float32(v)
@@ -422,7 +428,7 @@ func (c *Constraints) Check(x, x0 *model.Tensor, tol float64) error {
 		row := x.Row(i)
 		for j, f := range row {
 			v := float64(f)
-			if math.IsNaN(v) || v < c.Min[j]-tol || v > c.Max[j]+tol {
+			if math.IsNaN(v) || v < bound32(c.Min[j])-tol || v > bound32(c.Max[j])+tol {
 				return fmt.Errorf("row %d: %s = %v outside [%v, %v]", i, name(j), v, c.Min[j], c.Max[j])
 			}
 			if c.Integer[j] && math.Abs(v-math.Round(v)) > tol {

@@ -229,7 +229,7 @@ type Options struct {
 	// (default) or Ordinal.
 	Nominal Encoding
 	// Image configures image folders.
-	Image ImageOptions
+	Image  ImageOptions
 	Limits Limits
 }
 
