@@ -30,8 +30,10 @@ type Node struct {
 	Time        time.Time `json:"time,omitzero"`
 }
 
-// Edge goes from a material to a step (Role is the material's role) or
-// from a step to a subject (Role "output").
+// Edge goes from a material to a step (Role is the material's role), from
+// a data or training step to its subject (Role "output"), or from the
+// subject of an evaluation or release to that step (Role "evaluated",
+// "released").
 type Edge struct {
 	From string `json:"from"`
 	To   string `json:"to"`
@@ -86,7 +88,13 @@ func BuildGraph(atts []*Attestation) *Graph {
 			if d.IsDir() || d.Digest["sha256"] == "" {
 				continue
 			}
-			edge(Edge{From: s.ID, To: art(d).ID, Role: "output"})
+			switch a.Step {
+			case StepEvaluation, StepRelease:
+				// These steps attest an existing model: it is their input.
+				edge(Edge{From: art(d).ID, To: s.ID, Role: roleOf(a.Step)})
+			default:
+				edge(Edge{From: s.ID, To: art(d).ID, Role: "output"})
+			}
 		}
 	}
 	return g
@@ -157,12 +165,19 @@ func (g *Graph) reach(start []*Node, forward bool) *Graph {
 	return sub
 }
 
-// Sinks returns the artefacts that no step used: released models and other
-// final outputs.
+func roleOf(s Step) string {
+	if s == StepEvaluation {
+		return "evaluated"
+	}
+	return "released"
+}
+
+// Sinks returns the artefacts that no data or training step used: models
+// and other final outputs.
 func (g *Graph) Sinks() []*Node {
 	used := map[string]bool{}
 	for _, e := range g.Edges {
-		if strings.HasPrefix(e.To, "step:") {
+		if strings.HasPrefix(e.To, "step:") && e.Role != "evaluated" && e.Role != "released" {
 			used[e.From] = true
 		}
 	}
@@ -234,7 +249,7 @@ func (g *Graph) WriteText(w io.Writer, roots []*Node, forward bool) error {
 			}
 		}
 		r := ""
-		if role != "" && role != "output" {
+		if role != "" && role != "output" && !(forward && (role == "evaluated" || role == "released")) {
 			r = " [" + role + "]"
 		}
 		_, err = fmt.Fprintf(w, "%s%s%s%s\n", prefix, branch, n.label(), r)
