@@ -12,15 +12,16 @@ import (
 // goroutine at a time and reused across runs, so that a run with the same
 // batch size as the previous one allocates nothing.
 type runner struct {
-	g       *graph
-	ctx     context.Context
-	threads int
-	vals    []*tensor // the current value of each graph value
-	slot    []tensor  // tensor headers the runner owns, one per value
-	bufF    [][]float32
-	bufI    [][]int64
-	bytes   int64
-	scratch map[*node][]float32
+	g           *graph
+	ctx         context.Context
+	threads     int
+	vals        []*tensor // the current value of each graph value
+	slot        []tensor  // tensor headers the runner owns, one per value
+	bufF        [][]float32
+	bufI        [][]int64
+	bytes       int64
+	scratch     map[*node][]float32
+	scratchInts map[*node][]int32
 
 	// gradients (only for values with need[v])
 	need []bool
@@ -31,14 +32,15 @@ type runner struct {
 func newRunner(g *graph, threads int) *runner {
 	n := len(g.values)
 	r := &runner{
-		g:       g,
-		ctx:     context.Background(),
-		threads: max(threads, 1),
-		vals:    make([]*tensor, n),
-		slot:    make([]tensor, n),
-		bufF:    make([][]float32, n),
-		bufI:    make([][]int64, n),
-		scratch: map[*node][]float32{},
+		g:           g,
+		ctx:         context.Background(),
+		threads:     max(threads, 1),
+		vals:        make([]*tensor, n),
+		slot:        make([]tensor, n),
+		bufF:        make([][]float32, n),
+		bufI:        make([][]int64, n),
+		scratch:     map[*node][]float32{},
+		scratchInts: map[*node][]int32{},
 	}
 	for i, v := range g.values {
 		r.vals[i] = v.konst
@@ -196,6 +198,20 @@ func (r *runner) scratchF(n *node, size int) ([]float32, error) {
 		}
 		b = make([]float32, size)
 		r.scratch[n] = b
+	}
+	return b[:size], nil
+}
+
+// scratchI returns a scratch buffer of size int32s owned by node n; it keeps
+// its contents from the forward run to the backward one.
+func (r *runner) scratchI(n *node, size int) ([]int32, error) {
+	b := r.scratchInts[n]
+	if cap(b) < size {
+		if err := r.account(int64(size-cap(b)) * 4); err != nil {
+			return nil, err
+		}
+		b = make([]int32, size)
+		r.scratchInts[n] = b
 	}
 	return b[:size], nil
 }

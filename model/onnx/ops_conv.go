@@ -204,44 +204,47 @@ func (k *convOp) dims(r *runner, n *node) (*convDims, error) {
 }
 
 // im2col writes the patches of one group of one image as rows: row p holds
-// the cg×kVol inputs under output position p.
-func (d *convDims) im2col(col, x []float32) {
+// the cg×kVol inputs under output position p (zero where a tap falls in the
+// padding).
+func (d *convDims) im2col(sp *[3][]spanT, col, x []float32) {
 	g := d.geom
 	H, W := g.in[1], g.in[2]
-	for od := 0; od < g.out[0]; od++ {
-		sd, dlo, dhi := g.span(0, od)
-		for oh := 0; oh < g.out[1]; oh++ {
-			sh, hlo, hhi := g.span(1, oh)
-			for ow := 0; ow < g.out[2]; ow++ {
-				sw, wlo, whi := g.span(2, ow)
-				p := (od*g.out[1]+oh)*g.out[2] + ow
+	k0, k1, k2 := g.k[0], g.k[1], g.k[2]
+	d0, d1, d2 := g.dil[0], g.dil[1], g.dil[2]
+	p := 0
+	for _, sd := range sp[0] {
+		for _, sh := range sp[1] {
+			for _, sw := range sp[2] {
 				row := col[p*d.ck : (p+1)*d.ck]
+				p++
 				i := 0
+				full := sw.lo == 0 && sw.hi == k2
 				for c := 0; c < d.cg; c++ {
 					plane := x[c*g.inSize : (c+1)*g.inSize]
-					for kd := 0; kd < g.k[0]; kd++ {
-						if kd < dlo || kd >= dhi {
-							for kh := 0; kh < g.k[1]*g.k[2]; kh++ {
-								row[i] = 0
-								i++
-							}
+					for kd := 0; kd < k0; kd++ {
+						if kd < sd.lo || kd >= sd.hi {
+							clear(row[i : i+k1*k2])
+							i += k1 * k2
 							continue
 						}
-						id := sd + kd*g.dil[0]
-						for kh := 0; kh < g.k[1]; kh++ {
-							if kh < hlo || kh >= hhi {
-								for kw := 0; kw < g.k[2]; kw++ {
-									row[i] = 0
-									i++
-								}
+						id := sd.start + kd*d0
+						for kh := 0; kh < k1; kh++ {
+							if kh < sh.lo || kh >= sh.hi {
+								clear(row[i : i+k2])
+								i += k2
 								continue
 							}
-							base := (id*H + sh + kh*g.dil[1]) * W
-							for kw := 0; kw < g.k[2]; kw++ {
-								if kw < wlo || kw >= whi {
+							base := (id*H+sh.start+kh*d1)*W + sw.start
+							if full && d2 == 1 {
+								copy(row[i:i+k2], plane[base:base+k2])
+								i += k2
+								continue
+							}
+							for kw := 0; kw < k2; kw++ {
+								if kw < sw.lo || kw >= sw.hi {
 									row[i] = 0
 								} else {
-									row[i] = plane[base+sw+kw*g.dil[2]]
+									row[i] = plane[base+kw*d2]
 								}
 								i++
 							}
@@ -294,12 +297,13 @@ func (k *convOp) run(r *runner, n *node) error {
 		return err
 	}
 	P := d.outVol
+	sp := d.spans()
 	image := func(img int, par bool) {
 		p := getPack(P * d.ck)
 		defer packPool.Put(p)
 		col := *p
 		for g := 0; g < k.group; g++ {
-			d.im2col(col, x.f[(img*d.c+g*d.cg)*d.inSize:])
+			d.im2col(&sp, col, x.f[(img*d.c+g*d.cg)*d.inSize:])
 			wg := w.f[g*d.mg*d.ck : (g+1)*d.mg*d.ck]
 			out := y.f[(img*d.m+g*d.mg)*P : (img*d.m+(g+1)*d.mg)*P]
 			if par {
@@ -341,6 +345,7 @@ func (k *convOp) backward(r *runner, n *node) error {
 	g := r.gradOut(n, 0)
 	gx, gw, gb := r.gradIn(n, 0), r.gradIn(n, 1), r.gradIn(n, 2)
 	P := d.outVol
+	sp := d.spans()
 	if gx != nil {
 		r.parallelFor(d.n, 2*d.m*P*d.ck, func(lo, hi int) {
 			p := getPack(P * d.ck)
@@ -362,7 +367,7 @@ func (k *convOp) backward(r *runner, n *node) error {
 		col := *p
 		for img := 0; img < d.n; img++ {
 			for gr := 0; gr < k.group; gr++ {
-				d.im2col(col, x.f[(img*d.c+gr*d.cg)*d.inSize:])
+				d.im2col(&sp, col, x.f[(img*d.c+gr*d.cg)*d.inSize:])
 				gy := g[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
 				r.matmul(d.mg, d.ck, P, gy, false, col, false, gw[gr*d.mg*d.ck:(gr+1)*d.mg*d.ck], true)
 			}
@@ -379,237 +384,6 @@ func (k *convOp) backward(r *runner, n *node) error {
 			}
 		}
 	}
-	return nil
-}
-
-// Pools.
-type poolOp struct {
-	w            window
-	max          bool
-	includePad   bool
-	storageOrder int
-}
-
-func makeMaxPool(a *attrs) (kernel, error) {
-	k := &poolOp{w: readWindow(a, true), max: true}
-	k.storageOrder = a.intIn("storage_order", 0, 0, 1)
-	return k, nil
-}
-
-func makeAveragePool(a *attrs) (kernel, error) {
-	k := &poolOp{w: readWindow(a, true)}
-	if a.has("dilations") {
-		return nil, errors.New("AveragePool dilations are not supported")
-	}
-	k.includePad = a.int("count_include_pad", 0) != 0
-	return k, nil
-}
-
-func (k *poolOp) geom(r *runner, x *tensor) (*geom, error) {
-	if x.rank() < 3 {
-		return nil, fmt.Errorf("input %v has no spatial dimensions", x.shape)
-	}
-	return k.w.resolve(x.shape[2:], k.w.kernel, r.g.lim.MaxTensorElements)
-}
-
-// eachWindow calls fn for every output position o of one plane with the
-// window's origin and tap ranges.
-func (g *geom) eachWindow(fn func(o int, s, lo, hi [3]int)) {
-	var s, lo, hi [3]int
-	o := 0
-	for od := 0; od < g.out[0]; od++ {
-		s[0], lo[0], hi[0] = g.span(0, od)
-		for oh := 0; oh < g.out[1]; oh++ {
-			s[1], lo[1], hi[1] = g.span(1, oh)
-			for ow := 0; ow < g.out[2]; ow++ {
-				s[2], lo[2], hi[2] = g.span(2, ow)
-				fn(o, s, lo, hi)
-				o++
-			}
-		}
-	}
-}
-
-// argmaxPlane returns the in-plane offset of the largest element of each
-// window (-1 for an empty window).
-func (g *geom) argmaxPlane(idx []int, xf []float32, xi []int64) {
-	H, W := g.in[1], g.in[2]
-	g.eachWindow(func(o int, s, lo, hi [3]int) {
-		best := -1
-		var bf float32
-		var bi int64
-		for kd := lo[0]; kd < hi[0]; kd++ {
-			for kh := lo[1]; kh < hi[1]; kh++ {
-				base := ((s[0]+kd*g.dil[0])*H + s[1] + kh*g.dil[1]) * W
-				for kw := lo[2]; kw < hi[2]; kw++ {
-					i := base + s[2] + kw*g.dil[2]
-					if xf != nil {
-						if best < 0 || xf[i] > bf {
-							best, bf = i, xf[i]
-						}
-					} else if best < 0 || xi[i] > bi {
-						best, bi = i, xi[i]
-					}
-				}
-			}
-		}
-		idx[o] = best
-	})
-}
-
-func (k *poolOp) run(r *runner, n *node) error {
-	x := r.in(n, 0)
-	g, err := k.geom(r, x)
-	if err != nil {
-		return err
-	}
-	if !k.max && x.dt != dtFloat {
-		return fmt.Errorf("input type %v is not supported", x.dt)
-	}
-	nc := x.shape[0] * x.shape[1]
-	y, err := r.out(n, 0, x.dt, g.outShape(x.shape[0], x.shape[1]))
-	if err != nil {
-		return err
-	}
-	var ind *tensor
-	if k.max && r.wantOut(n, 1) {
-		if ind, err = r.out(n, 1, dtInt64, y.shape); err != nil {
-			return err
-		}
-	}
-	P := g.outVol
-	r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
-		idx := make([]int, P)
-		for pl := lo; pl < hi; pl++ {
-			if !k.max {
-				k.avgPlane(g, y.f[pl*P:(pl+1)*P], x.f[pl*g.inSize:(pl+1)*g.inSize])
-				continue
-			}
-			if x.dt == dtFloat {
-				g.argmaxPlane(idx, x.f[pl*g.inSize:(pl+1)*g.inSize], nil)
-			} else {
-				g.argmaxPlane(idx, nil, x.i[pl*g.inSize:(pl+1)*g.inSize])
-			}
-			for o, i := range idx {
-				switch {
-				case x.dt != dtFloat && i < 0:
-					y.i[pl*P+o] = 0
-				case x.dt != dtFloat:
-					y.i[pl*P+o] = x.i[pl*g.inSize+i]
-				case i < 0:
-					y.f[pl*P+o] = float32(math.Inf(-1))
-				default:
-					y.f[pl*P+o] = x.f[pl*g.inSize+i]
-				}
-				if ind != nil {
-					ind.i[pl*P+o] = int64(pl*g.inSize + k.storeIndex(g, max(i, 0)))
-				}
-			}
-		}
-	})
-	return nil
-}
-
-// storeIndex converts an in-plane row-major offset to the order that
-// storage_order asks for (column-major over the spatial dimensions when 1).
-func (k *poolOp) storeIndex(g *geom, i int) int {
-	if k.storageOrder == 0 {
-		return i
-	}
-	c := [3]int{i / (g.in[1] * g.in[2]), i / g.in[2] % g.in[1], i % g.in[2]}
-	out, stride := 0, 1
-	for d := 3 - g.nsp; d < 3; d++ {
-		out += c[d] * stride
-		stride *= g.in[d]
-	}
-	return out
-}
-
-// count returns the divisor of an average window.
-func (k *poolOp) count(g *geom, s, lo, hi [3]int) int {
-	if !k.includePad {
-		return (hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2])
-	}
-	c := 1
-	for d := range 3 {
-		padE := 0
-		if j := d - (3 - g.nsp); j >= 0 {
-			switch k.w.autoPad {
-			case "NOTSET":
-				if p := k.w.pads; p != nil {
-					padE = p[j+g.nsp]
-				}
-			case "SAME_UPPER", "SAME_LOWER":
-				padE = (g.out[d]-1)*g.stride[d] + g.k[d] - g.in[d] - g.padB[d]
-			}
-		}
-		end := min(s[d]+g.k[d], g.in[d]+max(padE, 0))
-		c *= end - s[d]
-	}
-	return c
-}
-
-func (k *poolOp) avgPlane(g *geom, y, x []float32) {
-	H, W := g.in[1], g.in[2]
-	g.eachWindow(func(o int, s, lo, hi [3]int) {
-		var sum float32
-		for kd := lo[0]; kd < hi[0]; kd++ {
-			for kh := lo[1]; kh < hi[1]; kh++ {
-				base := ((s[0]+kd)*H + s[1] + kh) * W
-				for kw := lo[2]; kw < hi[2]; kw++ {
-					sum += x[base+s[2]+kw]
-				}
-			}
-		}
-		if c := k.count(g, s, lo, hi); c > 0 {
-			y[o] = sum / float32(c)
-		} else {
-			y[o] = 0
-		}
-	})
-}
-
-func (k *poolOp) backward(r *runner, n *node) error {
-	x := r.in(n, 0)
-	g, err := k.geom(r, x)
-	if err != nil {
-		return err
-	}
-	gy, gx := r.gradOut(n, 0), r.gradIn(n, 0)
-	nc := x.shape[0] * x.shape[1]
-	P := g.outVol
-	H, W := g.in[1], g.in[2]
-	r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
-		idx := make([]int, P)
-		for pl := lo; pl < hi; pl++ {
-			gp := gx[pl*g.inSize : (pl+1)*g.inSize]
-			gyp := gy[pl*P : (pl+1)*P]
-			if k.max {
-				g.argmaxPlane(idx, x.f[pl*g.inSize:(pl+1)*g.inSize], nil)
-				for o, i := range idx {
-					if i >= 0 {
-						gp[i] += gyp[o]
-					}
-				}
-				continue
-			}
-			g.eachWindow(func(o int, s, lo, hi [3]int) {
-				c := k.count(g, s, lo, hi)
-				if c == 0 {
-					return
-				}
-				v := gyp[o] / float32(c)
-				for kd := lo[0]; kd < hi[0]; kd++ {
-					for kh := lo[1]; kh < hi[1]; kh++ {
-						base := ((s[0]+kd)*H + s[1] + kh) * W
-						for kw := lo[2]; kw < hi[2]; kw++ {
-							gp[base+s[2]+kw] += v
-						}
-					}
-				}
-			})
-		}
-	})
 	return nil
 }
 

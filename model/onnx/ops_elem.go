@@ -334,12 +334,7 @@ func (k *activation) run(r *runner, n *node) error {
 	xs, ys := x.f, y.f[:len(x.f)]
 	switch k.act {
 	case actRelu:
-		for i, v := range xs {
-			if v < 0 {
-				v = 0
-			}
-			ys[i] = v
-		}
+		relu(ys, xs)
 	case actLeaky:
 		for i, v := range xs {
 			if v < 0 {
@@ -357,6 +352,15 @@ func (k *activation) run(r *runner, n *node) error {
 		}
 	}
 	return nil
+}
+
+// relu writes max(x, 0) to y without branches (a negative NaN becomes 0).
+func relu(y, x []float32) {
+	y = y[:len(x)]
+	for i, v := range x {
+		b := math.Float32bits(v)
+		y[i] = math.Float32frombits(b &^ uint32(int32(b)>>31))
+	}
 }
 
 func sigmoid32(v float32) float32 {

@@ -9,10 +9,12 @@ import (
 	"time"
 )
 
-// Budget is a hard limit on the number of samples sent to endpoints. Every
-// request attempt (retries included) takes as many units as it carries
-// samples before it is sent; an attempt the budget cannot pay for is not sent
-// and fails with ErrBudgetExhausted. A Budget is safe for concurrent use and
+// Budget is a hard limit on the number of samples sent to endpoints. A
+// Predict call pays for its whole batch before sending anything (and is
+// refused whole, with ErrBudgetExhausted, when the budget cannot pay); each
+// retry pays again for the samples it resends, and a retry the budget cannot
+// pay for is not sent. Chunks never sent (after another chunk failed) are
+// refunded. A Budget is safe for concurrent use and
 // may be shared by several targets; it never lets more than Limit samples
 // through.
 type Budget struct {
@@ -51,15 +53,11 @@ func (b *Budget) take(n int) error {
 	}
 }
 
-// check reports, without spending, whether n samples are left.
-func (b *Budget) check(n int) error {
-	if b == nil {
-		return nil
+// refund returns n samples that were paid for but never sent.
+func (b *Budget) refund(n int64) {
+	if b != nil && n > 0 {
+		b.used.Add(-n)
 	}
-	if left := b.Remaining(); int64(n) > left {
-		return fmt.Errorf("%w: %d samples requested, %d of %d left", ErrBudgetExhausted, n, left, b.limit)
-	}
-	return nil
 }
 
 // clock abstracts time for the rate limiter and the backoff (tests inject a

@@ -118,8 +118,9 @@ func redactURL(u *url.URL) string {
 }
 
 // do sends one logical request, retrying as configured. samples is the number
-// of samples the body carries (0 for metadata), charged to the budget on each
-// attempt. It returns the body of a 2xx answer.
+// of samples the body carries (0 for metadata), charged to the budget for
+// each retry (the caller pays for the first attempt). It returns the body of
+// a 2xx answer.
 func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte, samples int) ([]byte, error) {
 	where := method + " " + redactURL(u)
 	for attempt := 0; ; attempt++ {
@@ -131,9 +132,11 @@ func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte,
 		case <-ctx.Done():
 			return nil, fmt.Errorf("%s: %w", where, ctx.Err())
 		}
-		if err := c.cfg.budget.take(samples); err != nil {
-			<-c.sem
-			return nil, err
+		if attempt > 0 { // the first attempt was paid for by predictChunks
+			if err := c.cfg.budget.take(samples); err != nil {
+				<-c.sem
+				return nil, fmt.Errorf("%s: retry: %w", where, err)
+			}
 		}
 		status, hdr, data, err := c.attempt(ctx, method, u, body)
 		<-c.sem
@@ -341,9 +344,13 @@ func (c *client) predictChunks(ctx context.Context, x *model.Tensor, inShape []i
 		return nil, err
 	}
 	b := x.Batch()
-	if err := c.cfg.budget.check(b); err != nil {
+	// Pay for the whole batch before anything is sent, so that a call is
+	// either refused whole or sent whole; chunks never started are refunded.
+	if err := c.cfg.budget.take(b); err != nil {
 		return nil, err
 	}
+	var started atomic.Int64
+	defer func() { c.cfg.budget.refund(int64(b) - started.Load()) }()
 	n := (b + c.cfg.maxBatch - 1) / c.cfg.maxBatch
 	outs := make([]*model.Tensor, n)
 	ctx, cancel := context.WithCancel(ctx)
@@ -359,8 +366,12 @@ func (c *client) predictChunks(ctx context.Context, x *model.Tensor, inShape []i
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
+				if ctx.Err() != nil {
+					continue
+				}
 				lo := i * c.cfg.maxBatch
 				hi := min(b, lo+c.cfg.maxBatch)
+				started.Add(int64(hi - lo))
 				chunk, err := x.Slice(lo, hi)
 				var out *model.Tensor
 				if err == nil {
