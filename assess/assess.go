@@ -21,6 +21,7 @@ import (
 	"github.com/aiassure/aiassure/catalog"
 	"github.com/aiassure/aiassure/classify"
 	"github.com/aiassure/aiassure/coverage"
+	"github.com/aiassure/aiassure/lineage"
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/risk"
@@ -49,15 +50,34 @@ type Config struct {
 }
 
 // Check is a plug-in that gathers evidence for a profile: a model test, a
-// lineage verification. It returns Results tied to threats and controls.
+// lineage verification. It returns Results tied to threats and controls; a
+// check that cannot run returns Results with status Unknown, or an error that
+// Run turns into one.
 type Check struct {
 	Name string
-	Run  func(ctx context.Context, p *profile.Profile, c *catalog.Catalog) ([]aiassure.Result, error)
+	Run  func(ctx context.Context, in CheckInput) ([]aiassure.Result, error)
+}
+
+// CheckInput is what a check sees.
+type CheckInput struct {
+	Profile *profile.Profile
+	Catalog *catalog.Catalog
+	Now     time.Time // the assessment's time
+}
+
+// DefaultChecks lists the evidence-producing plug-ins Run uses by default,
+// in the order they run.
+func DefaultChecks() []Check {
+	return []Check{
+		{Name: "lineage", Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
+			return lineage.Check(ctx, in.Profile, in.Catalog, in.Now)
+		}},
+	}
 }
 
 // DefaultConfig returns the configuration Run uses for a nil cfg.
 func DefaultConfig() *Config {
-	return &Config{Now: time.Now}
+	return &Config{Now: time.Now, Checks: DefaultChecks()}
 }
 
 // Run assesses the system p describes.
@@ -89,6 +109,7 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 	if err := profile.Check(p, c); err != nil {
 		return nil, fmt.Errorf("assess: %w", err)
 	}
+	at := now().UTC()
 
 	stage("classify")
 	cls, err := classify.Classify(p, c)
@@ -102,7 +123,7 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 			return nil, fmt.Errorf("assess: %w", err)
 		}
 		stage("check " + chk.Name)
-		rs, err := chk.Run(ctx, p, c)
+		rs, err := chk.Run(ctx, CheckInput{Profile: p, Catalog: c, Now: at})
 		if err != nil {
 			rs = append(rs, aiassure.Result{ID: chk.Name, Check: chk.Name, Status: aiassure.Unknown, Summary: "the check could not run", Reason: err.Error()})
 		}
@@ -122,7 +143,7 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 		SchemaVersion:  report.SchemaVersion,
 		Tool:           report.Tool{Name: "aiassure", Version: Version},
 		CatalogVersion: c.Version,
-		Generated:      now().UTC(),
+		Generated:      at,
 		System: report.System{
 			Name: p.System.Name, Version: p.System.Version, Provider: p.System.Provider,
 			Purpose: p.System.Purpose, Sector: p.System.Sector, Role: p.Role, Assurance: p.Assurance,

@@ -59,9 +59,9 @@ func CheckName(s Step) string { return "lineage/" + string(s) }
 // directory, and returns one Result per step. A profile without a lineage
 // section, or one whose keys, policy or attestations cannot be read, yields
 // Results with status unknown and the reason; Check never fails the
-// assessment for the profile's content.
-func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog) ([]aiassure.Result, error) {
-	now := time.Now()
+// assessment for the profile's content. now is the time attestation ages are
+// measured at: the assessment's time.
+func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, now time.Time) ([]aiassure.Result, error) {
 	if p == nil || p.Lineage == nil {
 		return unknownAll(c, "the profile has no lineage section: no signed attestation of the data, training, evaluation or release steps was given"), nil
 	}

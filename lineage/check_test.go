@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -45,7 +46,7 @@ func TestCheckExamples(t *testing.T) {
 	}
 	for _, ex := range []string{"credit-scoring", "border-biometrics", "medical-diagnosis", "minimal-risk"} {
 		t.Run(ex, func(t *testing.T) {
-			rs, err := Check(context.Background(), exampleProfile(t, ex), c)
+			rs, err := Check(context.Background(), exampleProfile(t, ex), c, time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +68,7 @@ func TestCheckExamples(t *testing.T) {
 	t.Run("no lineage section", func(t *testing.T) {
 		p := exampleProfile(t, "minimal-risk")
 		p.Lineage = nil
-		rs, err := Check(context.Background(), p, c)
+		rs, err := Check(context.Background(), p, c, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -89,7 +90,7 @@ func TestCheckExamples(t *testing.T) {
 		os.WriteFile(f, b, 0o644)
 		p := exampleProfile(t, "minimal-risk")
 		p.Path = filepath.Join(dir, "profile.yaml")
-		rs, err := Check(context.Background(), p, c)
+		rs, err := Check(context.Background(), p, c, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
