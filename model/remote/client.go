@@ -212,7 +212,7 @@ func (c *client) attempt(ctx context.Context, method string, u *url.URL, body []
 		req.Header.Set(k, v)
 	}
 	if cr := c.cfg.cred; cr != nil {
-		req.Header.Set(cr.header, cr.value.v)
+		req.Header.Set(cr.header, cr.value.value())
 	}
 	c.requests.Add(1)
 	resp, err := c.http.Do(req)
@@ -247,7 +247,7 @@ func (c *client) attempt(ctx context.Context, method string, u *url.URL, body []
 // redactErr rewrites an error whose text contains the credential.
 func (c *client) redactErr(err error) error {
 	if cr := c.cfg.cred; cr != nil && err != nil {
-		if s := err.Error(); strings.Contains(s, cr.raw) {
+		if s := err.Error(); strings.Contains(s, cr.raw.value()) {
 			return errors.New(c.redact(s))
 		}
 	}
@@ -255,8 +255,8 @@ func (c *client) redactErr(err error) error {
 }
 
 func (c *client) redact(s string) string {
-	if cr := c.cfg.cred; cr != nil && cr.raw != "" {
-		s = strings.ReplaceAll(s, cr.raw, "[REDACTED]")
+	if cr := c.cfg.cred; cr != nil && cr.raw.value() != "" {
+		s = strings.ReplaceAll(s, cr.raw.value(), "[REDACTED]")
 	}
 	return s
 }

@@ -117,3 +117,15 @@ func (c *fakeClock) Sleeps() []time.Duration {
 func nanValue() float64 { return math.NaN() }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+func mustTensor(t *testing.T, shape []int, fill float32) *model.Tensor {
+	t.Helper()
+	x, err := model.Zeros(shape...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range x.Data {
+		x.Data[i] = fill
+	}
+	return x
+}

@@ -27,6 +27,7 @@ package remote
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
@@ -82,20 +83,34 @@ func (e *HTTPError) Unwrap() error {
 	return nil
 }
 
-// secret holds a credential. It never formats as its value.
-type secret struct{ v string }
+// secret holds a credential behind a function, so that neither its methods
+// nor reflection-based printing (fmt's %+v of an enclosing struct) reveal it.
+type secret struct{ get func() string }
+
+func newSecret(v string) secret { return secret{get: func() string { return v }} }
 
 func (secret) String() string               { return "[REDACTED]" }
 func (secret) GoString() string             { return "[REDACTED]" }
 func (secret) LogValue() slog.Value         { return slog.StringValue("[REDACTED]") }
 func (secret) MarshalText() ([]byte, error) { return []byte("[REDACTED]"), nil }
+func (s secret) Format(f fmt.State, _ rune) { io.WriteString(f, "[REDACTED]") }
+func (s secret) value() string {
+	if s.get == nil {
+		return ""
+	}
+	return s.get()
+}
 
 // credential is one header to set on every request.
 type credential struct {
 	header string // "Authorization" for bearer tokens
 	value  secret // the full header value ("Bearer ..." for tokens)
-	raw    string // the secret itself, for redaction of echoed messages
+	raw    secret // the secret itself, for redaction of echoed messages
 }
+
+func (c *credential) String() string             { return c.header + ": [REDACTED]" }
+func (c *credential) LogValue() slog.Value       { return slog.StringValue(c.String()) }
+func (c *credential) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
 
 // Option configures NewOIP and NewJSON.
 type Option func(*config) error
@@ -303,7 +318,7 @@ func setCred(c *config, header, value, raw string) error {
 	if !validHeaderValue(value) {
 		return fmt.Errorf("credential for header %s contains characters not allowed in a header", header)
 	}
-	c.cred = &credential{header: header, value: secret{value}, raw: raw}
+	c.cred = &credential{header: header, value: newSecret(value), raw: newSecret(raw)}
 	c.credSet = true
 	return nil
 }
