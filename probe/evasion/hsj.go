@@ -390,11 +390,11 @@ func (h *hsj) estimate(ctx context.Context, act []int, delta []float64, nEval, i
 			if math.Abs(mean) == 1 {
 				mean = 0
 			}
-			u := upd[a*D : (a+1)*D]
+			u, xb := upd[a*D:(a+1)*D], h.xb.Row(k)
 			for e := range n {
 				w := (phi[e] - mean) / delta[a]
 				for j, v := range pts.Row(r + e) {
-					u[j] += w * float64(v-h.xb.Row(k)[j])
+					u[j] += w * float64(v-xb[j])
 				}
 			}
 			r += n
