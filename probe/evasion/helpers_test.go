@@ -3,7 +3,6 @@ package evasion
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -217,4 +216,3 @@ func example(t testing.TB, name, file string, n int) (*onnx.Model, *model.Tensor
 	return m, x, y
 }
 
-var errTest = errors.New("test")
