@@ -215,4 +215,3 @@ func example(t testing.TB, name, file string, n int) (*onnx.Model, *model.Tensor
 	}
 	return m, x, y
 }
-
