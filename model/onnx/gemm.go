@@ -2,12 +2,159 @@ package onnx
 
 import "sync"
 
-// Matrix multiplication kernels. All products are reduced to one kernel,
-// gemmNT, that multiplies a row-major A (m×k) by the transpose of a
-// row-major Bt (n×k): every inner product then reads two contiguous rows.
+// Matrix products. The right operand B (k×n) is packed once into the layout
+// of the active kernel (weights): with AVX2 and FMA, 16-column panels that an
+// assembly micro-kernel multiplies 6 rows at a time; otherwise B transposed,
+// for a portable kernel of dot products over contiguous rows. Constant
+// weights are packed at load time.
+
+// fma reports whether the assembly kernel is used; set at start-up from the
+// CPU's features (tests switch it off to check the portable kernel).
+var fma = haveFMA()
+
+const (
+	panelW = 16 // columns per panel
+	tileM  = 6  // rows per micro-kernel call
+)
+
+// weights is B (k×n) packed for the active kernel.
+type weights struct {
+	k, n   int
+	bt     []float32 // portable kernel: n×k, row j is column j of B
+	panels []float32 // FMA kernel: [ceil(n/16)][k][16], zero-padded
+}
+
+// packB packs b, stored k×n row-major or, when trans, n×k (that is, as
+// B transposed). dst is reused when large enough.
+func packB(b []float32, k, n int, trans bool, dst []float32) *weights {
+	w := &weights{k: k, n: n}
+	if !fma {
+		w.bt = grow(dst[:0], n*k)[:n*k]
+		if trans {
+			copy(w.bt, b[:n*k])
+		} else {
+			transpose(w.bt, b[:k*n], k, n)
+		}
+		return w
+	}
+	np := (n + panelW - 1) / panelW
+	w.panels = grow(dst[:0], np*k*panelW)[:np*k*panelW]
+	for q := range np {
+		panel := w.panels[q*k*panelW : (q+1)*k*panelW]
+		j0 := q * panelW
+		cols := min(panelW, n-j0)
+		for p := range k {
+			row := panel[p*panelW : (p+1)*panelW]
+			if trans {
+				for j := range cols {
+					row[j] = b[(j0+j)*k+p]
+				}
+			} else {
+				copy(row[:cols], b[p*n+j0:p*n+j0+cols])
+			}
+			clear(row[cols:])
+		}
+	}
+	return w
+}
+
+func (w *weights) size() int { return max(len(w.bt), len(w.panels)) }
+
+// gemmCols computes C[:, j0:j1] (+)= A·B[:, j0:j1] for m rows of A (row
+// stride lda) into C (row stride ldc). With the FMA kernel j0 must be a
+// multiple of 16.
+func gemmCols(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc bool, j0, j1 int) {
+	if m == 0 || j1 <= j0 {
+		return
+	}
+	if w.k == 0 {
+		if !acc {
+			for i := range m {
+				clear(c[i*ldc+j0 : i*ldc+j1])
+			}
+		}
+		return
+	}
+	if w.panels == nil {
+		gemmNT(m, j1-j0, w.k, a, lda, w.bt[j0*w.k:], w.k, c[j0:], ldc, acc)
+		return
+	}
+	k := w.k
+	var tile [tileM * panelW]float32
+	var tmpA *[]float32
+	for i := 0; i < m; i += tileM {
+		rows := min(tileM, m-i)
+		ablk, la := a[i*lda:], lda
+		if rows < tileM {
+			if tmpA == nil {
+				tmpA = getPack(tileM * k)
+				defer packPool.Put(tmpA)
+			}
+			t := *tmpA
+			for r := range tileM {
+				if r < rows {
+					copy(t[r*k:(r+1)*k], ablk[r*lda:r*lda+k])
+				} else {
+					clear(t[r*k : (r+1)*k])
+				}
+			}
+			ablk, la = t, k
+		}
+		for j := j0; j < j1; j += panelW {
+			cols := min(panelW, j1-j)
+			panel := w.panels[j/panelW*k*panelW:]
+			if rows == tileM && cols == panelW {
+				_ = ablk[(tileM-1)*la+k-1]
+				_ = panel[k*panelW-1]
+				_ = c[i*ldc+j+(tileM-1)*ldc+panelW-1]
+				sgemm6x16(k, &ablk[0], la, &panel[0], &c[i*ldc+j], ldc, acc)
+				continue
+			}
+			sgemm6x16(k, &ablk[0], la, &panel[0], &tile[0], panelW, false)
+			for r := range rows {
+				dst := c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
+				src := tile[r*panelW : r*panelW+cols]
+				if acc {
+					for x, v := range src {
+						dst[x] += v
+					}
+				} else {
+					copy(dst, src)
+				}
+			}
+		}
+	}
+}
+
+// gemm computes C (m×n, row stride ldc) (+)= A (m×k, row stride lda) · B,
+// split over the runner's threads by rows or, for few rows, by columns. A
+// nil runner runs on the calling goroutine.
+func (r *runner) gemm(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc bool) {
+	n := w.n
+	if r == nil {
+		gemmCols(m, a, lda, w, c, ldc, acc, 0, n)
+		return
+	}
+	if m >= 2*tileM*r.threads || m >= n {
+		blocks := (m + tileM - 1) / tileM
+		r.parallelFor(blocks, tileM*n*w.k, func(lo, hi int) {
+			lo, hi = lo*tileM, min(hi*tileM, m)
+			gemmCols(hi-lo, a[lo*lda:], lda, w, c[lo*ldc:], ldc, acc, 0, n)
+		})
+		return
+	}
+	step := panelW
+	if w.panels == nil {
+		step = 4
+	}
+	blocks := (n + step - 1) / step
+	r.parallelFor(blocks, step*m*w.k, func(lo, hi int) {
+		gemmCols(m, a, lda, w, c, ldc, acc, lo*step, min(hi*step, n))
+	})
+}
 
 // gemmNT sets (or, with acc, adds to) C[i*ldc+j] the dot product of row i of
-// a and row j of bt, for i < m and j < n.
+// a and row j of bt, for i < m and j < n: the portable kernel.
 func gemmNT(m, n, k int, a []float32, lda int, bt []float32, ldb int, c []float32, ldc int, acc bool) {
 	i := 0
 	for ; i+2 <= m; i += 2 {
@@ -133,24 +280,10 @@ func transpose(dst, src []float32, rows, cols int) {
 
 // matmul computes C (m×n, row-major) = op(A)·op(B), or adds it to C with
 // acc. op(A) is m×k: A is stored m×k, or k×m when transA. op(B) is k×n: B is
-// stored k×n, or n×k when transB. Work is split over the runner's threads.
+// stored k×n, or n×k when transB. Work is split over the runner's threads (a
+// nil runner uses the calling goroutine only).
 func (r *runner) matmul(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32, acc bool) {
-	matmulOn(r, m, n, k, a, transA, b, transB, c, acc)
-}
-
-// matmul1 is matmul on the calling goroutine only.
-func matmul1(m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32, acc bool) {
-	matmulOn(nil, m, n, k, a, transA, b, transB, c, acc)
-}
-
-func matmulOn(r *runner, m, n, k int, a []float32, transA bool, b []float32, transB bool, c []float32, acc bool) {
 	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 {
-		if !acc {
-			clear(c[:m*n])
-		}
 		return
 	}
 	if transA {
@@ -159,31 +292,12 @@ func matmulOn(r *runner, m, n, k int, a []float32, transA bool, b []float32, tra
 		transpose(*p, a[:k*m], k, m)
 		a = *p
 	}
-	if !transB {
-		p := getPack(n * k)
-		defer packPool.Put(p)
-		transpose(*p, b[:k*n], k, n)
-		b = *p
+	p := getPack(0)
+	defer packPool.Put(p)
+	w := packB(b, k, n, transB, *p)
+	*p = w.bt
+	if w.panels != nil {
+		*p = w.panels
 	}
-	if r == nil {
-		gemmNT(m, n, k, a, k, b, k, c, n, acc)
-		return
-	}
-	r.gemmPar(m, n, k, a, b, c, acc)
-}
-
-// gemmPar runs gemmNT (lda = ldb = k, ldc = n) split by rows of C, or by
-// columns when there are few rows.
-func (r *runner) gemmPar(m, n, k int, a, bt, c []float32, acc bool) {
-	if m >= 2*r.threads || m >= n {
-		r.parallelFor((m+1)/2, 2*n*k, func(lo, hi int) {
-			lo, hi = 2*lo, min(2*hi, m)
-			gemmNT(hi-lo, n, k, a[lo*k:], k, bt, k, c[lo*n:], n, acc)
-		})
-		return
-	}
-	r.parallelFor((n+3)/4, 4*m*k, func(lo, hi int) {
-		lo, hi = 4*lo, min(4*hi, n)
-		gemmNT(m, hi-lo, k, a, k, bt[lo*k:], k, c[lo:], n, acc)
-	})
+	r.gemm(m, a, k, w, c, n, acc)
 }

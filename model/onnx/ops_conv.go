@@ -152,8 +152,10 @@ func (g *geom) outShape(n, c int) []int {
 
 // Conv.
 type convOp struct {
-	w     window
-	group int
+	w        window
+	group    int
+	relu     bool       // a following Relu fused into the output
+	fwd, bwd []*weights // packed constant weights per group
 }
 
 func makeConv(a *attrs) (kernel, error) {
@@ -286,6 +288,38 @@ func (d *convDims) col2im(gx, col []float32) {
 	}
 }
 
+// prepare packs constant weights, per group: W_g transposed for the forward
+// product and W_g itself for the gradient with respect to X.
+func (k *convOp) prepare(g *graph, n *node) error {
+	w := g.konst(n, 1)
+	if w == nil || w.dt != dtFloat || w.rank() < 3 || w.shape[0]%k.group != 0 {
+		return nil
+	}
+	mg, ck := w.shape[0]/k.group, prod(w.shape[1:])
+	k.fwd, k.bwd = k.packWeights(w.f, mg, ck)
+	return nil
+}
+
+func (k *convOp) packWeights(w []float32, mg, ck int) (fwd, bwd []*weights) {
+	for gr := 0; gr < k.group; gr++ {
+		wg := w[gr*mg*ck : (gr+1)*mg*ck]
+		fwd = append(fwd, packB(wg, ck, mg, true, nil))
+		bwd = append(bwd, packB(wg, mg, ck, false, nil))
+	}
+	return fwd, bwd
+}
+
+// weightsFor returns the packed weights, packing non-constant ones.
+func (k *convOp) weightsFor(d *convDims, w []float32) (fwd, bwd []*weights) {
+	if len(k.fwd) == k.group && k.fwd[0].k == d.ck && k.fwd[0].n == d.mg {
+		return k.fwd, k.bwd
+	}
+	return k.packWeights(w, d.mg, d.ck)
+}
+
+// Conv runs as one matrix product per image and group: the patches (P×CK,
+// one row per output position) times the transposed weights (CK×Mg), then
+// a transpose into the channel-major output, with the bias and a fused Relu.
 func (k *convOp) run(r *runner, n *node) error {
 	d, err := k.dims(r, n)
 	if err != nil {
@@ -298,41 +332,36 @@ func (k *convOp) run(r *runner, n *node) error {
 	}
 	P := d.outVol
 	sp := d.spans()
-	image := func(img int, par bool) {
-		p := getPack(P * d.ck)
+	fwd, _ := k.weightsFor(d, w.f)
+	r.parallelFor(d.n, d.m*P*d.ck, func(lo, hi int) {
+		p := getPack(P*d.ck + P*d.mg)
 		defer packPool.Put(p)
-		col := *p
-		for g := 0; g < k.group; g++ {
-			d.im2col(&sp, col, x.f[(img*d.c+g*d.cg)*d.inSize:])
-			wg := w.f[g*d.mg*d.ck : (g+1)*d.mg*d.ck]
-			out := y.f[(img*d.m+g*d.mg)*P : (img*d.m+(g+1)*d.mg)*P]
-			if par {
-				r.gemmPar(d.mg, P, d.ck, wg, col, out, false)
-			} else {
-				gemmNT(d.mg, P, d.ck, wg, d.ck, col, d.ck, out, P, false)
-			}
-		}
-		if b != nil {
-			for m := 0; m < d.m; m++ {
-				v := b.f[m]
-				out := y.f[(img*d.m+m)*P : (img*d.m+m+1)*P]
-				for i := range out {
-					out[i] += v
+		col, tmp := (*p)[:P*d.ck], (*p)[P*d.ck:]
+		for img := lo; img < hi; img++ {
+			for g := 0; g < k.group; g++ {
+				d.im2col(&sp, col, x.f[(img*d.c+g*d.cg)*d.inSize:])
+				var rr *runner
+				if hi-lo == d.n {
+					rr = r // one image per call: split the product itself
+				}
+				rr.gemm(P, col, d.ck, fwd[g], tmp, d.mg, false)
+				for m := 0; m < d.mg; m++ {
+					ch := g*d.mg + m
+					var bias float32
+					if b != nil {
+						bias = b.f[ch]
+					}
+					out := y.f[(img*d.m+ch)*P : (img*d.m+ch+1)*P]
+					for i := range out {
+						out[i] = tmp[i*d.mg+m] + bias
+					}
+					if k.relu {
+						relu(out, out)
+					}
 				}
 			}
 		}
-	}
-	if d.n >= 2 && r.threads > 1 {
-		r.parallelFor(d.n, d.m*P*d.ck, func(lo, hi int) {
-			for img := lo; img < hi; img++ {
-				image(img, false)
-			}
-		})
-		return nil
-	}
-	for img := 0; img < d.n; img++ {
-		image(img, true)
-	}
+	})
 	return nil
 }
 
@@ -343,19 +372,41 @@ func (k *convOp) backward(r *runner, n *node) error {
 	}
 	x, w := r.in(n, 0), r.in(n, 1)
 	g := r.gradOut(n, 0)
+	if k.relu {
+		// The output is after the fused Relu: mask the gradient where it
+		// is zero.
+		y := r.vals[n.out[0]].f
+		m, err := r.scratchF(n, len(g))
+		if err != nil {
+			return err
+		}
+		for i, v := range g {
+			if y[i] > 0 {
+				m[i] = v
+			} else {
+				m[i] = 0
+			}
+		}
+		g = m
+	}
 	gx, gw, gb := r.gradIn(n, 0), r.gradIn(n, 1), r.gradIn(n, 2)
 	P := d.outVol
 	sp := d.spans()
 	if gx != nil {
+		_, bwd := k.weightsFor(d, w.f)
 		r.parallelFor(d.n, 2*d.m*P*d.ck, func(lo, hi int) {
-			p := getPack(P * d.ck)
+			p := getPack(P*d.ck + P*d.mg)
 			defer packPool.Put(p)
-			col := *p
+			col, gyT := (*p)[:P*d.ck], (*p)[P*d.ck:]
 			for img := lo; img < hi; img++ {
 				for gr := 0; gr < k.group; gr++ {
-					wg := w.f[gr*d.mg*d.ck : (gr+1)*d.mg*d.ck]
 					gy := g[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
-					matmul1(P, d.ck, d.mg, gy, true, wg, false, col, false)
+					transpose(gyT, gy, d.mg, P)
+					var rr *runner
+					if hi-lo == d.n {
+						rr = r
+					}
+					rr.gemm(P, gyT, d.mg, bwd[gr], col, d.ck, false)
 					d.col2im(gx[(img*d.c+gr*d.cg)*d.inSize:], col)
 				}
 			}

@@ -12,8 +12,8 @@ import (
 type gemmOp struct {
 	alpha, beta    float32
 	transA, transB bool
-	bt             []float32 // B packed as N×K when B is a constant
-	n, k           int
+	relu           bool     // a following Relu fused into the output
+	fwd, bwd       *weights // constant B packed for Y = A·B and for dA = dY·Bᵀ
 }
 
 func makeGemm(a *attrs) (kernel, error) {
@@ -30,14 +30,12 @@ func (k *gemmOp) prepare(g *graph, n *node) error {
 	if b == nil || b.dt != dtFloat || b.rank() != 2 {
 		return nil
 	}
+	kk, nn := b.shape[0], b.shape[1]
 	if k.transB {
-		k.n, k.k = b.shape[0], b.shape[1]
-		k.bt = b.f
-	} else {
-		k.k, k.n = b.shape[0], b.shape[1]
-		k.bt = make([]float32, len(b.f))
-		transpose(k.bt, b.f, k.k, k.n)
+		kk, nn = nn, kk
 	}
+	k.fwd = packB(b.f, kk, nn, k.transB, nil)
+	k.bwd = packB(b.f, nn, kk, !k.transB, nil)
 	return nil
 }
 
@@ -72,8 +70,19 @@ func (k *gemmOp) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	if k.bt != nil && !k.transA && k.n == nn && k.k == kk {
-		r.gemmPar(m, nn, kk, a.f, k.bt, y.f, false)
+	if k.fwd != nil && !k.transA && k.fwd.n == nn && k.fwd.k == kk {
+		if c != nil && k.alpha == 1 && k.beta == 1 && c.dt == dtFloat && c.size() == nn && (c.rank() == 1 || c.rank() == 2 && c.shape[0] == 1) {
+			// The usual dense layer: start from the bias rows.
+			for i := range m {
+				copy(y.f[i*nn:(i+1)*nn], c.f)
+			}
+			r.gemm(m, a.f, kk, k.fwd, y.f, nn, true)
+			if k.relu {
+				relu(y.f, y.f)
+			}
+			return nil
+		}
+		r.gemm(m, a.f, kk, k.fwd, y.f, nn, false)
 	} else {
 		r.matmul(m, nn, kk, a.f, k.transA, b.f, k.transB, y.f, false)
 	}
@@ -107,6 +116,9 @@ func (k *gemmOp) run(r *runner, n *node) error {
 			}
 		})
 	}
+	if k.relu {
+		relu(y.f, y.f)
+	}
 	return nil
 }
 
@@ -117,6 +129,23 @@ func (k *gemmOp) backward(r *runner, n *node) error {
 		return err
 	}
 	g := r.gradOut(n, 0)
+	if k.relu {
+		// The output is after the fused Relu: mask the gradient.
+		y := r.vals[n.out[0]].f
+		mg, err := r.scratchF(n, len(g))
+		if err != nil {
+			return err
+		}
+		for i, v := range g {
+			if y[i] > 0 {
+				mg[i] = v
+			} else {
+				mg[i] = 0
+			}
+		}
+		g = mg
+	}
+	gc := g
 	if k.alpha != 1 {
 		p := getPack(len(g))
 		defer packPool.Put(p)
@@ -126,9 +155,12 @@ func (k *gemmOp) backward(r *runner, n *node) error {
 		g = *p
 	}
 	if ga := r.gradIn(n, 0); ga != nil {
-		if !k.transA {
+		switch {
+		case !k.transA && k.bwd != nil && k.bwd.k == nn && k.bwd.n == kk:
+			r.gemm(m, g, nn, k.bwd, ga, kk, true)
+		case !k.transA:
 			r.matmul(m, kk, nn, g, false, b.f, !k.transB, ga, true)
-		} else {
+		default:
 			r.matmul(kk, m, nn, b.f, k.transB, g, true, ga, true)
 		}
 	}
@@ -139,8 +171,8 @@ func (k *gemmOp) backward(r *runner, n *node) error {
 			r.matmul(nn, kk, m, g, true, a.f, k.transA, gb, true)
 		}
 	}
-	if gc := r.gradIn(n, 2); gc != nil {
-		g := r.gradOut(n, 0)
+	if gcIn := r.gradIn(n, 2); gcIn != nil {
+		g, gc := gc, gcIn
 		p := newBplan([]int{m, nn}, []int{m, nn}, c.shape)
 		p.each(func(o, _, ci, cnt, _, cs int) {
 			for i := range cnt {
@@ -153,8 +185,7 @@ func (k *gemmOp) backward(r *runner, n *node) error {
 
 // MatMul is numpy's matmul.
 type matmulOp struct {
-	bt   []float32 // B packed as N×K when B is a constant matrix
-	n, k int
+	fwd, bwd *weights // constant B packed for Y = A·B and for dA = dY·Bᵀ
 }
 
 func makeMatMul(a *attrs) (kernel, error) { return &matmulOp{}, nil }
@@ -164,9 +195,9 @@ func (k *matmulOp) prepare(g *graph, n *node) error {
 	if b == nil || b.dt != dtFloat || b.rank() != 2 {
 		return nil
 	}
-	k.k, k.n = b.shape[0], b.shape[1]
-	k.bt = make([]float32, len(b.f))
-	transpose(k.bt, b.f, k.k, k.n)
+	kk, nn := b.shape[0], b.shape[1]
+	k.fwd = packB(b.f, kk, nn, false, nil)
+	k.bwd = packB(b.f, nn, kk, true, nil)
 	return nil
 }
 
@@ -234,9 +265,9 @@ func (k *matmulOp) run(r *runner, n *node) error {
 		return err
 	}
 	mn := p.m * p.n
-	if b.rank() == 2 && k.bt != nil && k.k == p.k && k.n == p.n {
+	if b.rank() == 2 && k.fwd != nil && k.fwd.k == p.k && k.fwd.n == p.n {
 		// A constant weight matrix: one product with all batches as rows.
-		r.gemmPar(len(p.aOff)*p.m, p.n, p.k, a.f, k.bt, y.f, false)
+		r.gemm(len(p.aOff)*p.m, a.f, p.k, k.fwd, y.f, p.n, false)
 		return nil
 	}
 	for i := range p.aOff {
@@ -254,6 +285,10 @@ func (k *matmulOp) backward(r *runner, n *node) error {
 	g := r.gradOut(n, 0)
 	ga, gb := r.gradIn(n, 0), r.gradIn(n, 1)
 	mn := p.m * p.n
+	if ga != nil && b.rank() == 2 && k.bwd != nil && k.bwd.k == p.n && k.bwd.n == p.k {
+		r.gemm(len(p.aOff)*p.m, g, p.n, k.bwd, ga, p.k, true)
+		ga = nil
+	}
 	for i := range p.aOff {
 		gy := g[i*mn : (i+1)*mn]
 		if ga != nil {

@@ -143,26 +143,22 @@ func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte,
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s: %w", where, ctx.Err())
 		}
-		var retry bool
+		// What remains is retryable: a transport failure, 429 or 5xx.
 		var after time.Duration
 		switch {
 		case err != nil && errors.Is(err, ErrResponseTooLarge):
 			return nil, fmt.Errorf("%s: %w", where, err)
 		case err != nil:
-			retry = true
 		case status >= 200 && status < 300:
 			return data, nil
 		case status == http.StatusTooManyRequests || status >= 500 && status != http.StatusNotImplemented && status != http.StatusHTTPVersionNotSupported:
-			retry = true
 			after = parseRetryAfter(hdr.Get("Retry-After"), c.cfg.clock.Now())
 			err = &HTTPError{Status: status, Message: c.message(data), Attempts: attempt + 1}
 		default:
 			return nil, fmt.Errorf("%s: %w", where, &HTTPError{Status: status, Message: c.message(data), Attempts: attempt + 1})
 		}
-		if !retry || attempt >= c.cfg.retries {
-			if he, ok := err.(*HTTPError); ok {
-				he.Attempts = attempt + 1
-			} else {
+		if attempt >= c.cfg.retries {
+			if _, ok := err.(*HTTPError); !ok {
 				err = fmt.Errorf("%w (after %d attempts)", err, attempt+1)
 			}
 			return nil, fmt.Errorf("%s: %w", where, err)

@@ -286,9 +286,9 @@ func TestJSONMappingErrors(t *testing.T) {
 // at once, across concurrent Predict calls, and that results stay in order.
 func TestConcurrencyBound(t *testing.T) {
 	ctx := context.Background()
-	ex := loadExample(t, "medical-diagnosis", "mlp.onnx", 120)
+	ex := loadExample(t, "medical-diagnosis", "mlp.onnx", 60)
 	s := serve(t, ex, testserver.Config{})
-	s.SetDelay(20 * time.Millisecond)
+	s.SetDelay(10 * time.Millisecond)
 	tgt, err := NewOIP(ctx, s.URL, "model", WithBearerToken(s.Token), WithConcurrency(3), WithMaxBatch(5))
 	if err != nil {
 		t.Fatal(err)

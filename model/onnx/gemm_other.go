@@ -1,0 +1,9 @@
+//go:build !amd64 || purego
+
+package onnx
+
+func haveFMA() bool { return false }
+
+func sgemm6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool) {
+	panic("sgemm6x16 without assembly")
+}
