@@ -46,8 +46,8 @@ const tolerance = 1e-12
 // Compare checks each declared level against the report. Metrics: accuracy,
 // balanced_accuracy, precision, recall, f1, fpr, fnr, roc_auc, ece, brier,
 // log_loss. precision, recall, f1, fpr and fnr take a class (by name or
-// index); without one they mean the positive class of a binary task and the
-// macro average otherwise. robust_accuracy is left to the evasion tests and
+// index); without one, precision, recall and f1 mean the macro average (for
+// binary tasks too), and fpr and fnr the positive class of a binary task. robust_accuracy is left to the evasion tests and
 // gets no verdict here. basis "" means PointEstimate.
 func Compare(declared []profile.Declared, r *Report, basis Basis) []Verdict {
 	if basis == "" {
@@ -107,7 +107,7 @@ func (r *Report) Lookup(metric, class string) (Estimate, error) {
 	perClass := func() (*Class, error) {
 		c := class
 		if c == "" {
-			if r.Positive < 0 {
+			if r.Positive < 0 || metric == "precision" || metric == "recall" || metric == "f1" {
 				return nil, nil
 			}
 			return &r.PerClass[r.Positive], nil
