@@ -153,6 +153,9 @@ func compile(data []byte, lim Limits) (g *graph, err error) {
 	if err := g.fold(); err != nil {
 		return nil, err
 	}
+	if err := g.fuse(); err != nil {
+		return nil, err
+	}
 	for _, n := range g.nodes {
 		if p, ok := n.k.(preparer); ok {
 			if err := p.prepare(g, n); err != nil {
