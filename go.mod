@@ -9,4 +9,4 @@ require (
 	gopkg.in/yaml.v3 v3.0.1
 )
 
-require github.com/CycloneDX/cyclonedx-go v0.12.0 // indirect
+require github.com/CycloneDX/cyclonedx-go v0.12.0

@@ -10,10 +10,9 @@ import (
 
 	"github.com/aiassure/aiassure/dataset"
 	"github.com/aiassure/aiassure/model"
-	"github.com/aiassure/aiassure/model/onnx"
 )
 
-const predictUsage = "-model MODEL.onnx -data DATA [-label COL] [-format csv|json] [-batch N] [-o FILE]"
+const predictUsage = "(-model MODEL.onnx | -endpoint URL [-protocol oip|json] ...) -data DATA [-label COL] [-format csv|json] [-batch N] [-o FILE]"
 
 var predictCmd = &command{
 	name:    "predict",
@@ -24,7 +23,8 @@ var predictCmd = &command{
 
 func runPredict(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("predict", flag.ContinueOnError)
-	modelPath := fs.String("model", "", "the ONNX `file` to run")
+	var tf targetFlags
+	tf.register(fs)
 	data := fs.String("data", "", "the data set: CSV, NPY, ARFF or a folder of images")
 	label := fs.String("label", "", "the label column (CSV) or attribute (ARFF); default label/class")
 	unlabelled := fs.Bool("unlabelled", false, "the CSV has no label column")
@@ -35,7 +35,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 || *modelPath == "" || *data == "" {
+	if len(pos) > 0 || *data == "" {
 		return usagef("usage: aiassure predict %s", predictUsage)
 	}
 	if *format != "csv" && *format != "json" {
@@ -44,9 +44,9 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if *batch < 1 {
 		return usagef("predict: -batch must be at least 1")
 	}
-	m, err := onnx.Load(*modelPath)
+	m, err := tf.open(ctx)
 	if err != nil {
-		return usageError{err}
+		return err
 	}
 	r, err := dataset.Open(*data, dataset.Options{Label: *label, Unlabelled: *unlabelled})
 	if err != nil {
