@@ -1,0 +1,70 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aiassure/aiassure/model/onnx"
+	"github.com/aiassure/aiassure/model/remote/testserver"
+)
+
+const (
+	medModel = "../../../../examples/medical-diagnosis/model/mlp.onnx"
+	medData  = "../../../../examples/medical-diagnosis/data/test.csv"
+)
+
+// TestPredictEndpointEqualsLocal serves an example model over the Open
+// Inference Protocol on loopback, with authentication, and checks that
+// predict gives the same output through the endpoint as from the file.
+func TestPredictEndpointEqualsLocal(t *testing.T) {
+	m, err := onnx.Load(medModel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.New(m, testserver.Config{Name: "diag"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	code, local, errs := run(t, "predict", "-model", medModel, "-data", medData)
+	if code != ExitOK {
+		t.Fatalf("local predict: %d %s", code, errs)
+	}
+	// Without the token the server refuses.
+	t.Setenv("AIASSURE_ENDPOINT_TOKEN", "wrong")
+	if code, _, errs := run(t, "predict", "-endpoint", srv.URL, "-endpoint-model", "diag", "-data", medData); code == ExitOK {
+		t.Fatalf("predict with a wrong token succeeded: %s", errs)
+	} else if strings.Contains(errs, "wrong") {
+		t.Errorf("the token leaked into the error: %s", errs)
+	}
+	t.Setenv("AIASSURE_ENDPOINT_TOKEN", srv.Token)
+	code, remote, errs := run(t, "predict", "-endpoint", srv.URL, "-endpoint-model", "diag", "-data", medData, "-max-queries", "1000")
+	if code != ExitOK {
+		t.Fatalf("endpoint predict: %d %s", code, errs)
+	}
+	if remote != local {
+		t.Errorf("endpoint output differs from local output")
+	}
+	if strings.Count(local, "\n") != 144 { // header + 143 test rows
+		t.Errorf("local output has %d lines, want 144", strings.Count(local, "\n"))
+	}
+	// A budget smaller than the data set stops the run with a clear error.
+	if code, _, errs := run(t, "predict", "-endpoint", srv.URL, "-endpoint-model", "diag", "-data", medData, "-max-queries", "10", "-batch", "5"); code == ExitOK || !strings.Contains(errs, "budget") {
+		t.Errorf("budget of 10 over 143 rows: exit %d, stderr %q", code, errs)
+	}
+}
+
+func TestPredictUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"predict", "-data", medData},
+		{"predict", "-model", medModel},
+		{"predict", "-model", medModel, "-endpoint", "http://127.0.0.1:1", "-data", medData},
+		{"predict", "-model", medModel, "-data", medData, "-format", "xml"},
+		{"predict", "-model", "nope.onnx", "-data", medData},
+	} {
+		if code, _, _ := run(t, args...); code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)
+		}
+	}
+}
