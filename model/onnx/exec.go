@@ -22,6 +22,7 @@ type runner struct {
 	bytes       int64
 	scratch     map[*node][]float32
 	scratchInts map[*node][]int32
+	flags       map[*node]bool // per-node state kept from forward to backward
 
 	// gradients (only for values with need[v])
 	need []bool
@@ -41,6 +42,7 @@ func newRunner(g *graph, threads int) *runner {
 		bufI:        make([][]int64, n),
 		scratch:     map[*node][]float32{},
 		scratchInts: map[*node][]int32{},
+		flags:       map[*node]bool{},
 	}
 	for i, v := range g.values {
 		r.vals[i] = v.konst

@@ -238,7 +238,11 @@ func (d *convDims) im2col(sp *[3][]spanT, col, x []float32) {
 							}
 							base := (id*H+sh.start+kh*d1)*W + sw.start
 							if full && d2 == 1 {
-								copy(row[i:i+k2], plane[base:base+k2])
+								src := plane[base : base+k2]
+								dst := row[i : i+k2]
+								for kw, v := range src {
+									dst[kw] = v
+								}
 								i += k2
 								continue
 							}

@@ -57,6 +57,10 @@ func (g *geom) spans() [3][]spanT {
 // its in-plane offset to idx (-1 for an empty window).
 func (g *geom) maxPlane(sp *[3][]spanT, x []float32, xi []int64, y []float32, yi []int64, idx []int32) {
 	H, W := g.in[1], g.in[2]
+	if x != nil && g.k[0] == 1 && g.dil[1] == 1 && g.dil[2] == 1 {
+		g.maxPlane2D(sp, x, y, idx)
+		return
+	}
 	d0, d1, d2 := g.dil[0], g.dil[1], g.dil[2]
 	o := 0
 	for _, sd := range sp[0] {
@@ -97,6 +101,67 @@ func (g *geom) maxPlane(sp *[3][]spanT, x []float32, xi []int64, y []float32, yi
 				idx[o] = int32(best)
 				o++
 			}
+		}
+	}
+}
+
+// maxValues2D writes the maximum of every window of a float plane with one
+// depth tap and no dilation (branch-free within a window).
+func (g *geom) maxValues2D(sp *[3][]spanT, x, y []float32) {
+	W := g.in[2]
+	o := 0
+	for _, sh := range sp[1] {
+		for _, sw := range sp[2] {
+			m := float32(math.Inf(-1))
+			for kh := sh.lo; kh < sh.hi; kh++ {
+				row := (sh.start+kh)*W + sw.start
+				for _, v := range x[row+sw.lo : row+sw.hi] {
+					m = max(m, v)
+				}
+			}
+			y[o] = m
+			o++
+		}
+	}
+}
+
+// maxPlane2D is maxPlane for float planes with one depth tap and no
+// dilation, the case of the usual 2-D and 1-D pools.
+func (g *geom) maxPlane2D(sp *[3][]spanT, x, y []float32, idx []int32) {
+	W := g.in[2]
+	k1, k2 := g.k[1], g.k[2]
+	o := 0
+	for _, sh := range sp[1] {
+		for _, sw := range sp[2] {
+			best := -1
+			var bf float32
+			if sh.lo == 0 && sh.hi == k1 && sw.lo == 0 && sw.hi == k2 {
+				// The window lies inside the plane.
+				base := sh.start*W + sw.start
+				best, bf = base, x[base]
+				for kh := 0; kh < k1; kh++ {
+					row := x[base+kh*W : base+kh*W+k2]
+					for kw, v := range row {
+						if v > bf {
+							bf, best = v, base+kh*W+kw
+						}
+					}
+				}
+			} else {
+				for kh := sh.lo; kh < sh.hi; kh++ {
+					row := (sh.start+kh)*W + sw.start
+					for kw := sw.lo; kw < sw.hi; kw++ {
+						if v := x[row+kw]; best < 0 || v > bf {
+							best, bf = row+kw, v
+						}
+					}
+				}
+			}
+			if best < 0 {
+				bf = float32(math.Inf(-1))
+			}
+			y[o], idx[o] = bf, int32(best)
+			o++
 		}
 	}
 }
@@ -203,20 +268,20 @@ func (k *poolOp) run(r *runner, n *node) error {
 		})
 		return nil
 	}
-	idx, err := r.scratchI(n, nc*P)
+	if x.dt == dtFloat && !r.wantOut(n, 1) && g.k[0] == 1 && g.dil[1] == 1 && g.dil[2] == 1 {
+		// Values only; a backward pass finds the argmax itself.
+		r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
+			for pl := lo; pl < hi; pl++ {
+				g.maxValues2D(&sp, x.f[pl*g.inSize:(pl+1)*g.inSize], y.f[pl*P:(pl+1)*P])
+			}
+		})
+		r.flags[n] = false
+		return nil
+	}
+	idx, err := k.argmax(r, n, g, &sp, x, y)
 	if err != nil {
 		return err
 	}
-	r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
-		for pl := lo; pl < hi; pl++ {
-			in, out := pl*g.inSize, pl*P
-			if x.dt == dtFloat {
-				g.maxPlane(&sp, x.f[in:in+g.inSize], nil, y.f[out:out+P], nil, idx[out:out+P])
-			} else {
-				g.maxPlane(&sp, nil, x.i[in:in+g.inSize], nil, y.i[out:out+P], idx[out:out+P])
-			}
-		}
-	})
 	if r.wantOut(n, 1) {
 		ind, err := r.out(n, 1, dtInt64, y.shape)
 		if err != nil {
@@ -227,6 +292,28 @@ func (k *poolOp) run(r *runner, n *node) error {
 		}
 	}
 	return nil
+}
+
+// argmax computes the pool's values into y and each window's argmax into
+// the node's scratch, which it returns.
+func (k *poolOp) argmax(r *runner, n *node, g *geom, sp *[3][]spanT, x, y *tensor) ([]int32, error) {
+	nc, P := x.shape[0]*x.shape[1], g.outVol
+	idx, err := r.scratchI(n, nc*P)
+	if err != nil {
+		return nil, err
+	}
+	r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
+		for pl := lo; pl < hi; pl++ {
+			in, out := pl*g.inSize, pl*P
+			if x.dt == dtFloat {
+				g.maxPlane(sp, x.f[in:in+g.inSize], nil, y.f[out:out+P], nil, idx[out:out+P])
+			} else {
+				g.maxPlane(sp, nil, x.i[in:in+g.inSize], nil, y.i[out:out+P], idx[out:out+P])
+			}
+		}
+	})
+	r.flags[n] = true
+	return idx, nil
 }
 
 // storeIndex converts an in-plane row-major offset to the order that
@@ -254,10 +341,18 @@ func (k *poolOp) backward(r *runner, n *node) error {
 	nc := x.shape[0] * x.shape[1]
 	P := g.outVol
 	if k.max {
-		// The forward run left each window's argmax in the scratch.
+		// The forward run may have left each window's argmax in the
+		// scratch; if not, find them (writing the same values again).
 		idx, err := r.scratchI(n, nc*P)
 		if err != nil {
 			return err
+		}
+		if !r.flags[n] {
+			sp := g.spans()
+			y := r.vals[n.out[0]]
+			if idx, err = k.argmax(r, n, g, &sp, x, &tensor{dt: y.dt, shape: y.shape, f: make([]float32, len(y.f))}); err != nil {
+				return err
+			}
 		}
 		for o, i := range idx {
 			if i >= 0 {
