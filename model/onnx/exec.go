@@ -218,14 +218,16 @@ func (r *runner) scratchI(n *node, size int) ([]int32, error) {
 	return b[:size], nil
 }
 
+// parallelGrain is the least work (in multiply-adds) worth a goroutine.
+const parallelGrain = 1 << 15
+
 // parallelFor runs fn over [0, n) in chunks on up to r.threads goroutines of
 // the shared worker pool. cost estimates the work of one item (in
 // multiply-adds); small jobs run on the calling goroutine.
 func (r *runner) parallelFor(n, cost int, fn func(lo, hi int)) {
-	const grain = 1 << 15
 	chunks := min(r.threads, n)
-	if total := n * max(cost, 1); total/grain < chunks {
-		chunks = total / grain
+	if total := n * max(cost, 1); total/parallelGrain < chunks {
+		chunks = total / parallelGrain
 	}
 	if chunks <= 1 {
 		fn(0, n)

@@ -88,7 +88,6 @@ func gemmCols(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc
 		if rows < tileM {
 			if tmpA == nil {
 				tmpA = getPack(tileM * k)
-				defer packPool.Put(tmpA)
 			}
 			t := *tmpA
 			for r := range tileM {
@@ -124,6 +123,9 @@ func gemmCols(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc
 			}
 		}
 	}
+	if tmpA != nil {
+		packPool.Put(tmpA)
+	}
 }
 
 // gemm computes C (m×n, row stride ldc) (+)= A (m×k, row stride lda) · B,
@@ -131,7 +133,7 @@ func gemmCols(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc
 // nil runner runs on the calling goroutine.
 func (r *runner) gemm(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc bool) {
 	n := w.n
-	if r == nil {
+	if r == nil || r.threads == 1 || m*n*w.k < 2*parallelGrain {
 		gemmCols(m, a, lda, w, c, ldc, acc, 0, n)
 		return
 	}

@@ -336,6 +336,9 @@ func (k *convOp) run(r *runner, n *node) error {
 	}
 	P := d.outVol
 	sp := d.spans()
+	if fma {
+		return k.runPanels(r, n, d, &sp, x, w, b, y)
+	}
 	fwd, _ := k.weightsFor(d, w.f)
 	r.parallelFor(d.n, d.m*P*d.ck, func(lo, hi int) {
 		p := getPack(P*d.ck + P*d.mg)
@@ -396,7 +399,11 @@ func (k *convOp) backward(r *runner, n *node) error {
 	gx, gw, gb := r.gradIn(n, 0), r.gradIn(n, 1), r.gradIn(n, 2)
 	P := d.outVol
 	sp := d.spans()
-	if gx != nil {
+	if gx != nil && fma {
+		if err := k.backwardPanels(r, n, d, &sp, w, g, gx); err != nil {
+			return err
+		}
+	} else if gx != nil {
 		_, bwd := k.weightsFor(d, w.f)
 		r.parallelFor(d.n, 2*d.m*P*d.ck, func(lo, hi int) {
 			p := getPack(P*d.ck + P*d.mg)

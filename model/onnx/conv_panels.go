@@ -1,0 +1,155 @@
+package onnx
+
+// Conv with the FMA kernel: the patches of an image are written straight into
+// 16-column panels (one column per output position), so that the weights
+// (out-channels × patch) are the left operand as they are stored and the
+// product lands in the channel-major output without a transpose.
+
+// tapTable returns, for every kernel tap t and output position p, the offset
+// in an input plane that the tap reads (-1 in the padding), at
+// tab[t*P+p]. It is kept in the node's scratch.
+func (d *convDims) tapTable(r *runner, n *node, sp *[3][]spanT) ([]int32, error) {
+	g := d.geom
+	P := g.outVol
+	tab, err := r.scratchI(n, g.kVol*P)
+	if err != nil {
+		return nil, err
+	}
+	H, W := g.in[1], g.in[2]
+	t := 0
+	for kd := 0; kd < g.k[0]; kd++ {
+		for kh := 0; kh < g.k[1]; kh++ {
+			for kw := 0; kw < g.k[2]; kw++ {
+				row := tab[t*P : (t+1)*P]
+				p := 0
+				for _, sd := range sp[0] {
+					for _, sh := range sp[1] {
+						for _, sw := range sp[2] {
+							if kd < sd.lo || kd >= sd.hi || kh < sh.lo || kh >= sh.hi || kw < sw.lo || kw >= sw.hi {
+								row[p] = -1
+							} else {
+								row[p] = int32(((sd.start+kd*g.dil[0])*H+sh.start+kh*g.dil[1])*W + sw.start + kw*g.dil[2])
+							}
+							p++
+						}
+					}
+				}
+				t++
+			}
+		}
+	}
+	return tab, nil
+}
+
+// im2panels writes the patches of one group of one image (x starts at the
+// group's first channel) as panels of B = patches (cg·kVol × P).
+func (d *convDims) im2panels(tab []int32, x, panels []float32) {
+	g := d.geom
+	P, kv := g.outVol, g.kVol
+	for q := 0; q*panelW < P; q++ {
+		j0 := q * panelW
+		cols := min(panelW, P-j0)
+		panel := panels[q*d.ck*panelW : (q+1)*d.ck*panelW]
+		for c := 0; c < d.cg; c++ {
+			plane := x[c*g.inSize : (c+1)*g.inSize]
+			for t := 0; t < kv; t++ {
+				dst := panel[(c*kv+t)*panelW : (c*kv+t+1)*panelW]
+				offs := tab[t*P+j0 : t*P+j0+cols]
+				for j, o := range offs {
+					if o < 0 {
+						dst[j] = 0
+					} else {
+						dst[j] = plane[o]
+					}
+				}
+				clear(dst[cols:])
+			}
+		}
+	}
+}
+
+func (k *convOp) runPanels(r *runner, n *node, d *convDims, sp *[3][]spanT, x, w, b, y *tensor) error {
+	tab, err := d.tapTable(r, n, sp)
+	if err != nil {
+		return err
+	}
+	P := d.outVol
+	np := (P + panelW - 1) / panelW
+	r.parallelFor(d.n, d.m*P*d.ck, func(lo, hi int) {
+		buf := getPack(np * panelW * d.ck)
+		defer packPool.Put(buf)
+		pw := &weights{k: d.ck, n: P, panels: *buf}
+		var rr *runner
+		if hi-lo == d.n {
+			rr = r // one image per call: split the product itself
+		}
+		for img := lo; img < hi; img++ {
+			for gr := 0; gr < k.group; gr++ {
+				d.im2panels(tab, x.f[(img*d.c+gr*d.cg)*d.inSize:], *buf)
+				out := y.f[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
+				acc := b != nil
+				if acc {
+					for m := 0; m < d.mg; m++ {
+						v := b.f[gr*d.mg+m]
+						row := out[m*P : (m+1)*P]
+						for i := range row {
+							row[i] = v
+						}
+					}
+				}
+				wg := w.f[gr*d.mg*d.ck : (gr+1)*d.mg*d.ck]
+				rr.gemm(d.mg, wg, d.ck, pw, out, P, acc)
+				if k.relu {
+					relu(out, out)
+				}
+			}
+		}
+	})
+	return nil
+}
+
+// backwardPanels adds the gradient with respect to X: per image and group,
+// dPatches (cg·kVol × P) = Wᵀ (cg·kVol × mg) · dY (mg × P), scattered back
+// through the tap table.
+func (k *convOp) backwardPanels(r *runner, n *node, d *convDims, sp *[3][]spanT, w *tensor, g, gx []float32) error {
+	tab, err := d.tapTable(r, n, sp)
+	if err != nil {
+		return err
+	}
+	P, kv := d.outVol, d.kVol
+	wt := getPack(d.m * d.ck)
+	defer packPool.Put(wt)
+	for gr := 0; gr < k.group; gr++ {
+		transpose((*wt)[gr*d.mg*d.ck:], w.f[gr*d.mg*d.ck:(gr+1)*d.mg*d.ck], d.mg, d.ck)
+	}
+	np := (P + panelW - 1) / panelW
+	r.parallelFor(d.n, 2*d.m*P*d.ck, func(lo, hi int) {
+		buf := getPack(np*panelW*d.mg + d.ck*P)
+		defer packPool.Put(buf)
+		pbuf, cols := (*buf)[:np*panelW*d.mg], (*buf)[np*panelW*d.mg:]
+		var rr *runner
+		if hi-lo == d.n {
+			rr = r
+		}
+		for img := lo; img < hi; img++ {
+			for gr := 0; gr < k.group; gr++ {
+				gy := g[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
+				pw := packB(gy, d.mg, P, false, pbuf)
+				rr.gemm(d.ck, (*wt)[gr*d.mg*d.ck:], d.mg, pw, cols, P, false)
+				base := gx[(img*d.c+gr*d.cg)*d.inSize:]
+				for c := 0; c < d.cg; c++ {
+					plane := base[c*d.inSize : (c+1)*d.inSize]
+					for t := 0; t < kv; t++ {
+						row := cols[(c*kv+t)*P : (c*kv+t+1)*P]
+						for p, o := range tab[t*P : (t+1)*P] {
+							if o >= 0 {
+								plane[o] += row[p]
+							}
+						}
+					}
+				}
+			}
+		}
+	})
+	return nil
+}
