@@ -22,6 +22,7 @@ import (
 	"github.com/aiassure/aiassure/classify"
 	"github.com/aiassure/aiassure/coverage"
 	"github.com/aiassure/aiassure/lineage"
+	"github.com/aiassure/aiassure/probe"
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/risk"
@@ -66,11 +67,16 @@ type CheckInput struct {
 }
 
 // DefaultChecks lists the evidence-producing plug-ins Run uses by default,
-// in the order they run.
+// in the order they run: the lineage verification, then the model tests
+// (accuracy metrics and evasion attacks) that the profile's artefacts and
+// assurance level call for (probe.Check).
 func DefaultChecks() []Check {
 	return []Check{
 		{Name: "lineage", Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
 			return lineage.Check(ctx, in.Profile, in.Catalog, in.Now)
+		}},
+		{Name: probe.CheckName, Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
+			return probe.Check(ctx, in.Profile, in.Catalog)
 		}},
 	}
 }

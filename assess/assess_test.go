@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/probe"
 	"github.com/aiassure/aiassure/profile"
 )
 
@@ -40,6 +42,15 @@ func config(t testing.TB) *assess.Config {
 	cfg := assess.DefaultConfig()
 	cfg.Catalog = c
 	cfg.Now = func() time.Time { return fixed }
+	// The model tests run the level's attacks on a small sample (probe.Quick)
+	// so that the golden reports stay fast to make; they are deterministic.
+	for i, chk := range cfg.Checks {
+		if chk.Name == probe.CheckName {
+			cfg.Checks[i].Run = func(ctx context.Context, in assess.CheckInput) ([]aiassure.Result, error) {
+				return probe.Check(ctx, in.Profile, in.Catalog, probe.WithPlan(probe.Quick))
+			}
+		}
+	}
 	return cfg
 }
 
@@ -85,6 +96,7 @@ func TestExamples(t *testing.T) {
 // and a measured metric closes the evidence gap of its declared level.
 func TestEvidenceChangesTheAssessment(t *testing.T) {
 	cfg := config(t)
+	cfg.Checks = slices.DeleteFunc(cfg.Checks, func(c assess.Check) bool { return c.Name == probe.CheckName })
 	p, err := profile.Load("../examples/credit-scoring/profile.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -135,8 +147,11 @@ func TestEvidenceChangesTheAssessment(t *testing.T) {
 	}
 }
 
+// BenchmarkAssess measures the assessment without the model tests (their
+// speed is measured by the benchmarks of model/onnx and probe/evasion).
 func BenchmarkAssess(b *testing.B) {
 	cfg := config(b)
+	cfg.Checks = slices.DeleteFunc(cfg.Checks, func(c assess.Check) bool { return c.Name == probe.CheckName })
 	for _, path := range examples(b) {
 		p, err := profile.Load(path)
 		if err != nil {

@@ -1,0 +1,246 @@
+package probe
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/aiassure/aiassure/metrics"
+	"github.com/aiassure/aiassure/probe/evasion"
+)
+
+// The suites a plan can run.
+const (
+	SuiteMetrics = "metrics" // accuracy metrics on the whole data set, compared with the declared levels
+	SuiteEvasion = "evasion" // evasion attacks on a sample, the robustness curve
+)
+
+// Plan is a test plan: which suites run, which attacks with which settings,
+// on how many samples, at which perturbation sizes.
+//
+// Epsilons are relative to each feature's range: the runner attacks the
+// model in a space where every feature is scaled to [0, 1] by the range its
+// constraint gives (the observed range where the constraint leaves it
+// unbounded), so ε = 0.05 lets an L∞ attacker move each feature by 5% of
+// its range. For pixels in [0, 1] this is the usual pixel scale. L2 attacks
+// use ε·√d, the L2 radius of the corner of the L∞ ball of ε in d features.
+type Plan struct {
+	Level  string   `json:"level"`
+	Suites []string `json:"suites"`
+	// Attacks run in this order; white-box ones only on differentiable
+	// targets.
+	Attacks []AttackSpec `json:"attacks"`
+	// Epsilons is the robustness curve's grid (L∞, relative to the range).
+	Epsilons []float64 `json:"epsilons"`
+	// Judge is the ε at which an attack passes or fails when the profile
+	// declares no robust accuracy for the attack's norm.
+	Judge float64 `json:"judge"`
+	// Samples caps the samples attacked (drawn with Seed from the data set;
+	// metrics always use every sample). Zero: every sample.
+	Samples int `json:"samples"`
+	// Budget is the query budget per sample of the black-box attacks.
+	Budget int `json:"budget"`
+	// BatchSize is the number of samples attacked together.
+	BatchSize int `json:"batch_size"`
+	// Seed fixes sampling, random starts and random searches.
+	Seed uint64 `json:"seed"`
+	// Basis is how a declared metric is compared with its measurement.
+	Basis metrics.Basis `json:"basis"`
+	// Resamples is the number of bootstrap resamples of the metrics'
+	// intervals.
+	Resamples int `json:"resamples"`
+}
+
+// AttackSpec names an attack of evasion.All and overrides its iteration
+// settings (zero keeps the attack's default).
+type AttackSpec struct {
+	Name       string `json:"name"`
+	Steps      int    `json:"steps,omitempty"`      // PGD steps per run
+	Restarts   int    `json:"restarts,omitempty"`   // PGD runs
+	Iterations int    `json:"iterations,omitempty"` // Square and HopSkipJump iterations, DeepFool's MaxIter
+}
+
+// plans is the test plan of each Cybersecurity Act assurance level
+// (Regulation (EU) 2019/881, Art. 52). The rationale, level by level:
+//
+//   - basic guards against the known basic risks: the two cheapest attacks
+//     that need nothing special, one white-box step (FGSM) and the
+//     score-based black-box random search (Square) at a small query budget,
+//     on a small sample, over a coarse grid. Declared metrics are judged on
+//     the point estimate.
+//   - substantial guards against attackers with limited skills and
+//     resources: PGD with random restarts (the standard first-order
+//     adversary of Madry et al.), Square at a realistic budget, and DeepFool
+//     to see how far the decision boundary lies; more samples, a finer grid.
+//   - high guards against state-of-the-art attacks by attackers with
+//     significant resources: every white-box and black-box attack of
+//     evasion.All in both norms, including the decision-based HopSkipJump
+//     (an attacker who sees only labels), more steps, restarts and
+//     queries, the largest sample and the widest grid. Declared metrics must
+//     hold on the lower (or upper) confidence bound, not the point estimate.
+//
+// Sample counts and budgets are sized so that the shipped examples assess
+// in seconds on two cores; raise them with the probe command's flags.
+var plans = []Plan{
+	{
+		Level:  "basic",
+		Suites: []string{SuiteMetrics, SuiteEvasion},
+		Attacks: []AttackSpec{
+			{Name: "fgsm"},
+			{Name: "square-linf", Iterations: 100},
+		},
+		Epsilons: []float64{0.01, 0.02, 0.05, 0.1},
+		Judge:    0.05, Samples: 100, Budget: 100, BatchSize: 100, Seed: 1,
+		Basis: metrics.PointEstimate, Resamples: 1000,
+	},
+	{
+		Level:  "substantial",
+		Suites: []string{SuiteMetrics, SuiteEvasion},
+		Attacks: []AttackSpec{
+			{Name: "pgd-linf", Steps: 20, Restarts: 3},
+			{Name: "square-linf", Iterations: 300},
+			{Name: "deepfool-linf", Iterations: 50},
+		},
+		Epsilons: []float64{0.01, 0.02, 0.05, 0.1, 0.2},
+		Judge:    0.05, Samples: 150, Budget: 300, BatchSize: 150, Seed: 1,
+		Basis: metrics.PointEstimate, Resamples: 1000,
+	},
+	{
+		Level:  "high",
+		Suites: []string{SuiteMetrics, SuiteEvasion},
+		Attacks: []AttackSpec{
+			{Name: "fgsm"},
+			{Name: "fgm-l2"},
+			{Name: "pgd-linf", Steps: 40, Restarts: 5},
+			{Name: "pgd-l2", Steps: 40, Restarts: 5},
+			{Name: "deepfool-l2", Iterations: 50},
+			{Name: "deepfool-linf", Iterations: 50},
+			{Name: "square-linf", Iterations: 500},
+			{Name: "hopskipjump-l2", Iterations: 10},
+			{Name: "hopskipjump-linf", Iterations: 10},
+		},
+		Epsilons: []float64{0.005, 0.01, 0.02, 0.05, 0.1, 0.2},
+		Judge:    0.05, Samples: 200, Budget: 1000, BatchSize: 200, Seed: 1,
+		Basis: metrics.ConfidenceBound, Resamples: 1000,
+	},
+}
+
+// Levels lists the assurance levels that have a plan, lowest first.
+func Levels() []string {
+	out := make([]string, len(plans))
+	for i, p := range plans {
+		out[i] = p.Level
+	}
+	return out
+}
+
+// PlanFor returns a copy of the plan of an assurance level; "" means basic.
+func PlanFor(level string) (Plan, error) {
+	if level == "" {
+		level = "basic"
+	}
+	for _, p := range plans {
+		if p.Level == level {
+			return p.clone(), nil
+		}
+	}
+	return Plan{}, fmt.Errorf("no test plan for assurance level %q (want %s)", level, strings.Join(Levels(), ", "))
+}
+
+func (p Plan) clone() Plan {
+	p.Suites = slices.Clone(p.Suites)
+	p.Attacks = slices.Clone(p.Attacks)
+	p.Epsilons = slices.Clone(p.Epsilons)
+	return p
+}
+
+// Has reports whether the plan runs a suite.
+func (p Plan) Has(suite string) bool { return slices.Contains(p.Suites, suite) }
+
+// Validate checks the plan's settings.
+func (p Plan) Validate() error {
+	if len(p.Suites) == 0 {
+		return fmt.Errorf("plan %q: no suite", p.Level)
+	}
+	for _, s := range p.Suites {
+		if s != SuiteMetrics && s != SuiteEvasion {
+			return fmt.Errorf("plan %q: unknown suite %q (want %s or %s)", p.Level, s, SuiteMetrics, SuiteEvasion)
+		}
+	}
+	if p.Has(SuiteEvasion) {
+		if len(p.Attacks) == 0 {
+			return fmt.Errorf("plan %q: the evasion suite has no attack", p.Level)
+		}
+		for _, a := range p.Attacks {
+			if _, err := a.attack(); err != nil {
+				return fmt.Errorf("plan %q: %w", p.Level, err)
+			}
+			if a.Steps < 0 || a.Restarts < 0 || a.Iterations < 0 {
+				return fmt.Errorf("plan %q: attack %s: negative setting", p.Level, a.Name)
+			}
+		}
+		if len(p.Epsilons) == 0 {
+			return fmt.Errorf("plan %q: no epsilon", p.Level)
+		}
+		for _, e := range p.Epsilons {
+			if !(e > 0) || math.IsInf(e, 0) {
+				return fmt.Errorf("plan %q: epsilon %g is not a positive number", p.Level, e)
+			}
+		}
+	}
+	if p.Samples < 0 || p.Budget < 0 || p.BatchSize < 0 || p.Resamples < -1 {
+		return fmt.Errorf("plan %q: negative sample count, budget, batch size or resamples", p.Level)
+	}
+	if p.Basis != "" && p.Basis != metrics.PointEstimate && p.Basis != metrics.ConfidenceBound {
+		return fmt.Errorf("plan %q: unknown basis %q", p.Level, p.Basis)
+	}
+	return nil
+}
+
+// attack builds the attack the spec names, with its overrides.
+func (s AttackSpec) attack() (evasion.Attack, error) {
+	a, err := evasion.ByName(s.Name)
+	if err != nil {
+		return nil, err
+	}
+	switch x := a.(type) {
+	case evasion.PGD:
+		x.Steps, x.Restarts = or(s.Steps, x.Steps), or(s.Restarts, x.Restarts)
+		return x, nil
+	case evasion.Square:
+		x.Iterations = or(s.Iterations, x.Iterations)
+		return x, nil
+	case evasion.HopSkipJump:
+		x.Iterations = or(s.Iterations, x.Iterations)
+		return x, nil
+	case evasion.DeepFool:
+		x.MaxIter = or(s.Iterations, x.MaxIter)
+		return x, nil
+	}
+	return a, nil
+}
+
+func or(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
+}
+
+// Quick shrinks a plan for smoke tests and golden files: at most 40
+// samples, budgets of at most 100 queries, at most 10 PGD steps and 2
+// restarts, at most 50 iterations, 200 bootstrap resamples. The attacks,
+// grid and judging stay those of the level. It is meant for WithPlan.
+func Quick(p *Plan) {
+	p.Samples = min(or(p.Samples, 40), 40)
+	p.BatchSize = min(or(p.BatchSize, 40), 40)
+	p.Budget = min(or(p.Budget, 100), 100)
+	p.Resamples = min(p.Resamples, 200)
+	for i := range p.Attacks {
+		a := &p.Attacks[i]
+		a.Steps = min(or(a.Steps, 10), 10)
+		a.Restarts = min(or(a.Restarts, 2), 2)
+		a.Iterations = min(or(a.Iterations, 50), 50)
+	}
+}
