@@ -6,8 +6,9 @@ package onnx
 // product lands in the channel-major output without a transpose.
 
 // tapTable returns, for every kernel tap t and output position p, the offset
-// in an input plane that the tap reads (-1 in the padding), at
-// tab[t*P+p]. It is kept in the node's scratch.
+// in an input plane that the tap reads, at tab[t*P+p]; a tap in the padding
+// reads offset inSize, one past the plane, where a zero is kept. It is kept
+// in the node's scratch.
 func (d *convDims) tapTable(r *runner, n *node, sp *[3][]spanT) ([]int32, error) {
 	g := d.geom
 	P := g.outVol
@@ -26,7 +27,7 @@ func (d *convDims) tapTable(r *runner, n *node, sp *[3][]spanT) ([]int32, error)
 					for _, sh := range sp[1] {
 						for _, sw := range sp[2] {
 							if kd < sd.lo || kd >= sd.hi || kh < sh.lo || kh >= sh.hi || kw < sw.lo || kw >= sw.hi {
-								row[p] = -1
+								row[p] = int32(g.inSize)
 							} else {
 								row[p] = int32(((sd.start+kd*g.dil[0])*H+sh.start+kh*g.dil[1])*W + sw.start + kw*g.dil[2])
 							}
@@ -42,25 +43,24 @@ func (d *convDims) tapTable(r *runner, n *node, sp *[3][]spanT) ([]int32, error)
 }
 
 // im2panels writes the patches of one group of one image (x starts at the
-// group's first channel) as panels of B = patches (cg·kVol × P).
-func (d *convDims) im2panels(tab []int32, x, panels []float32) {
+// group's first channel) as panels of B = patches (cg·kVol × P). plane is a
+// scratch of inSize+1 floats.
+func (d *convDims) im2panels(tab []int32, x, panels, plane []float32) {
 	g := d.geom
 	P, kv := g.outVol, g.kVol
-	for q := 0; q*panelW < P; q++ {
-		j0 := q * panelW
-		cols := min(panelW, P-j0)
-		panel := panels[q*d.ck*panelW : (q+1)*d.ck*panelW]
-		for c := 0; c < d.cg; c++ {
-			plane := x[c*g.inSize : (c+1)*g.inSize]
+	np := (P + panelW - 1) / panelW
+	plane[g.inSize] = 0
+	for c := 0; c < d.cg; c++ {
+		copy(plane, x[c*g.inSize:(c+1)*g.inSize])
+		for q := 0; q < np; q++ {
+			j0 := q * panelW
+			cols := min(panelW, P-j0)
+			panel := panels[q*d.ck*panelW : (q+1)*d.ck*panelW]
 			for t := 0; t < kv; t++ {
 				dst := panel[(c*kv+t)*panelW : (c*kv+t+1)*panelW]
 				offs := tab[t*P+j0 : t*P+j0+cols]
 				for j, o := range offs {
-					if o < 0 {
-						dst[j] = 0
-					} else {
-						dst[j] = plane[o]
-					}
+					dst[j] = plane[o]
 				}
 				clear(dst[cols:])
 			}
@@ -76,16 +76,17 @@ func (k *convOp) runPanels(r *runner, n *node, d *convDims, sp *[3][]spanT, x, w
 	P := d.outVol
 	np := (P + panelW - 1) / panelW
 	r.parallelFor(d.n, d.m*P*d.ck, func(lo, hi int) {
-		buf := getPack(np * panelW * d.ck)
+		buf := getPack(np*panelW*d.ck + d.inSize + 1)
 		defer packPool.Put(buf)
-		pw := &weights{k: d.ck, n: P, panels: *buf}
+		panels, plane := (*buf)[:np*panelW*d.ck], (*buf)[np*panelW*d.ck:]
+		pw := &weights{k: d.ck, n: P, panels: panels}
 		var rr *runner
 		if hi-lo == d.n {
 			rr = r // one image per call: split the product itself
 		}
 		for img := lo; img < hi; img++ {
 			for gr := 0; gr < k.group; gr++ {
-				d.im2panels(tab, x.f[(img*d.c+gr*d.cg)*d.inSize:], *buf)
+				d.im2panels(tab, x.f[(img*d.c+gr*d.cg)*d.inSize:], panels, plane)
 				out := y.f[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
 				acc := b != nil
 				if acc {
@@ -142,7 +143,7 @@ func (k *convOp) backwardPanels(r *runner, n *node, d *convDims, sp *[3][]spanT,
 					for t := 0; t < kv; t++ {
 						row := cols[(c*kv+t)*P : (c*kv+t+1)*P]
 						for p, o := range tab[t*P : (t+1)*P] {
-							if o >= 0 {
+							if int(o) < d.inSize {
 								plane[o] += row[p]
 							}
 						}

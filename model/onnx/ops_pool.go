@@ -109,6 +109,20 @@ func (g *geom) maxPlane(sp *[3][]spanT, x []float32, xi []int64, y []float32, yi
 // depth tap and no dilation (branch-free within a window).
 func (g *geom) maxValues2D(sp *[3][]spanT, x, y []float32) {
 	W := g.in[2]
+	if g.k[1] == 2 && g.k[2] == 2 && g.stride[1] == 2 && g.stride[2] == 2 && g.padB[1] == 0 && g.padB[2] == 0 &&
+		2*g.out[1] <= g.in[1] && 2*g.out[2] <= W {
+		// The common 2×2 pool with stride 2 and no padding.
+		OW := g.out[2]
+		for oh := range g.out[1] {
+			r0 := x[2*oh*W : 2*oh*W+2*OW]
+			r1 := x[(2*oh+1)*W : (2*oh+1)*W+2*OW]
+			yo := y[oh*OW : (oh+1)*OW]
+			for ow := range yo {
+				yo[ow] = max(max(r0[2*ow], r0[2*ow+1]), max(r1[2*ow], r1[2*ow+1]))
+			}
+		}
+		return
+	}
 	o := 0
 	for _, sh := range sp[1] {
 		for _, sw := range sp[2] {
