@@ -80,7 +80,7 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, opts ...
 	}
 	dataPath := p.Resolve(a.Data)
 	opt := dataset.Options{Label: a.Label}
-	cons, err := constraintsFor(ctx, dataPath, opt)
+	cons, err := ConstraintsFor(ctx, dataPath, opt)
 	if err != nil {
 		return unknown("model tests not run: the data's constraints cannot be read", err.Error(), evidence...), nil
 	}
@@ -100,9 +100,10 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, opts ...
 	return rs, nil
 }
 
-// constraintsFor reads features.json beside the data, or infers the
-// constraints from the data (integer features included) when there is none.
-func constraintsFor(ctx context.Context, dataPath string, opt dataset.Options) (*dataset.Constraints, error) {
+// ConstraintsFor reads features.json beside the data (inside it, for a
+// folder of images), or infers the constraints from the data (integer
+// features included) when there is none.
+func ConstraintsFor(ctx context.Context, dataPath string, opt dataset.Options) (*dataset.Constraints, error) {
 	fj := filepath.Join(filepath.Dir(dataPath), "features.json")
 	if st, err := os.Stat(dataPath); err == nil && st.IsDir() {
 		fj = filepath.Join(dataPath, "features.json")

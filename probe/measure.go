@@ -47,7 +47,8 @@ func measure(t *teeReader, classes []string, declared []profile.Declared, pl Pla
 		Summary:  fmt.Sprintf("accuracy %.4f (95%% CI %.4f-%.4f, n=%d); the profile declares no performance level to compare it with", a.Value, a.Lower, a.Upper, rep.N),
 		Reason:   "no declared level (performance in the profile)",
 		Threats:  []aiassure.ThreatID{"model-flaws"},
-		Controls: []aiassure.ControlID{"c-accuracy-testing"}, Category: aiassure.ModelFlaws,
+		Controls: []aiassure.ControlID{"c-accuracy-testing"}, Requirements: []aiassure.RequirementID{"ai-act-art-15-3"},
+		Category: aiassure.ModelFlaws,
 		Metrics:  map[string]float64{"accuracy": a.Value, "accuracy_lower": a.Lower, "accuracy_upper": a.Upper, "n": float64(rep.N)},
 		Evidence: slices.Clone(evidence),
 	}}, rep, nil

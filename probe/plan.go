@@ -31,6 +31,10 @@ type Plan struct {
 	// Attacks run in this order; white-box ones only on differentiable
 	// targets.
 	Attacks []AttackSpec `json:"attacks"`
+	// Substitutes run, after Attacks, only when the target gives no
+	// gradients: black-box attacks that stand in for the white-box ones
+	// skipped.
+	Substitutes []AttackSpec `json:"substitutes,omitempty"`
 	// Epsilons is the robustness curve's grid (L∞, relative to the range).
 	Epsilons []float64 `json:"epsilons"`
 	// Judge is the ε at which an attack passes or fails when the profile
@@ -102,8 +106,11 @@ var plans = []Plan{
 			{Name: "square-linf", Iterations: 300},
 			{Name: "deepfool-linf", Iterations: 50},
 		},
-		Epsilons: []float64{0.01, 0.02, 0.05, 0.1, 0.2},
-		Judge:    0.05, Samples: 150, Budget: 300, BatchSize: 150, Seed: 1,
+		// On a black box, the decision-based attack looks for the boundary
+		// in DeepFool's stead.
+		Substitutes: []AttackSpec{{Name: "hopskipjump-linf", Iterations: 10}},
+		Epsilons:    []float64{0.01, 0.02, 0.05, 0.1, 0.2},
+		Judge:       0.05, Samples: 150, Budget: 300, BatchSize: 150, Seed: 1,
 		Basis: metrics.PointEstimate, Resamples: 1000,
 	},
 	{
@@ -151,6 +158,7 @@ func PlanFor(level string) (Plan, error) {
 func (p Plan) clone() Plan {
 	p.Suites = slices.Clone(p.Suites)
 	p.Attacks = slices.Clone(p.Attacks)
+	p.Substitutes = slices.Clone(p.Substitutes)
 	p.Epsilons = slices.Clone(p.Epsilons)
 	return p
 }
@@ -172,7 +180,7 @@ func (p Plan) Validate() error {
 		if len(p.Attacks) == 0 {
 			return fmt.Errorf("plan %q: the evasion suite has no attack", p.Level)
 		}
-		for _, a := range p.Attacks {
+		for _, a := range slices.Concat(p.Attacks, p.Substitutes) {
 			if _, err := a.attack(); err != nil {
 				return fmt.Errorf("plan %q: %w", p.Level, err)
 			}
@@ -237,10 +245,12 @@ func Quick(p *Plan) {
 	p.BatchSize = min(or(p.BatchSize, 40), 40)
 	p.Budget = min(or(p.Budget, 100), 100)
 	p.Resamples = min(p.Resamples, 200)
-	for i := range p.Attacks {
-		a := &p.Attacks[i]
-		a.Steps = min(or(a.Steps, 10), 10)
-		a.Restarts = min(or(a.Restarts, 2), 2)
-		a.Iterations = min(or(a.Iterations, 50), 50)
+	for _, as := range [][]AttackSpec{p.Attacks, p.Substitutes} {
+		for i := range as {
+			a := &as[i]
+			a.Steps = min(or(a.Steps, 10), 10)
+			a.Restarts = min(or(a.Restarts, 2), 2)
+			a.Iterations = min(or(a.Iterations, 50), 50)
+		}
 	}
 }

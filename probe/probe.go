@@ -79,6 +79,14 @@ type Summary struct {
 // InterruptedID is the ID of the Result that marks an interrupted run.
 const InterruptedID = "probe/interrupted"
 
+// ErrInput is wrapped by errors of Run that come from its input: a model and
+// data set that do not fit each other, missing labels, bad constraints.
+var ErrInput = errors.New("bad input")
+
+func inputErr(format string, args ...any) error {
+	return fmt.Errorf("probe: %w: %s", ErrInput, fmt.Sprintf(format, args...))
+}
+
 // Run runs in.Plan on in.Target. It returns the Results of the work that
 // finished; when ctx ends it stops, adds an Unknown Result with ID
 // InterruptedID and returns ctx's error with them. An attack that fails
@@ -97,7 +105,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	dinfo := in.Data.Info()
 	shape, err := sampleShape(info.InputShape, dinfo.Shape)
 	if err != nil {
-		return nil, nil, fmt.Errorf("probe: %w", err)
+		return nil, nil, inputErr("%v", err)
 	}
 	rowLen := prod(shape)
 
@@ -131,13 +139,16 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 			sum.Interrupted = true
 			return []aiassure.Result{interrupted("while reading the data", in.Evidence)}, sum, ctx.Err()
 		}
+		if tee.unlabelled || tee.badRow {
+			return nil, nil, inputErr("%v", err)
+		}
 		return nil, nil, fmt.Errorf("probe: %w", err)
 	}
 	if len(tee.y) == 0 {
-		return nil, nil, errors.New("probe: the data set is empty")
+		return nil, nil, inputErr("the data set is empty")
 	}
 	if tee.unlabelled {
-		return nil, nil, errors.New("probe: the data set has no labels")
+		return nil, nil, inputErr("the data set has no labels")
 	}
 	sum.Samples = len(tee.y)
 	classes := firstNonEmpty(in.Classes, constraintClasses(in.Constraints), dinfo.Classes, info.Labels)
@@ -146,7 +157,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	if pl.Has(SuiteMetrics) {
 		rs, rep, err := measure(tee, classes, in.Declared, pl, in.Evidence)
 		if err != nil {
-			return nil, nil, fmt.Errorf("probe: %w", err)
+			return nil, nil, inputErr("metrics: %v", err)
 		}
 		results, sum.Metrics = rs, rep
 		done++
@@ -161,10 +172,10 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		c = observed(dinfo.Features, tee.lo, tee.hi)
 	}
 	if err := c.Validate(); err != nil {
-		return nil, nil, fmt.Errorf("probe: constraints: %w", err)
+		return nil, nil, inputErr("constraints: %v", err)
 	}
 	if c.Len() != rowLen {
-		return nil, nil, fmt.Errorf("probe: the constraints describe %d features, the samples have %d", c.Len(), rowLen)
+		return nil, nil, inputErr("the constraints describe %d features, the samples have %d", c.Len(), rowLen)
 	}
 	sc := newScale(c, tee.lo, tee.hi, shape)
 	uc := newUnitConstraint(c, sc)
@@ -195,7 +206,11 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		units int
 	}
 	var jobs []job
-	for _, spec := range pl.Attacks {
+	specs := pl.Attacks
+	if !diff {
+		specs = slices.Concat(specs, pl.Substitutes)
+	}
+	for _, spec := range specs {
 		a, _ := spec.attack() // Validate checked it
 		if a.Kind() == evasion.WhiteBox && !diff {
 			why := fmt.Sprintf("%s: white-box attack skipped, the target gives no gradients (a black box)", a.Name())
@@ -431,6 +446,7 @@ type teeReader struct {
 	scores     [][]float64
 	lo, hi     []float64
 	unlabelled bool
+	badRow     bool
 }
 
 func (t *teeReader) Info() dataset.Info { return t.r.Info() }
@@ -442,6 +458,7 @@ func (t *teeReader) Next(ctx context.Context, n int) (*dataset.Batch, error) {
 		return b, err
 	}
 	if b.X.RowLen() != t.rowLen {
+		t.badRow = true
 		return nil, fmt.Errorf("data: samples of %d values, want %d", b.X.RowLen(), t.rowLen)
 	}
 	if b.Y == nil {

@@ -32,7 +32,7 @@ type command struct {
 // commands lists every verb, in the order help shows them.
 func commands() []*command {
 	return []*command{
-		assessCmd, classifyCmd, riskCmd, gapsCmd, predictCmd, catalogCmd, lineageCmd, keysCmd, schemaCmd, reportCmd, versionCmd,
+		assessCmd, classifyCmd, riskCmd, gapsCmd, predictCmd, probeCmd, catalogCmd, lineageCmd, keysCmd, schemaCmd, reportCmd, versionCmd,
 	}
 }
 

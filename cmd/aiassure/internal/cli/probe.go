@@ -1,0 +1,356 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/dataset"
+	"github.com/aiassure/aiassure/model"
+	"github.com/aiassure/aiassure/model/onnx"
+	"github.com/aiassure/aiassure/model/remote"
+	"github.com/aiassure/aiassure/probe"
+	"github.com/aiassure/aiassure/probe/evasion"
+)
+
+const probeUsage = "(-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
+	"[-suite metrics,evasion] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-format text|json] [-o FILE]"
+
+var probeCmd = &command{
+	name:    "probe",
+	usage:   probeUsage,
+	summary: "test a model or endpoint: accuracy metrics and evasion attacks (robustness curve) by assurance level",
+	run:     runProbe,
+}
+
+func runProbe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
+	modelPath := fs.String("model", "", "the ONNX `file` to test")
+	endpoint := fs.String("endpoint", "", "the `URL` of an inference endpoint to test instead (black box)")
+	protocol := fs.String("protocol", "oip", "endpoint protocol: oip (Open Inference Protocol v2) or json (needs -mapping)")
+	endpointModel := fs.String("endpoint-model", "", "the model `name` on an OIP endpoint (default: NAME in an -endpoint of the form BASE/v2/models/NAME)")
+	mapping := fs.String("mapping", "", "the JSON `file` of the request/response mapping of a json endpoint (docs/endpoints.md)")
+	maxQueries := fs.Int64("max-queries", 0, "hard limit on the samples sent to an endpoint in all (0: none)")
+	data := fs.String("data", "", "the labelled test data: CSV, NPY, ARFF or a folder of images")
+	label := fs.String("label", "", "the label column (CSV) or attribute (ARFF); default label/class")
+	features := fs.String("features", "", "the features.json `file` of constraints (default: beside the data, else inferred)")
+	level := fs.String("level", "basic", "the assurance level whose test plan runs: "+strings.Join(probe.Levels(), ", "))
+	suites := fs.String("suite", "", "comma-separated suites to run: metrics, evasion (default: the plan's)")
+	attacks := fs.String("attacks", "", "comma-separated attacks (default: the plan's): "+attackNames())
+	epsilon := fs.String("epsilon", "", "comma-separated L∞ epsilons, shares of each feature's range (default: the plan's grid)")
+	budget := fs.Int("budget", -1, "query budget per sample of the black-box attacks (default: the plan's)")
+	samples := fs.Int("samples", -1, "samples to attack, 0 for all (default: the plan's)")
+	seed := fs.Uint64("seed", 0, "seed of sampling and random attacks (default: the plan's)")
+	format := fs.String("format", "text", "text or json")
+	out := fs.String("o", "", "write to `FILE`")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 || *data == "" || (*modelPath == "") == (*endpoint == "") {
+		return usagef("usage: aiassure probe %s", probeUsage)
+	}
+	if *format != "text" && *format != "json" {
+		return usagef("probe: -format %q: want text or json", *format)
+	}
+	pl, err := probe.PlanFor(*level)
+	if err != nil {
+		return usageError{err}
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := adjustPlan(&pl, set, *suites, *attacks, *epsilon, *budget, *samples, *seed); err != nil {
+		return err
+	}
+
+	var t model.Target
+	evidence := []string{*data}
+	if *modelPath != "" {
+		m, err := onnx.Load(*modelPath)
+		if err != nil {
+			return usageError{err}
+		}
+		t = m
+		evidence = []string{*modelPath, *data}
+	} else {
+		if t, err = endpointTarget(ctx, e, *endpoint, *protocol, *endpointModel, *mapping, *maxQueries); err != nil {
+			return err
+		}
+		evidence = []string{*endpoint, *data}
+	}
+	opt := dataset.Options{Label: *label}
+	var cons *dataset.Constraints
+	if *features != "" {
+		cons, err = dataset.LoadConstraints(*features)
+	} else {
+		cons, err = probe.ConstraintsFor(ctx, *data, opt)
+	}
+	if err != nil {
+		return usageError{err}
+	}
+	r, err := dataset.Open(*data, opt)
+	if err != nil {
+		return usageError{err}
+	}
+	defer r.Close()
+
+	bar := newProgressBar(e.stderr)
+	results, sum, runErr := probe.Run(ctx, probe.RunInput{Target: t, Data: r, Constraints: cons, Plan: pl, Evidence: evidence, Progress: bar.update})
+	bar.finish()
+	if runErr != nil && sum == nil {
+		if errors.Is(runErr, probe.ErrInput) {
+			return usageError{runErr}
+		}
+		return runErr
+	}
+	w, closeOut, err := output(e, *out)
+	if err != nil {
+		return err
+	}
+	if *format == "json" {
+		err = writeProbeJSON(w, results, sum)
+	} else {
+		err = writeProbeText(w, results, sum)
+	}
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	return runErr
+}
+
+func attackNames() string {
+	var n []string
+	for _, a := range evasion.All() {
+		n = append(n, a.Name())
+	}
+	return strings.Join(n, ", ")
+}
+
+// adjustPlan applies the flags the user set to the plan.
+func adjustPlan(pl *probe.Plan, set map[string]bool, suites, attacks, epsilon string, budget, samples int, seed uint64) error {
+	if set["suite"] {
+		pl.Suites = splitList(suites)
+	}
+	if set["attacks"] {
+		var specs []probe.AttackSpec
+		for _, name := range splitList(attacks) {
+			spec := probe.AttackSpec{Name: name}
+			if i := slices.IndexFunc(pl.Attacks, func(s probe.AttackSpec) bool { return s.Name == name }); i >= 0 {
+				spec = pl.Attacks[i]
+			}
+			specs = append(specs, spec)
+		}
+		pl.Attacks = specs
+	}
+	if set["epsilon"] {
+		pl.Epsilons = nil
+		for _, s := range splitList(epsilon) {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return usagef("probe: -epsilon %q: %v", s, errors.Unwrap(err))
+			}
+			pl.Epsilons = append(pl.Epsilons, v)
+		}
+		if len(pl.Epsilons) > 0 && !slices.Contains(pl.Epsilons, pl.Judge) {
+			pl.Judge = slices.Max(pl.Epsilons)
+		}
+	}
+	if set["budget"] {
+		if budget < 1 {
+			return usagef("probe: -budget must be at least 1")
+		}
+		pl.Budget = budget
+	}
+	if set["samples"] {
+		if samples < 0 {
+			return usagef("probe: -samples must not be negative")
+		}
+		pl.Samples = samples
+	}
+	if set["seed"] {
+		pl.Seed = seed
+	}
+	if err := pl.Validate(); err != nil {
+		return usageError{err}
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// endpointTarget connects to an inference endpoint. The credentials come
+// from AIASSURE_ENDPOINT_TOKEN (model/remote reads it; it is never logged).
+func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFile string, maxQueries int64) (model.Target, error) {
+	opts := []remote.Option{remote.WithLogger(e.log)}
+	if os.Getenv(remote.TokenEnv) != "" {
+		opts = append(opts, remote.WithBearerTokenEnv(remote.TokenEnv))
+	} else {
+		opts = append(opts, remote.WithoutCredentials())
+	}
+	if maxQueries < 0 {
+		return nil, usagef("probe: -max-queries must not be negative")
+	}
+	if maxQueries > 0 {
+		opts = append(opts, remote.WithBudget(remote.NewBudget(maxQueries)))
+	}
+	switch protocol {
+	case "oip":
+		base := strings.TrimRight(url, "/")
+		if name == "" {
+			i := strings.LastIndex(base, "/v2/models/")
+			if i < 0 {
+				return nil, usagef("probe: -endpoint %q: name the model with -endpoint-model, or give its URL as BASE/v2/models/NAME", url)
+			}
+			base, name = base[:i], base[i+len("/v2/models/"):]
+		}
+		t, err := remote.NewOIP(ctx, base, name, opts...)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return t, nil
+	case "json":
+		if mappingFile == "" {
+			return nil, usagef("probe: -protocol json needs -mapping FILE")
+		}
+		b, err := os.ReadFile(mappingFile)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		var m remote.Mapping
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, usagef("probe: -mapping %s: %v", mappingFile, err)
+		}
+		t, err := remote.NewJSON(url, m, opts...)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		return t, nil
+	}
+	return nil, usagef("probe: -protocol %q: want oip or json", protocol)
+}
+
+func writeProbeJSON(w io.Writer, results []aiassure.Result, sum *probe.Summary) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		Results []aiassure.Result `json:"results"`
+		Summary *probe.Summary    `json:"summary"`
+	}{results, sum})
+}
+
+func writeProbeText(w io.Writer, results []aiassure.Result, sum *probe.Summary) error {
+	bw := &errWriter{w: w}
+	fmt.Fprintf(bw, "MODEL TESTS (%s plan) of %s: %d samples measured, %d attacked\n\n", sum.Level, sum.Target.Name, sum.Samples, sum.Attacked)
+	for _, r := range results {
+		fmt.Fprintf(bw, "%-14s %-24s %s\n", strings.ToUpper(string(r.Status)), r.ID, r.Summary)
+		if r.Reason != "" && r.Status != aiassure.Pass {
+			fmt.Fprintf(bw, "%-14s %-24s %s\n", "", "", r.Reason)
+		}
+	}
+	if len(sum.Evasion) > 0 {
+		fmt.Fprintf(bw, "\nROBUSTNESS CURVES (robust accuracy [Wilson 95%%] by epsilon, a share of each feature's range; L2: times sqrt(d))\n")
+		for _, rep := range sum.Evasion {
+			fmt.Fprintf(bw, "%s (%s, %s):", rep.Attack, rep.Kind, rep.Norm)
+			for _, p := range rep.Points {
+				fmt.Fprintf(bw, "  %g: %.1f%% [%.1f, %.1f]", p.Epsilon, 100*p.RobustAccuracy, 100*p.RobustCI.Lo, 100*p.RobustCI.Hi)
+			}
+			fmt.Fprintf(bw, "  (%.2fs, %d queries)\n", rep.Wall, totalQueries(rep))
+		}
+	}
+	for _, s := range sum.Skipped {
+		fmt.Fprintf(bw, "skipped: %s\n", s)
+	}
+	return bw.err
+}
+
+func totalQueries(r *evasion.Report) int {
+	n := 0
+	for _, p := range r.Points {
+		n += p.Queries.Total
+	}
+	return n
+}
+
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+// progressBar draws a one-line bar with carriage returns when w is a
+// terminal, and nothing otherwise.
+type progressBar struct {
+	w    io.Writer
+	on   bool
+	last time.Time
+	drew bool
+}
+
+func newProgressBar(w io.Writer) *progressBar {
+	on := false
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+			on = true
+		}
+	}
+	return &progressBar{w: w, on: on}
+}
+
+func (b *progressBar) update(done, total int, what string) {
+	if !b.on || total <= 0 {
+		return
+	}
+	if now := time.Now(); done < total && now.Sub(b.last) < 100*time.Millisecond {
+		return
+	} else {
+		b.last = now
+	}
+	fmt.Fprint(b.w, "\r"+progressLine(done, total, what))
+	b.drew = true
+}
+
+func (b *progressBar) finish() {
+	if b.drew {
+		fmt.Fprint(b.w, "\r\033[K")
+	}
+}
+
+// progressLine renders "[#####.....]  50% what" in a fixed width.
+func progressLine(done, total int, what string) string {
+	const width = 30
+	done = min(max(done, 0), total)
+	n := width * done / total
+	w := []rune(what)
+	if len(w) > 30 {
+		w = w[:30]
+	}
+	return fmt.Sprintf("[%s%s] %3d%% %-30s", strings.Repeat("#", n), strings.Repeat(".", width-n), 100*done/total, string(w))
+}
