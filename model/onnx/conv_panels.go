@@ -99,10 +99,7 @@ func (k *convOp) runPanels(r *runner, n *node, d *convDims, sp *[3][]spanT, x, w
 					}
 				}
 				wg := w.f[gr*d.mg*d.ck : (gr+1)*d.mg*d.ck]
-				rr.gemm(d.mg, wg, d.ck, pw, out, P, acc)
-				if k.relu {
-					relu(out, out)
-				}
+				rr.gemm(d.mg, wg, d.ck, pw, out, P, flags(acc, k.relu))
 			}
 		}
 	})
@@ -136,7 +133,7 @@ func (k *convOp) backwardPanels(r *runner, n *node, d *convDims, sp *[3][]spanT,
 			for gr := 0; gr < k.group; gr++ {
 				gy := g[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
 				pw := packB(gy, d.mg, P, false, pbuf)
-				rr.gemm(d.ck, (*wt)[gr*d.mg*d.ck:], d.mg, pw, cols, P, false)
+				rr.gemm(d.ck, (*wt)[gr*d.mg*d.ck:], d.mg, pw, cols, P, flags(false, false))
 				base := gx[(img*d.c+gr*d.cg)*d.inSize:]
 				for c := 0; c < d.cg; c++ {
 					plane := base[c*d.inSize : (c+1)*d.inSize]

@@ -60,23 +60,46 @@ func packB(b []float32, k, n int, trans bool, dst []float32) *weights {
 
 func (w *weights) size() int { return max(len(w.bt), len(w.panels)) }
 
+// Flags of the kernels: add to C rather than overwrite it; apply Relu to the
+// result.
+const (
+	kAcc  = 1
+	kRelu = 2
+)
+
+func flags(acc, relu bool) int {
+	f := 0
+	if acc {
+		f |= kAcc
+	}
+	if relu {
+		f |= kRelu
+	}
+	return f
+}
+
 // gemmCols computes C[:, j0:j1] (+)= A·B[:, j0:j1] for m rows of A (row
-// stride lda) into C (row stride ldc). With the FMA kernel j0 must be a
-// multiple of 16.
-func gemmCols(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc bool, j0, j1 int) {
+// stride lda) into C (row stride ldc), then Relu with kRelu. With the FMA
+// kernel j0 must be a multiple of 16.
+func gemmCols(m int, a []float32, lda int, w *weights, c []float32, ldc int, fl int, j0, j1 int) {
 	if m == 0 || j1 <= j0 {
 		return
 	}
-	if w.k == 0 {
-		if !acc {
+	acc := fl&kAcc != 0
+	if w.k == 0 || w.panels == nil {
+		if w.k == 0 && !acc {
 			for i := range m {
 				clear(c[i*ldc+j0 : i*ldc+j1])
 			}
+		} else if w.k > 0 {
+			gemmNT(m, j1-j0, w.k, a, lda, w.bt[j0*w.k:], w.k, c[j0:], ldc, acc)
 		}
-		return
-	}
-	if w.panels == nil {
-		gemmNT(m, j1-j0, w.k, a, lda, w.bt[j0*w.k:], w.k, c[j0:], ldc, acc)
+		if fl&kRelu != 0 {
+			for i := range m {
+				row := c[i*ldc+j0 : i*ldc+j1]
+				relu(row, row)
+			}
+		}
 		return
 	}
 	k := w.k
@@ -106,10 +129,10 @@ func gemmCols(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc
 				_ = ablk[(tileM-1)*la+k-1]
 				_ = panel[k*panelW-1]
 				_ = c[i*ldc+j+(tileM-1)*ldc+panelW-1]
-				sgemm6x16(k, &ablk[0], la, &panel[0], &c[i*ldc+j], ldc, acc)
+				sgemm6x16(k, &ablk[0], la, &panel[0], &c[i*ldc+j], ldc, fl)
 				continue
 			}
-			sgemm6x16(k, &ablk[0], la, &panel[0], &tile[0], panelW, false)
+			sgemm6x16(k, &ablk[0], la, &panel[0], &tile[0], panelW, 0)
 			for r := range rows {
 				dst := c[(i+r)*ldc+j : (i+r)*ldc+j+cols]
 				src := tile[r*panelW : r*panelW+cols]
@@ -120,6 +143,9 @@ func gemmCols(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc
 				} else {
 					copy(dst, src)
 				}
+				if fl&kRelu != 0 {
+					relu(dst, dst)
+				}
 			}
 		}
 	}
@@ -128,20 +154,20 @@ func gemmCols(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc
 	}
 }
 
-// gemm computes C (m×n, row stride ldc) (+)= A (m×k, row stride lda) · B,
-// split over the runner's threads by rows or, for few rows, by columns. A
-// nil runner runs on the calling goroutine.
-func (r *runner) gemm(m int, a []float32, lda int, w *weights, c []float32, ldc int, acc bool) {
+// gemm computes C (m×n, row stride ldc) (+)= A (m×k, row stride lda) · B
+// (then Relu, with kRelu in fl), split over the runner's threads by rows or,
+// for few rows, by columns. A nil runner runs on the calling goroutine.
+func (r *runner) gemm(m int, a []float32, lda int, w *weights, c []float32, ldc int, fl int) {
 	n := w.n
 	if r == nil || r.threads == 1 || m*n*w.k < 2*parallelGrain {
-		gemmCols(m, a, lda, w, c, ldc, acc, 0, n)
+		gemmCols(m, a, lda, w, c, ldc, fl, 0, n)
 		return
 	}
 	if m >= 2*tileM*r.threads || m >= n {
 		blocks := (m + tileM - 1) / tileM
 		r.parallelFor(blocks, tileM*n*w.k, func(lo, hi int) {
 			lo, hi = lo*tileM, min(hi*tileM, m)
-			gemmCols(hi-lo, a[lo*lda:], lda, w, c[lo*ldc:], ldc, acc, 0, n)
+			gemmCols(hi-lo, a[lo*lda:], lda, w, c[lo*ldc:], ldc, fl, 0, n)
 		})
 		return
 	}
@@ -151,7 +177,7 @@ func (r *runner) gemm(m int, a []float32, lda int, w *weights, c []float32, ldc 
 	}
 	blocks := (n + step - 1) / step
 	r.parallelFor(blocks, step*m*w.k, func(lo, hi int) {
-		gemmCols(m, a, lda, w, c, ldc, acc, lo*step, min(hi*step, n))
+		gemmCols(m, a, lda, w, c, ldc, fl, lo*step, min(hi*step, n))
 	})
 }
 
@@ -301,5 +327,5 @@ func (r *runner) matmul(m, n, k int, a []float32, transA bool, b []float32, tran
 	if w.panels != nil {
 		*p = w.panels
 	}
-	r.gemm(m, a, k, w, c, n, acc)
+	r.gemm(m, a, k, w, c, n, flags(acc, false))
 }

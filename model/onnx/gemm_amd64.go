@@ -6,10 +6,11 @@ package onnx
 //
 //	c[i*ldc+j] (+)= sum over p < k of a[i*lda+p] * b[p*16+j]
 //
-// with AVX2 and FMA (gemm_amd64.s). The caller checks the bounds.
+// adding to c with kAcc in fl and applying Relu with kRelu, with AVX2 and
+// FMA (gemm_amd64.s). The caller checks the bounds.
 //
 //go:noescape
-func sgemm6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)
+func sgemm6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int, fl int)
 
 func cpuid(eaxIn, ecxIn uint32) (eax, ebx, ecx, edx uint32)
 

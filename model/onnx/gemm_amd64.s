@@ -2,12 +2,12 @@
 
 #include "textflag.h"
 
-// func sgemm6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int, acc bool)
+// func sgemm6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int, fl int)
 //
 // Twelve accumulators hold a 6×16 tile of C (two 8-float registers per
 // row). Each step broadcasts one element of each of the 6 rows of A and
 // multiplies it by 16 consecutive floats of the packed panel of B.
-TEXT ·sgemm6x16(SB), NOSPLIT, $0-49
+TEXT ·sgemm6x16(SB), NOSPLIT, $0-56
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
 	MOVQ lda+16(FP), R8
@@ -65,9 +65,9 @@ loop:
 store:
 	LEAQ  (DI)(R9*2), R12
 	ADDQ  R9, R12
-	MOVBLZX acc+48(FP), AX
-	TESTQ AX, AX
-	JEQ   write
+	MOVQ  fl+48(FP), AX
+	TESTQ $1, AX
+	JEQ   relu
 	VADDPS (DI), Y0, Y0
 	VADDPS 32(DI), Y1, Y1
 	VADDPS (DI)(R9*1), Y2, Y2
@@ -80,6 +80,23 @@ store:
 	VADDPS 32(R12)(R9*1), Y9, Y9
 	VADDPS (R12)(R9*2), Y10, Y10
 	VADDPS 32(R12)(R9*2), Y11, Y11
+
+relu:
+	TESTQ  $2, AX
+	JEQ    write
+	VXORPS Y12, Y12, Y12
+	VMAXPS Y12, Y0, Y0
+	VMAXPS Y12, Y1, Y1
+	VMAXPS Y12, Y2, Y2
+	VMAXPS Y12, Y3, Y3
+	VMAXPS Y12, Y4, Y4
+	VMAXPS Y12, Y5, Y5
+	VMAXPS Y12, Y6, Y6
+	VMAXPS Y12, Y7, Y7
+	VMAXPS Y12, Y8, Y8
+	VMAXPS Y12, Y9, Y9
+	VMAXPS Y12, Y10, Y10
+	VMAXPS Y12, Y11, Y11
 
 write:
 	VMOVUPS Y0, (DI)

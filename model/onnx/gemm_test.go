@@ -48,6 +48,17 @@ func TestMatmulKernels(t *testing.T) {
 							want[i*n+j] = s
 						}
 					}
+					if !tr[0] {
+						// The fused Relu of gemm.
+						got := append([]float32(nil), c...)
+						w := packB(b, k, n, tr[1], nil)
+						(&runner{threads: 2}).gemm(m, a, k, w, got, n, flags(acc, true))
+						for i, v := range want {
+							if math.Abs(float64(got[i])-math.Max(v, 0)) > 1e-4*(1+math.Abs(v)) {
+								t.Fatalf("relu fma=%v %dx%dx%d: c[%d] = %g, want %g", mode, m, n, k, i, got[i], math.Max(v, 0))
+							}
+						}
+					}
 					for _, threads := range []int{1, 3} {
 						got := append([]float32(nil), c...)
 						r := &runner{threads: threads}

@@ -351,7 +351,7 @@ func (k *convOp) run(r *runner, n *node) error {
 				if hi-lo == d.n {
 					rr = r // one image per call: split the product itself
 				}
-				rr.gemm(P, col, d.ck, fwd[g], tmp, d.mg, false)
+				rr.gemm(P, col, d.ck, fwd[g], tmp, d.mg, flags(false, false))
 				for m := 0; m < d.mg; m++ {
 					ch := g*d.mg + m
 					var bias float32
@@ -417,7 +417,7 @@ func (k *convOp) backward(r *runner, n *node) error {
 					if hi-lo == d.n {
 						rr = r
 					}
-					rr.gemm(P, gyT, d.mg, bwd[gr], col, d.ck, false)
+					rr.gemm(P, gyT, d.mg, bwd[gr], col, d.ck, flags(false, false))
 					d.col2im(gx[(img*d.c+gr*d.cg)*d.inSize:], col)
 				}
 			}

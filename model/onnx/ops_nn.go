@@ -76,13 +76,10 @@ func (k *gemmOp) run(r *runner, n *node) error {
 			for i := range m {
 				copy(y.f[i*nn:(i+1)*nn], c.f)
 			}
-			r.gemm(m, a.f, kk, k.fwd, y.f, nn, true)
-			if k.relu {
-				relu(y.f, y.f)
-			}
+			r.gemm(m, a.f, kk, k.fwd, y.f, nn, flags(true, k.relu))
 			return nil
 		}
-		r.gemm(m, a.f, kk, k.fwd, y.f, nn, false)
+		r.gemm(m, a.f, kk, k.fwd, y.f, nn, flags(false, false))
 	} else {
 		r.matmul(m, nn, kk, a.f, k.transA, b.f, k.transB, y.f, false)
 	}
@@ -157,7 +154,7 @@ func (k *gemmOp) backward(r *runner, n *node) error {
 	if ga := r.gradIn(n, 0); ga != nil {
 		switch {
 		case !k.transA && k.bwd != nil && k.bwd.k == nn && k.bwd.n == kk:
-			r.gemm(m, g, nn, k.bwd, ga, kk, true)
+			r.gemm(m, g, nn, k.bwd, ga, kk, flags(true, false))
 		case !k.transA:
 			r.matmul(m, kk, nn, g, false, b.f, !k.transB, ga, true)
 		default:
@@ -267,7 +264,7 @@ func (k *matmulOp) run(r *runner, n *node) error {
 	mn := p.m * p.n
 	if b.rank() == 2 && k.fwd != nil && k.fwd.k == p.k && k.fwd.n == p.n {
 		// A constant weight matrix: one product with all batches as rows.
-		r.gemm(len(p.aOff)*p.m, a.f, p.k, k.fwd, y.f, p.n, false)
+		r.gemm(len(p.aOff)*p.m, a.f, p.k, k.fwd, y.f, p.n, flags(false, false))
 		return nil
 	}
 	for i := range p.aOff {
@@ -286,7 +283,7 @@ func (k *matmulOp) backward(r *runner, n *node) error {
 	ga, gb := r.gradIn(n, 0), r.gradIn(n, 1)
 	mn := p.m * p.n
 	if ga != nil && b.rank() == 2 && k.bwd != nil && k.bwd.k == p.n && k.bwd.n == p.k {
-		r.gemm(len(p.aOff)*p.m, g, p.n, k.bwd, ga, p.k, true)
+		r.gemm(len(p.aOff)*p.m, g, p.n, k.bwd, ga, p.k, flags(true, false))
 		ga = nil
 	}
 	for i := range p.aOff {
