@@ -25,11 +25,14 @@ func newScale(c *dataset.Constraints, lo, hi []float64, shape []int) *scale {
 	s := &scale{off: make([]float32, n), span: make([]float32, n), shape: shape}
 	for j := range n {
 		a, b := c.Min[j], c.Max[j]
-		if math.IsInf(a, 0) || math.IsNaN(a) {
+		if (math.IsInf(a, 0) || math.IsNaN(a)) && j < len(lo) {
 			a = lo[j]
 		}
-		if math.IsInf(b, 0) || math.IsNaN(b) {
+		if (math.IsInf(b, 0) || math.IsNaN(b)) && j < len(hi) {
 			b = hi[j]
+		}
+		if math.IsInf(a, 0) || math.IsNaN(a) {
+			a = 0
 		}
 		s.off[j], s.span[j] = float32(a), float32(b-a)
 		if !(b > a) || math.IsInf(b-a, 0) || s.span[j] == 0 {
