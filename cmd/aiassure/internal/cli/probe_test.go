@@ -1,0 +1,155 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/model/onnx"
+	"github.com/aiassure/aiassure/model/remote"
+	"github.com/aiassure/aiassure/model/remote/testserver"
+)
+
+const ex = "../../../../examples/"
+
+func TestProbe(t *testing.T) {
+	iris := []string{"-model", ex + "minimal-risk/model/mlp.onnx", "-data", ex + "minimal-risk/data/test.csv"}
+	dir := t.TempDir()
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		out, errs string
+	}{
+		{"text", iris, ExitOK, "evasion/square-linf", ""},
+		{"curve in text", iris, ExitOK, "ROBUSTNESS CURVES", ""},
+		{"one attack", append([]string{"-attacks", "pgd-linf", "-epsilon", "0.1", "-samples", "10"}, iris...), ExitOK, "pgd-linf (L∞) on mlp.onnx at ε=0.1", ""},
+		{"metrics only", append([]string{"-suite", "metrics"}, iris...), ExitOK, "metrics/measured", ""},
+		{"no model", []string{"-data", ex + "minimal-risk/data/test.csv"}, ExitUsage, "", "usage: aiassure probe"},
+		{"model and endpoint", append([]string{"-endpoint", "http://127.0.0.1:1"}, iris...), ExitUsage, "", "usage: aiassure probe"},
+		{"bad level", append([]string{"-level", "extreme"}, iris...), ExitUsage, "", `assurance level "extreme"`},
+		{"bad attack", append([]string{"-attacks", "cw-l2"}, iris...), ExitUsage, "", `unknown evasion attack "cw-l2"`},
+		{"bad suite", append([]string{"-suite", "poisoning"}, iris...), ExitUsage, "", `unknown suite "poisoning"`},
+		{"bad epsilon", append([]string{"-epsilon", "big"}, iris...), ExitUsage, "", `-epsilon "big"`},
+		{"negative epsilon", append([]string{"-epsilon", "-0.1"}, iris...), ExitUsage, "", "not a positive number"},
+		{"bad budget", append([]string{"-budget", "0"}, iris...), ExitUsage, "", "-budget"},
+		{"bad format", append([]string{"-format", "xml"}, iris...), ExitUsage, "", `-format "xml"`},
+		{"missing model", []string{"-model", filepath.Join(dir, "none.onnx"), "-data", ex + "minimal-risk/data/test.csv"}, ExitUsage, "", "none.onnx"},
+		{"missing data", []string{"-model", ex + "minimal-risk/model/mlp.onnx", "-data", filepath.Join(dir, "none.csv")}, ExitUsage, "", "none.csv"},
+		{"data that does not fit", []string{"-model", ex + "minimal-risk/model/mlp.onnx", "-data", ex + "medical-diagnosis/data/test.csv"}, ExitUsage, "", "bad input"},
+		{"json endpoint without mapping", []string{"-endpoint", "http://127.0.0.1:1/predict", "-protocol", "json", "-data", ex + "minimal-risk/data/test.csv"}, ExitUsage, "", "needs -mapping"},
+		{"oip endpoint without name", []string{"-endpoint", "http://127.0.0.1:1", "-data", ex + "minimal-risk/data/test.csv"}, ExitUsage, "", "-endpoint-model"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := run(t, append([]string{"probe"}, tt.args...)...)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d\nstderr: %s", code, tt.code, errs)
+			}
+			if !strings.Contains(out, tt.out) {
+				t.Errorf("stdout does not contain %q:\n%.3000s", tt.out, out)
+			}
+			if !strings.Contains(errs, tt.errs) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.errs, errs)
+			}
+			if strings.Contains(errs, "\r") {
+				t.Error("progress bar drawn on a non-terminal")
+			}
+		})
+	}
+}
+
+func TestProbeJSON(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "r.json")
+	code, _, errs := run(t, "probe", "-model", ex+"credit-scoring/model/mlp.onnx", "-data", ex+"credit-scoring/data/test.csv",
+		"-level", "substantial", "-samples", "20", "-budget", "50", "-format", "json", "-o", out)
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Results []aiassure.Result `json:"results"`
+		Summary struct {
+			Level    string `json:"level"`
+			Attacked int    `json:"attacked"`
+			Samples  int    `json:"samples"`
+		} `json:"summary"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Summary.Level != "substantial" || doc.Summary.Attacked != 20 || doc.Summary.Samples != 300 {
+		t.Errorf("summary %+v", doc.Summary)
+	}
+	ids := map[string]aiassure.Status{}
+	for _, r := range doc.Results {
+		ids[r.ID] = r.Status
+	}
+	for _, id := range []string{"metrics/measured", "evasion/pgd-linf", "evasion/square-linf", "evasion/deepfool-linf"} {
+		if _, ok := ids[id]; !ok {
+			t.Errorf("no result %s in %v", id, ids)
+		}
+	}
+}
+
+// TestProbeEndpoint tests the example MLP served over the Open Inference
+// Protocol: a black box, so only the black-box attacks run, within the
+// hard query limit.
+func TestProbeEndpoint(t *testing.T) {
+	m, err := onnx.Load(ex + "minimal-risk/model/mlp.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.New(m, testserver.Config{Name: "iris"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv(remote.TokenEnv, srv.Token)
+	code, out, errs := run(t, "probe", "-endpoint", srv.URL+"/v2/models/iris", "-data", ex+"minimal-risk/data/test.csv",
+		"-level", "substantial", "-samples", "10", "-budget", "30", "-max-queries", "100000", "-format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if strings.Contains(out+errs, srv.Token) {
+		t.Error("the token appears in the output")
+	}
+	var doc struct {
+		Results []aiassure.Result `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]aiassure.Status{}
+	for _, r := range doc.Results {
+		got[r.ID] = r.Status
+	}
+	if got["evasion/pgd-linf"] != aiassure.NotApplicable || got["evasion/square-linf"] == "" || got["evasion/hopskipjump-linf"] == "" {
+		t.Errorf("results %v", got)
+	}
+	if srv.Samples() == 0 {
+		t.Error("the endpoint saw no query")
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	cases := []struct {
+		done, total int
+		want        string
+	}{
+		{0, 4, "[..............................]   0% x"},
+		{2, 4, "[###############...............]  50% x"},
+		{5, 4, "[##############################] 100% x"},
+	}
+	for _, c := range cases {
+		if got := strings.TrimRight(progressLine(c.done, c.total, "x"), " "); got != c.want {
+			t.Errorf("%d/%d: %q, want %q", c.done, c.total, got, c.want)
+		}
+	}
+}
