@@ -58,8 +58,6 @@ func packB(b []float32, k, n int, trans bool, dst []float32) *weights {
 	return w
 }
 
-func (w *weights) size() int { return max(len(w.bt), len(w.panels)) }
-
 // Flags of the kernels: add to C rather than overwrite it; apply Relu to the
 // result.
 const (

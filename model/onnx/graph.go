@@ -415,7 +415,7 @@ func (g *graph) fold() error {
 				break
 			}
 		}
-		if _, nd := n.k.(nondeterministic); nd || !all {
+		if !all {
 			keep = append(keep, n)
 			continue
 		}
@@ -439,9 +439,6 @@ func (g *graph) fold() error {
 	}
 	return nil
 }
-
-// nondeterministic marks kernels that must not be folded.
-type nondeterministic interface{ nondeterministic() }
 
 // konst returns the constant value of node input k, or nil.
 func (g *graph) konst(n *node, k int) *tensor {

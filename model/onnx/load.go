@@ -67,11 +67,10 @@ type Model struct {
 	threads int
 	runners sync.Pool
 
-	planMu   sync.Mutex
-	planned  bool
-	need     []bool
-	planErr  error
-	gradOnce sync.Once
+	planMu  sync.Mutex
+	planned bool
+	need    []bool
+	planErr error
 }
 
 var (
