@@ -2,8 +2,8 @@
 // CSS, no script, no fonts, images or anything else fetched from the
 // network. It holds the summary, the AI Act classification with its
 // verdicts and articles, the risk matrix (likelihood by impact, inherent and
-// residual) and coverage heat maps as SVG drawn here, every finding with its
-// sources, and every result. All report text goes through html/template,
+// residual), coverage heat maps and the robustness curves of the evasion
+// tests as SVG drawn here, every finding with its sources, and every result. All report text goes through html/template,
 // which escapes it.
 package html
 
@@ -64,6 +64,7 @@ var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return "sev-" + string(s)
 	},
+	"pct":    func(v float64) string { return strconv.FormatFloat(100*v, 'f', 1, 64) + "%" },
 	"count":  func(m map[aiassure.Severity]int, s string) int { return m[aiassure.Severity(s)] },
 	"rcount": func(m map[aiassure.Status]int, s string) int { return m[aiassure.Status(s)] },
 }).Parse(source))
@@ -110,6 +111,8 @@ type page struct {
 	Title       string
 	Applicable  []int // indexes of verdicts that set something
 	FailedTests int
+	Curves      []Chart // robustness curves, one per norm
+	CurveData   []Curve
 }
 
 // Write writes r as HTML.
@@ -129,6 +132,7 @@ func Write(w io.Writer, r *report.Report) error {
 		Statuses:   []string{"pass", "fail", "unknown", "not_applicable"},
 		Title:      strings.TrimSpace("aiassure assessment: " + r.System.Name + " " + r.System.Version),
 	}
+	p.Curves, p.CurveData = robustnessCharts(r.Results)
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, p); err != nil {
 		return fmt.Errorf("html report: %w", err)

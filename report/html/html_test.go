@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -193,5 +194,105 @@ func TestEmptyReport(t *testing.T) {
 	}
 	if !strings.Contains(out, "No findings.") {
 		t.Error("empty report does not say there are no findings")
+	}
+}
+
+// TestRobustnessCurves draws the curves of a real assessment report (the
+// golden report of the border-biometrics example, whose model tests run
+// attacks in both norms) from the canonical report alone.
+func TestRobustnessCurves(t *testing.T) {
+	f, err := os.Open("../../assess/testdata/border-biometrics.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := reportjson.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts, cs := robustnessCharts(r.Results)
+	if len(charts) != 2 || charts[0].ID != "curve-linf" || charts[1].ID != "curve-l2" {
+		t.Fatalf("charts %v", len(charts))
+	}
+	perNorm := map[string]int{}
+	for _, c := range cs {
+		perNorm[c.Norm]++
+		if len(c.Points) < 4 {
+			t.Errorf("%s: %d points", c.Attack, len(c.Points))
+		}
+		for i, p := range c.Points {
+			if !p.HasCI || p.Lo > p.Robust || p.Hi < p.Robust {
+				t.Errorf("%s point %d: %+v", c.Attack, i, p)
+			}
+			if i > 0 && p.Epsilon <= c.Points[i-1].Epsilon {
+				t.Errorf("%s: epsilons not increasing", c.Attack)
+			}
+		}
+	}
+	if perNorm["linf"] != 5 || perNorm["l2"] != 4 {
+		t.Errorf("curves per norm %v, want 5 L∞ and 4 L2 attacks", perNorm)
+	}
+	for _, ch := range charts {
+		if len(ch.Bands) == 0 || len(ch.Lines) < 2 {
+			t.Errorf("%s: %d bands, %d lines", ch.ID, len(ch.Bands), len(ch.Lines))
+		}
+		for _, l := range ch.Lines {
+			for _, m := range l.Marks {
+				if m.X < 0 || m.Y < 0 || m.X > ch.Width || m.Y > ch.Height {
+					t.Errorf("%s: mark %+v outside %dx%d", ch.ID, m, ch.Width, ch.Height)
+				}
+			}
+		}
+	}
+	out := render(t, r)
+	if err := balanced(out); err != nil {
+		t.Error(err)
+	}
+	for _, want := range []string{"Robustness curve (L∞)", "Robustness curve (L2)", "<polyline", "<polygon", "pgd-linf at ε=0.05: robust accuracy"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if a, b := strings.Count(out, "<svg"), strings.Count(out, `-title">`); a != b || a != 6 {
+		t.Errorf("%d svg, %d titled; want 6", a, b)
+	}
+	if a, b := strings.Count(out, "<table"), strings.Count(out, "<caption>"); a != b {
+		t.Errorf("%d tables, %d captions", a, b)
+	}
+}
+
+// TestCurvesHostile: bad keys and values are dropped, and many curves or
+// points do not make a huge chart.
+func TestCurvesHostile(t *testing.T) {
+	m := map[string]float64{
+		"robust_accuracy@x": 0.5, "robust_accuracy@-1": 0.5, "robust_accuracy@0": 0.5,
+		"robust_accuracy@0.1": 2, "robust_accuracy@0.2": 0.4,
+		"robust_accuracy_lo@0.2": 0.5, "robust_accuracy_hi@0.2": 0.6, // interval that misses the value
+	}
+	for i := range 100 {
+		m["robust_accuracy@"+strconv.Itoa(i+1)] = 0.5
+	}
+	var rs []aiassure.Result
+	for i := range 30 {
+		rs = append(rs, aiassure.Result{ID: "evasion/a" + strconv.Itoa(i), Metrics: m})
+	}
+	rs = append(rs, aiassure.Result{ID: "metrics/accuracy", Metrics: map[string]float64{"accuracy": 0.9}})
+	cs := curves(rs)
+	if len(cs) != 30 {
+		t.Fatalf("%d curves", len(cs))
+	}
+	p := cs[0].Points[0]
+	if p.Epsilon != 0.2 || p.HasCI || len(cs[0].Points) != maxCurvePoints {
+		t.Errorf("first point %+v, %d points", p, len(cs[0].Points))
+	}
+	charts, _ := robustnessCharts(rs)
+	if len(charts) != 1 || charts[0].Width > 2000 || charts[0].Height > 2000 {
+		t.Errorf("%d charts", len(charts))
+	}
+	if n := len(charts[0].Bands); n != 0 {
+		t.Errorf("%d bands from points without intervals", n)
+	}
+	if got, _ := robustnessCharts(nil); got != nil {
+		t.Error("charts without curves")
 	}
 }

@@ -8,7 +8,8 @@ import (
 	"github.com/aiassure/aiassure/risk"
 )
 
-// Chart is an SVG chart drawn from rectangles and text only. Coordinates and
+// Chart is an SVG chart drawn from rectangles, polylines, polygons, circles
+// and text. Coordinates and
 // colours are computed here; the template escapes every string.
 type Chart struct {
 	ID     string // element id of the title, for aria-labelledby
@@ -17,6 +18,8 @@ type Chart struct {
 	Width  int
 	Height int
 	Cells  []Cell
+	Bands  []Band // drawn first, under everything else
+	Lines  []Line
 	Labels []Label
 }
 
