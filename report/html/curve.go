@@ -124,13 +124,13 @@ func robustnessChart(id, norm string, cs []Curve) Chart {
 			eps = append(eps, p.Epsilon)
 		}
 	}
-	logX := hi/lo >= 10
+	logX := math.Log(hi)-math.Log(lo) >= math.Log(10)
 	xOf := func(e float64) int {
 		switch {
 		case hi == lo:
 			return left + w/2
 		case logX:
-			return left + int(math.Round(float64(w)*math.Log(e/lo)/math.Log(hi/lo)))
+			return left + int(math.Round(float64(w)*(math.Log(e)-math.Log(lo))/(math.Log(hi)-math.Log(lo))))
 		}
 		return left + int(math.Round(float64(w)*e/hi))
 	}

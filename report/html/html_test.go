@@ -296,3 +296,27 @@ func TestCurvesHostile(t *testing.T) {
 		t.Error("charts without curves")
 	}
 }
+
+// FuzzCurves feeds arbitrary curve keys and values to the chart.
+func FuzzCurves(f *testing.F) {
+	f.Add("evasion/pgd-l2", "robust_accuracy@0.1", 0.5, "robust_accuracy_lo@0.1", 0.4, 1.0)
+	f.Add("evasion/fgsm", "robust_accuracy@1e-300", 1.0, "robust_accuracy_hi@1e-300", 1.0, 0.0)
+	f.Add("x", "robust_accuracy@NaN", -1.0, "norm_l2", 1.0, 1.0)
+	f.Add("evasion/a", "robust_accuracy@1e308", 0.5, "robust_accuracy@5e-324", 0.5, 0.0)
+	f.Fuzz(func(t *testing.T, id, k1 string, v1 float64, k2 string, v2, flag float64) {
+		rs := []aiassure.Result{{ID: id, Metrics: map[string]float64{k1: v1, k2: v2, "norm_linf": flag, "robust_accuracy@0.05": 0.5}}}
+		charts, _ := robustnessCharts(rs)
+		for _, c := range charts {
+			if c.Width > 2000 || c.Height > 2000 {
+				t.Errorf("chart %dx%d", c.Width, c.Height)
+			}
+			for _, l := range c.Lines {
+				for _, m := range l.Marks {
+					if m.X < 0 || m.Y < 0 || m.X > c.Width || m.Y > c.Height {
+						t.Errorf("mark %+v outside the chart", m)
+					}
+				}
+			}
+		}
+	})
+}
