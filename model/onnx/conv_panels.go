@@ -84,7 +84,7 @@ func (k *convOp) runPanels(r *runner, n *node, d *convDims, sp *[3][]spanT, x, w
 		if hi-lo == d.n {
 			rr = r // one image per call: split the product itself
 		}
-		for img := lo; img < hi; img++ {
+		for img := lo; img < hi && !r.stopped(); img++ {
 			for gr := 0; gr < k.group; gr++ {
 				d.im2panels(tab, x.f[(img*d.c+gr*d.cg)*d.inSize:], panels, plane)
 				out := y.f[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
@@ -129,7 +129,7 @@ func (k *convOp) backwardPanels(r *runner, n *node, d *convDims, sp *[3][]spanT,
 		if hi-lo == d.n {
 			rr = r
 		}
-		for img := lo; img < hi; img++ {
+		for img := lo; img < hi && !r.stopped(); img++ {
 			for gr := 0; gr < k.group; gr++ {
 				gy := g[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
 				pw := packB(gy, d.mg, P, false, pbuf)

@@ -94,8 +94,16 @@ func (r *runner) runNode(n *node) (err error) {
 		}
 	}
 	defer recoverInternal(&err)
-	return n.k.run(r, n)
+	if err := n.k.run(r, n); err != nil {
+		return err
+	}
+	return r.ctx.Err() // heavy kernels stop early when the context is done
 }
+
+// stopped reports whether the run's context is done; the loops of heavy
+// kernels (per image, per plane) check it so that a cancelled run of a huge
+// model returns promptly.
+func (r *runner) stopped() bool { return r.ctx.Err() != nil }
 
 // errInternal marks a kernel panic turned into an error: a bug, which the
 // fuzz test reports, but never a crash of the caller.
@@ -338,6 +346,8 @@ func (r *runner) backward(ctx context.Context, need []bool, out int, seed []floa
 	}
 	clear(r.gset)
 	r.need = need
+	r.ctx = ctx
+	defer func() { r.ctx = context.Background() }()
 	if len(seed) != r.vals[out].size() {
 		return fmt.Errorf("seed has %d elements, output has %d", len(seed), r.vals[out].size())
 	}
@@ -368,6 +378,9 @@ func (r *runner) backward(ctx context.Context, need []bool, out int, seed []floa
 		}
 		if err := backwardNode(b, r, n); err != nil {
 			return fmt.Errorf("%v: gradient: %w", n, err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -3,10 +3,12 @@ package onnx
 import (
 	"context"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aiassure/aiassure/model"
 )
@@ -144,4 +146,39 @@ func TestMaxNodes(t *testing.T) {
 	if _, err := Parse(data); err != nil {
 		t.Errorf("20 nodes refused: %v", err)
 	}
+}
+
+// A run of a heavy model stops soon after its context is done.
+func TestCancelHeavyRun(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 5))
+	mb := mbuild{
+		nodes:  one("Conv", []string{"X", "W"}, aInts("pads", 1, 1, 1, 1)),
+		inits:  []tb{randT(rng, "W", -1, 1, 64, 16, 3, 3)},
+		inputs: []vi{{name: "X", dt: dtFloat, dims: []int{-1, 16, 128, 128}}}, outputs: []vi{{name: "Y", dt: dtFloat}},
+	}
+	m, err := Parse(mb.encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ := model.Zeros(8, 16, 128, 128)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = m.Predict(ctx, x)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v, want the context's", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("cancelled run took %v", d)
+	}
+}
+
+func TestPoolWorkBound(t *testing.T) {
+	mb := mbuild{nodes: one("MaxPool", []string{"X"}, aInts("kernel_shape", 4096, 4096), aInts("pads", 4095, 4095, 4095, 4095)),
+		inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 1, 4096, 4096}}}, outputs: []vi{{name: "Y", dt: dtFloat}}}
+	_, err := Parse(mb.encode())
+	if err == nil || !strings.Contains(err.Error(), "window geometry too large") {
+		t.Fatalf("error = %v, want the window geometry refused", err)
+	}
+	t.Log(err)
 }

@@ -121,7 +121,8 @@ func (w *window) resolve(in, k []int, lim int) (*geom, error) {
 	g.inSize = g.in[0] * g.in[1] * g.in[2]
 	g.outVol = g.out[0] * g.out[1] * g.out[2]
 	g.kVol = g.k[0] * g.k[1] * g.k[2]
-	if g.outVol > lim || g.kVol > lim {
+	// Bound the work per plane (outputs × taps) as well as the sizes.
+	if g.outVol > lim || g.kVol > lim || float64(g.outVol)*float64(g.kVol) > 64*float64(lim) {
 		return nil, errors.New("window geometry too large")
 	}
 	return g, nil
@@ -344,7 +345,7 @@ func (k *convOp) run(r *runner, n *node) error {
 		p := getPack(P*d.ck + P*d.mg)
 		defer packPool.Put(p)
 		col, tmp := (*p)[:P*d.ck], (*p)[P*d.ck:]
-		for img := lo; img < hi; img++ {
+		for img := lo; img < hi && !r.stopped(); img++ {
 			for g := 0; g < k.group; g++ {
 				d.im2col(&sp, col, x.f[(img*d.c+g*d.cg)*d.inSize:])
 				var rr *runner
@@ -409,7 +410,7 @@ func (k *convOp) backward(r *runner, n *node) error {
 			p := getPack(P*d.ck + P*d.mg)
 			defer packPool.Put(p)
 			col, gyT := (*p)[:P*d.ck], (*p)[P*d.ck:]
-			for img := lo; img < hi; img++ {
+			for img := lo; img < hi && !r.stopped(); img++ {
 				for gr := 0; gr < k.group; gr++ {
 					gy := g[(img*d.m+gr*d.mg)*P : (img*d.m+(gr+1)*d.mg)*P]
 					transpose(gyT, gy, d.mg, P)

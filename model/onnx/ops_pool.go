@@ -276,7 +276,7 @@ func (k *poolOp) run(r *runner, n *node) error {
 	if !k.max {
 		cnt := k.divisors(g, &sp)
 		r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
-			for pl := lo; pl < hi; pl++ {
+			for pl := lo; pl < hi && !r.stopped(); pl++ {
 				k.avgPlane(g, &sp, &cnt, x.f[pl*g.inSize:(pl+1)*g.inSize], y.f[pl*P:(pl+1)*P], nil, nil)
 			}
 		})
@@ -285,7 +285,7 @@ func (k *poolOp) run(r *runner, n *node) error {
 	if x.dt == dtFloat && !r.wantOut(n, 1) && g.k[0] == 1 && g.dil[1] == 1 && g.dil[2] == 1 {
 		// Values only; a backward pass finds the argmax itself.
 		r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
-			for pl := lo; pl < hi; pl++ {
+			for pl := lo; pl < hi && !r.stopped(); pl++ {
 				g.maxValues2D(&sp, x.f[pl*g.inSize:(pl+1)*g.inSize], y.f[pl*P:(pl+1)*P])
 			}
 		})
@@ -317,7 +317,7 @@ func (k *poolOp) argmax(r *runner, n *node, g *geom, sp *[3][]spanT, x, y *tenso
 		return nil, err
 	}
 	r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
-		for pl := lo; pl < hi; pl++ {
+		for pl := lo; pl < hi && !r.stopped(); pl++ {
 			in, out := pl*g.inSize, pl*P
 			if x.dt == dtFloat {
 				g.maxPlane(sp, x.f[in:in+g.inSize], nil, y.f[out:out+P], nil, idx[out:out+P])
@@ -378,7 +378,7 @@ func (k *poolOp) backward(r *runner, n *node) error {
 	sp := g.spans()
 	cnt := k.divisors(g, &sp)
 	r.parallelFor(nc, P*g.kVol, func(lo, hi int) {
-		for pl := lo; pl < hi; pl++ {
+		for pl := lo; pl < hi && !r.stopped(); pl++ {
 			k.avgPlane(g, &sp, &cnt, nil, nil, gx[pl*g.inSize:(pl+1)*g.inSize], gy[pl*P:(pl+1)*P])
 		}
 	})
