@@ -15,7 +15,8 @@ import (
 // measure computes the metrics of the recorded scores and compares them
 // with the declared levels. Without declared levels (other than robust
 // accuracy, which the attacks judge) it returns one not_applicable Result
-// that reports what was measured.
+// that reports what was measured; like the Results of skipped attacks it
+// names no threat, so it neither raises nor lowers a likelihood.
 func measure(t *teeReader, classes []string, declared []profile.Declared, pl Plan, evidence []string) ([]aiassure.Result, *metrics.Report, error) {
 	k := len(t.scores[0])
 	if len(classes) != k {
@@ -46,7 +47,6 @@ func measure(t *teeReader, classes []string, declared []profile.Declared, pl Pla
 		ID: "metrics/measured", Check: "metrics/accuracy", Status: aiassure.NotApplicable,
 		Summary:  fmt.Sprintf("accuracy %.4f (95%% CI %.4f-%.4f, n=%d); the profile declares no performance level to compare it with", a.Value, a.Lower, a.Upper, rep.N),
 		Reason:   "no declared level (performance in the profile)",
-		Threats:  []aiassure.ThreatID{"model-flaws"},
 		Controls: []aiassure.ControlID{"c-accuracy-testing"}, Requirements: []aiassure.RequirementID{"ai-act-art-15-3"},
 		Category: aiassure.ModelFlaws,
 		Metrics:  map[string]float64{"accuracy": a.Value, "accuracy_lower": a.Lower, "accuracy_upper": a.Upper, "n": float64(rep.N)},
