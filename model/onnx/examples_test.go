@@ -3,6 +3,7 @@ package onnx
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -142,6 +143,65 @@ func TestExamplesAsTargets(t *testing.T) {
 			if err != nil || !model.SameShape(g.Shape, x.Shape) {
 				t.Errorf("%s: Gradient = %v, %v", path, g, err)
 			}
+		}
+	}
+}
+
+// TestConcurrentUse runs predictions and gradients of one model from several
+// goroutines at once (run it with -race) and checks them against a
+// sequential run.
+func TestConcurrentUse(t *testing.T) {
+	file := exampleReferences(t)[0]
+	for _, f := range exampleReferences(t) {
+		if strings.Contains(f, "cnn") {
+			file = f
+		}
+	}
+	ref, path := readReference(t, file)
+	m, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := ref.Inputs[0]
+	x := &model.Tensor{Shape: in.Dims, Data: make([]float32, len(in.Data))}
+	for i, v := range in.Data {
+		x.Data[i] = float32(v)
+	}
+	ctx := context.Background()
+	want, err := m.Predict(ctx, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantG, err := m.Gradient(ctx, x, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for w := range 8 {
+		go func() {
+			rows := 1 + w*7%in.Dims[0]
+			part, err := x.Slice(0, rows)
+			if err == nil {
+				var y *model.Tensor
+				y, err = m.Predict(ctx, part)
+				if err == nil && !slices.Equal(y.Data, want.Data[:len(y.Data)]) {
+					err = fmt.Errorf("worker %d: outputs differ", w)
+				}
+				if err == nil && w%2 == 0 {
+					var g *model.Tensor
+					seed, _ := want.Slice(0, rows)
+					g, err = m.Gradient(ctx, part, seed)
+					if err == nil && !slices.Equal(g.Data, wantG.Data[:len(g.Data)]) {
+						err = fmt.Errorf("worker %d: gradients differ", w)
+					}
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }

@@ -87,6 +87,15 @@ func (r *runner) forward(ctx context.Context, feeds []*tensor) error {
 	return nil
 }
 
+// release drops the runner's references to the caller's input and to views
+// of it (its own buffers stay for the next run).
+func (r *runner) release() {
+	for i, v := range r.g.values {
+		r.vals[i] = v.konst
+		r.slot[i].f, r.slot[i].i = nil, nil
+	}
+}
+
 func (r *runner) runNode(n *node) (err error) {
 	for _, i := range n.in {
 		if i >= 0 && r.vals[i] == nil {

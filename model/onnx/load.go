@@ -389,7 +389,10 @@ func (m *Model) run(ctx context.Context, x *model.Tensor, seedFn model.SeedFunc)
 		return nil, nil, err
 	}
 	r := m.runners.Get().(*runner)
-	defer m.runners.Put(r)
+	defer func() {
+		r.release()
+		m.runners.Put(r)
+	}()
 	var y *model.Tensor
 	for _, p := range parts {
 		if err := r.forward(ctx, []*tensor{m.part(in, p, len(parts))}); err != nil {
