@@ -20,6 +20,8 @@ func TestHostileModels(t *testing.T) {
 	y := vi{name: "Y", dt: dtFloat}
 	small := DefaultLimits()
 	small.MaxRunBytes = 1 << 12
+	tiny := DefaultLimits()
+	tiny.MaxTensorElements = 8
 	tests := []struct {
 		name string
 		m    mbuild
@@ -42,6 +44,12 @@ func TestHostileModels(t *testing.T) {
 		{"opset 18", mbuild{opset: 18, nodes: one("Relu", []string{"X"}), inputs: []vi{x}, outputs: []vi{y}}, nil, "opset 18 is not supported"},
 		{"old operator version", mbuild{opset: 6, nodes: one("Add", []string{"X", "X"}), inputs: []vi{x}, outputs: []vi{y}}, nil, "version 6 (opset 6) is not supported"},
 		{"huge initializer", mbuild{nodes: one("Add", []string{"X", "W"}), inits: []tb{{name: "W", shape: []int{1 << 20, 1 << 20}, f: []float32{1}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "elements"},
+		{"empty tensor with huge dimensions", mbuild{nodes: one("Add", []string{"X", "W"}), inits: []tb{{name: "W", shape: []int{1 << 20, 1 << 20, 0}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "elements"},
+		{"matmul batch broadcast blow-up", mbuild{nodes: []nb{
+			{op: "Reshape", in: []string{"X", "S1"}, out: []string{"A"}},
+			{op: "Reshape", in: []string{"X", "S2"}, out: []string{"B"}},
+			{op: "MatMul", in: []string{"A", "B"}, out: []string{"Y"}},
+		}, inits: []tb{intT("S1", 4, 1, 1, 1), intT("S2", 1, 4, 1, 1)}, inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 4}}}, outputs: []vi{y}}, &tiny, "elements"},
 		{"initializer data short", mbuild{nodes: one("Add", []string{"X", "W"}), inits: []tb{{name: "W", shape: []int{4}, f: []float32{1}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "want 4"},
 		{"huge kernel", mbuild{nodes: one("MaxPool", []string{"X"}, aInts("kernel_shape", 1<<40)), inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 1, 4}}}, outputs: []vi{y}}, nil, "out of range"},
 		{"zero stride", mbuild{nodes: one("MaxPool", []string{"X"}, aInts("kernel_shape", 2), aInts("strides", 0)), inputs: []vi{{name: "X", dt: dtFloat, dims: []int{1, 1, 4}}}, outputs: []vi{y}}, nil, "out of range"},

@@ -205,7 +205,7 @@ type mmPlan struct {
 	aOff, bOff []int // per batch
 }
 
-func planMatMul(as, bs []int, maxRank int) (*mmPlan, error) {
+func planMatMul(as, bs []int, maxRank, maxElems int) (*mmPlan, error) {
 	if len(as) == 0 || len(bs) == 0 {
 		return nil, errors.New("MatMul of a scalar")
 	}
@@ -225,6 +225,9 @@ func planMatMul(as, bs []int, maxRank int) (*mmPlan, error) {
 	batch, err := bcastShape(ba, bb)
 	if err != nil {
 		return nil, err
+	}
+	if _, err := checkedProd(append(append([]int(nil), batch...), p.m, p.n), maxElems); err != nil {
+		return nil, fmt.Errorf("output: %w", err)
 	}
 	p.out = append([]int(nil), batch...)
 	if !vecA {
@@ -253,7 +256,7 @@ func (k *matmulOp) run(r *runner, n *node) error {
 	if a.dt != dtFloat || b.dt != dtFloat {
 		return fmt.Errorf("input types %v, %v are not supported", a.dt, b.dt)
 	}
-	p, err := planMatMul(a.shape, b.shape, r.g.lim.MaxRank)
+	p, err := planMatMul(a.shape, b.shape, r.g.lim.MaxRank, r.g.lim.MaxTensorElements)
 	if err != nil {
 		return err
 	}
@@ -275,7 +278,7 @@ func (k *matmulOp) run(r *runner, n *node) error {
 
 func (k *matmulOp) backward(r *runner, n *node) error {
 	a, b := r.in(n, 0), r.in(n, 1)
-	p, err := planMatMul(a.shape, b.shape, r.g.lim.MaxRank)
+	p, err := planMatMul(a.shape, b.shape, r.g.lim.MaxRank, r.g.lim.MaxTensorElements)
 	if err != nil {
 		return err
 	}

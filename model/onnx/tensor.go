@@ -127,20 +127,25 @@ func prod(s []int) int {
 }
 
 // checkedProd returns the product of shape, or an error when a dimension is
-// negative or the product exceeds max.
+// negative or the product exceeds max. Zero dimensions count as one for the
+// bound, so that an empty tensor cannot carry huge other dimensions (which
+// index tables and loops would be sized by).
 func checkedProd(shape []int, max int) (int, error) {
-	n := 1
+	n, zero := 1, false
 	for _, d := range shape {
-		if d < 0 {
+		switch {
+		case d < 0:
 			return 0, fmt.Errorf("negative dimension in shape %v", shape)
-		}
-		if d != 0 && n > max/d {
+		case d == 0:
+			zero = true
+		case n > max/d:
 			return 0, fmt.Errorf("shape %v has more than %d elements", shape, max)
+		default:
+			n *= d
 		}
-		n *= d
 	}
-	if n > max {
-		return 0, fmt.Errorf("shape %v has more than %d elements", shape, max)
+	if zero {
+		return 0, nil
 	}
 	return n, nil
 }
