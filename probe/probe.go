@@ -29,6 +29,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/dataset"
@@ -315,11 +316,14 @@ func normOf(s string) string {
 	return string(evasion.Linf)
 }
 
-func round4(v float64) float64 {
-	if v == 0 {
-		return 0
+func round4(v float64) float64 { return round(v, 4) }
+
+// round keeps digits significant digits of v.
+func round(v float64, digits int) float64 {
+	if v == 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return v
 	}
-	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', 4, 64), 64)
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(v, 'g', digits, 64), 64)
 	return f
 }
 
@@ -331,6 +335,13 @@ func curveResult(r *evasion.Report, o evasion.ResultOptions, evidence []string) 
 		res.Metrics = map[string]float64{}
 	}
 	delete(res.Metrics, "wall_seconds")
+	// Perturbation sizes come from float32 arithmetic: digits beyond the
+	// sixth are noise that differs between the interpreter's kernels.
+	for k, v := range res.Metrics {
+		if strings.HasPrefix(k, "perturbation_") {
+			res.Metrics[k] = round(v, 6)
+		}
+	}
 	for _, p := range r.Points {
 		k := strconv.FormatFloat(p.Epsilon, 'g', -1, 64)
 		res.Metrics["robust_accuracy@"+k] = p.RobustAccuracy
