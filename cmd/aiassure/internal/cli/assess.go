@@ -201,9 +201,16 @@ var gapsCmd = &command{
 	},
 }
 
+// analysis runs one analysis verb. Classification needs no evidence, so it
+// runs no checks; risk and gaps run the default checks (lineage, model tests)
+// unless -checks=false.
 func analysis(ctx context.Context, e *env, name string, args []string, show func(*report.Report, *tabwriter.Writer) any) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print JSON")
+	checks := new(bool)
+	if name != "classify" {
+		checks = fs.Bool("checks", true, "gather evidence first (verify lineage, run the model tests of the profile's plan)")
+	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -217,6 +224,9 @@ func analysis(ctx context.Context, e *env, name string, args []string, show func
 	}
 	cfg := assess.DefaultConfig()
 	cfg.Catalog = c
+	if !*checks {
+		cfg.Checks = nil
+	}
 	r, err := assess.Run(ctx, p, cfg)
 	if err != nil {
 		return err
