@@ -100,6 +100,18 @@ func BuildGraph(atts []*Attestation) *Graph {
 	return g
 }
 
+// ensureIndex rebuilds the node index of a graph made outside BuildGraph
+// (decoded from JSON, or read from a store).
+func (g *Graph) ensureIndex() {
+	if g.index != nil {
+		return
+	}
+	g.index = make(map[string]*Node, len(g.Nodes))
+	for _, n := range g.Nodes {
+		g.index[n.ID] = n
+	}
+}
+
 // Find returns the artefacts whose name is ref, or whose digest is ref
 // ("sha256:<hex>", or a hex prefix of at least 8 digits).
 func (g *Graph) Find(ref string) []*Node {
@@ -209,10 +221,11 @@ func (g *Graph) Sources() []*Node {
 
 // Models returns the artefacts that are outputs of a training step.
 func (g *Graph) Models() []*Node {
+	g.ensureIndex()
 	var out []*Node
 	seen := map[string]bool{}
 	for _, e := range g.Edges {
-		if s := g.index[e.From]; s != nil && s.Kind == "step" && s.Step == StepTraining && !seen[e.To] {
+		if s := g.index[e.From]; s != nil && s.Kind == "step" && s.Step == StepTraining && !seen[e.To] && g.index[e.To] != nil {
 			seen[e.To] = true
 			out = append(out, g.index[e.To])
 		}
@@ -234,6 +247,7 @@ func (n *Node) label() string {
 // WriteText writes trees rooted at roots: upwards (what each came from)
 // or, with forward, downwards (what was made from each).
 func (g *Graph) WriteText(w io.Writer, roots []*Node, forward bool) error {
+	g.ensureIndex()
 	var err error
 	var walk func(id, prefix, role string, last bool, depth int, path map[string]bool)
 	walk = func(id, prefix, role string, last bool, depth int, path map[string]bool) {

@@ -17,7 +17,7 @@ import (
 var lineageUsage = `hash PATH [-shards SIZE] [-format manifest|oms] [-o FILE]
        attest -step data|training|evaluation|release [-key FILE] -subject PATH... [-material [ROLE=]PATH...] [-predicate FILE] [-profile FILE] [-root DIR] -o FILE
        verify [-key PUB...] [-policy FILE] [-root DIR] [-format text|json] ATTESTATION...|DIR
-       graph -key PUB... [-from PATH|DIGEST] [-to PATH|DIGEST] [-format text|dot|json] ATTESTATION...|DIR
+       graph -key PUB... [-from PATH|DIGEST] [-to PATH|DIGEST] [-format text|dot|svg|json] ATTESTATION...|DIR
        bom [-profile FILE] [-root DIR] -model PATH... [-material [ROLE=]PATH...] [-o FILE]`
 
 var lineageCmd = &command{
@@ -306,11 +306,16 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable); only verified attestations enter the graph")
 	from := fs.String("from", "", "show what was made from this `PATH|DIGEST` (which models used this data set)")
 	to := fs.String("to", "", "show what this `PATH|DIGEST` came from (default: every final output)")
-	format := fs.String("format", "text", "output: text, dot or json")
+	format := fs.String("format", "text", "output: text, dot, svg or json")
 	out := fs.String("o", "", "write to `FILE`")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	switch *format {
+	case "text", "dot", "svg", "json":
+	default:
+		return usagef("lineage graph: unknown format %q (text, dot, svg, json)", *format)
 	}
 	if len(pos) == 0 || len(keys) == 0 {
 		return usagef("lineage graph: give -key and attestation files or a directory")
@@ -368,11 +373,16 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 		}
 	case "dot":
 		err = g.WriteDOT(w)
+	case "svg":
+		title := "lineage graph"
+		if *from != "" {
+			title = "what was made from " + *from
+		} else if *to != "" {
+			title = "what " + *to + " came from"
+		}
+		err = g.WriteSVG(w, title)
 	case "json":
 		err = g.WriteJSON(w)
-	default:
-		done()
-		return usagef("lineage graph: unknown format %q (text, dot, json)", *format)
 	}
 	if err != nil {
 		done()
