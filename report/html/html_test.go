@@ -10,23 +10,12 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/report"
+	"github.com/aiassure/aiassure/report/internal/reporttest"
 	reportjson "github.com/aiassure/aiassure/report/json"
 	"github.com/aiassure/aiassure/risk"
 )
 
-func fixture(t *testing.T) *report.Report {
-	t.Helper()
-	f, err := os.Open("../testdata/report.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := reportjson.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
+func fixture(t *testing.T) *report.Report { return reporttest.Fixture(t) }
 
 func render(t *testing.T, r *report.Report) string {
 	t.Helper()

@@ -2,27 +2,14 @@ package markdown
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/aiassure/aiassure/report"
-	reportjson "github.com/aiassure/aiassure/report/json"
+	"github.com/aiassure/aiassure/report/internal/reporttest"
 )
 
-func fixture(t *testing.T) *report.Report {
-	t.Helper()
-	f, err := os.Open("../testdata/report.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := reportjson.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
+func fixture(t *testing.T) *report.Report { return reporttest.Fixture(t) }
 
 // TestTables checks that every table row has as many cells as its header,
 // even when report text holds pipes, newlines and markup.

@@ -2,7 +2,6 @@ package oscal
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,23 +9,11 @@ import (
 	"github.com/aiassure/aiassure"
 	ioscal "github.com/aiassure/aiassure/internal/oscal"
 	"github.com/aiassure/aiassure/report"
-	reportjson "github.com/aiassure/aiassure/report/json"
+	"github.com/aiassure/aiassure/report/internal/reporttest"
 	"github.com/aiassure/aiassure/risk"
 )
 
-func fixture(t *testing.T) *report.Report {
-	t.Helper()
-	f, err := os.Open("../testdata/report.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := reportjson.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
+func fixture(t *testing.T) *report.Report { return reporttest.Fixture(t) }
 
 // TestCheck validates the document structurally (required and allowed
 // keys, patterns, vocabularies, internal references) with oscal.Check.

@@ -8,23 +8,11 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/report"
-	reportjson "github.com/aiassure/aiassure/report/json"
+	"github.com/aiassure/aiassure/report/internal/reporttest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-func fixture(t *testing.T) *report.Report {
-	t.Helper()
-	f, err := os.Open("../testdata/report.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := reportjson.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
+func fixture(t *testing.T) *report.Report { return reporttest.Fixture(t) }
 
 func schema(t *testing.T) *jsonschema.Schema {
 	t.Helper()

@@ -2,29 +2,16 @@ package text
 
 import (
 	"bytes"
-	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/report"
-	reportjson "github.com/aiassure/aiassure/report/json"
+	"github.com/aiassure/aiassure/report/internal/reporttest"
 )
 
-func fixture(t *testing.T) *report.Report {
-	t.Helper()
-	f, err := os.Open("../testdata/report.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := reportjson.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
+func fixture(t *testing.T) *report.Report { return reporttest.Fixture(t) }
 
 func write(t *testing.T, r *report.Report, o Options) string {
 	t.Helper()

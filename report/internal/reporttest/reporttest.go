@@ -1,0 +1,27 @@
+// Package reporttest gives the format packages' tests the shared report
+// fixture, report/testdata/report.json, which covers every section of a report.
+package reporttest
+
+import (
+	"os"
+	"testing"
+
+	"github.com/aiassure/aiassure/report"
+	reportjson "github.com/aiassure/aiassure/report/json"
+)
+
+// Fixture reads the shared fixture; call it from a package directly under
+// report/ (the path is relative to the test's working directory).
+func Fixture(t testing.TB) *report.Report {
+	t.Helper()
+	f, err := os.Open("../testdata/report.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r, err := reportjson.Read(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
