@@ -15,7 +15,11 @@ The commands are:
 	classify  classify the system under the AI Act and list the obligations that follow
 	risk      run the TVRA-style threat and risk analysis
 	gaps      list standardisation, implementation and evidence gaps
+	predict   print a model's outputs for a data set (ONNX file or live endpoint)
+	probe     test a model: accuracy metrics and evasion attacks
 	catalog   query, validate and export the knowledge base
+	lineage   hash, attest, verify and graph the lineage of data and models
+	keys      generate signing keys
 	schema    print the JSON Schema of the profile or of a catalogue file
 	report    convert a saved JSON report into another format
 	version   print the versions of the tool, report schema and catalogue
@@ -30,6 +34,27 @@ json (canonical, with schema_version), markdown, html (one self-contained
 file), sarif (2.1.0) or oscal (OSCAL 1.2 assessment results). With -fail-on
 high, the exit code is 3 when any finding is high or critical, for CI.
 -results adds saved test results to the evidence.
+
+# Model tests
+
+	aiassure predict (-model M.onnx | -endpoint URL ...) -data D [-format csv|json]
+	aiassure probe -model M.onnx -data D [-suite metrics,evasion] [-level basic|substantial|high]
+
+run a pure-Go ONNX interpreter (or a live Open Inference Protocol v2 or JSON
+endpoint, with a token from AIASSURE_ENDPOINT_TOKEN and a hard query budget)
+over a data set; probe computes accuracy metrics against the declared levels
+and runs evasion attacks (FGSM, PGD, DeepFool, Square, HopSkipJump). assess
+runs the plan of the profile's assurance level on its artefacts.
+
+# Lineage
+
+	aiassure keys generate -o PREFIX
+	aiassure lineage hash PATH
+	aiassure lineage attest -step data|training|evaluation|release -key K ...
+	aiassure lineage verify -key PUB [-policy FILE] ATTESTATIONS...
+	aiassure lineage graph ...
+
+See docs/lineage.md.
 
 # Catalogue
 
