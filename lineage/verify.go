@@ -145,7 +145,7 @@ func Verify(ctx context.Context, inputs []Input, opts VerifyOptions) (*Report, e
 
 // verifyOne verifies the signature, then parses the payload.
 func verifyOne(in Input, keys []*Verifier) (*Attestation, error) {
-	env, err := ParseEnvelope(in.Data)
+	env, err := ParseSigned(in.Data)
 	if err != nil {
 		return nil, err
 	}

@@ -15,8 +15,8 @@ import (
 )
 
 var lineageUsage = `hash PATH [-shards SIZE] [-format manifest|oms] [-o FILE]
-       attest -step data|training|evaluation|release [-key FILE] -subject PATH... [-material [ROLE=]PATH...] [-predicate FILE] [-profile FILE] [-root DIR] -o FILE
-       verify [-key PUB...] [-policy FILE] [-root DIR] [-format text|json] ATTESTATION...|DIR
+       attest -step data|training|evaluation|release [-key FILE] -subject PATH... [-material [ROLE=]PATH...] [-predicate FILE] [-profile FILE] [-root DIR] [-bundle] -o FILE
+       verify [-key PUB...] [-policy FILE] [-root DIR] [-format text|json] ATTESTATION...|DIR   (envelopes or Sigstore bundles)
        graph -key PUB... [-from PATH|DIGEST] [-to PATH|DIGEST] [-format text|dot|svg|json] ATTESTATION...|DIR
        bom [-profile FILE] [-root DIR] -model PATH... [-material [ROLE=]PATH...] [-o FILE]`
 
@@ -153,7 +153,8 @@ func lineageAttest(ctx context.Context, e *env, args []string) error {
 	prof := fs.String("profile", "", "system profile for the release ML-BOM's model card and data sensitivity")
 	root := fs.String("root", ".", "names are relative to `DIR`")
 	builder := fs.String("builder", "", "builder id (who ran the step)")
-	out := fs.String("o", "", "write the DSSE envelope to `FILE`")
+	bundle := fs.Bool("bundle", false, "write a Sigstore bundle v0.3 holding the DSSE envelope (no transparency log entry) instead of the bare envelope")
+	out := fs.String("o", "", "write the DSSE envelope (or bundle) to `FILE`")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -200,7 +201,12 @@ func lineageAttest(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	b, err := env.Marshal()
+	var b []byte
+	if *bundle {
+		b, err = lineage.MarshalBundle(env)
+	} else {
+		b, err = env.Marshal()
+	}
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"os"
 	"path/filepath"
@@ -55,5 +56,44 @@ func TestLineageGraphSVG(t *testing.T) {
 	}
 	if code, _, stderr := run(t, "lineage", "graph", "-key", filepath.Join(dir, "k.pub"), "-format", "png", filepath.Join(dir, "att")); code != ExitUsage || !strings.Contains(stderr, `unknown format "png"`) {
 		t.Errorf("-format png: exit %d, %s", code, stderr)
+	}
+}
+
+func TestLineageBundle(t *testing.T) {
+	dir := lineageDir(t)
+	b := filepath.Join(dir, "att", "3-release.sigstore.json")
+	if code, _, stderr := run(t, "lineage", "attest", "-step", "release", "-key", filepath.Join(dir, "k.key"), "-root", dir,
+		"-subject", "model.onnx", "-material", "dataset=train.csv", "-bundle", "-o", b); code != ExitOK {
+		t.Fatalf("attest -bundle: exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"mediaType": "application/vnd.dev.sigstore.bundle.v0.3+json"`) || !strings.Contains(string(data), `"dsseEnvelope"`) {
+		t.Fatalf("not a bundle:\n%s", data)
+	}
+	verify := func() (int, string) {
+		code, out, _ := run(t, "lineage", "verify", "-key", filepath.Join(dir, "k.pub"), "-root", dir, filepath.Join(dir, "att"))
+		return code, out
+	}
+	if code, out := verify(); code != ExitOK || !strings.Contains(out, "3 attestation(s) verified") {
+		t.Fatalf("verify envelopes and a bundle: exit %d\n%s", code, out)
+	}
+	// Tamper with the signature inside the bundle.
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	sigs := doc["dsseEnvelope"].(map[string]any)["signatures"].([]any)
+	sig := sigs[0].(map[string]any)
+	s := sig["sig"].(string)
+	sig["sig"] = "AAAA" + s[4:]
+	tampered, _ := json.Marshal(doc)
+	if err := os.WriteFile(b, tampered, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out := verify(); code != ExitFindings || !strings.Contains(out, "FAIL  signature does not verify (attestation "+b+")") {
+		t.Errorf("tampered bundle: exit %d\n%s", code, out)
 	}
 }
