@@ -202,6 +202,7 @@ type Attestation struct {
 	Statement *Statement           //
 	Materials []ResourceDescriptor // resolved dependencies or evaluation configuration
 	Eval      *Evaluation          // for evaluation steps
+	Payload   string               // hex SHA-256 of the signed payload: the attestation's identity, whatever its file
 }
 
 // interpret reads the step, time and materials out of a verified statement.

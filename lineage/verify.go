@@ -2,6 +2,8 @@ package lineage
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -166,6 +168,8 @@ func verifyOne(in Input, keys []*Verifier) (*Attestation, error) {
 		return nil, err
 	}
 	a.File, a.KeyID, a.KeyName = in.Name, k.ID, k.Name
+	sum := sha256.Sum256(env.Payload)
+	a.Payload = hex.EncodeToString(sum[:])
 	return a, nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aiassure/aiassure/lineage"
+	"github.com/aiassure/aiassure/lineage/store"
 	"github.com/aiassure/aiassure/profile"
 )
 
@@ -18,6 +19,8 @@ var lineageUsage = `hash PATH [-shards SIZE] [-format manifest|oms] [-o FILE]
        attest -step data|training|evaluation|release [-key FILE] -subject PATH... [-material [ROLE=]PATH...] [-predicate FILE] [-profile FILE] [-root DIR] [-bundle] -o FILE
        verify [-key PUB...] [-policy FILE] [-root DIR] [-format text|json] ATTESTATION...|DIR   (envelopes or Sigstore bundles)
        graph -key PUB... [-from PATH|DIGEST] [-to PATH|DIGEST] [-format text|dot|svg|json] ATTESTATION...|DIR
+       graph -db FILE [-from PATH|DIGEST] [-to PATH|DIGEST] [-format text|dot|svg|json]
+       index -db FILE -key PUB... ATTESTATION...|DIR
        bom [-profile FILE] [-root DIR] -model PATH... [-material [ROLE=]PATH...] [-o FILE]`
 
 var lineageCmd = &command{
@@ -38,8 +41,10 @@ var lineageCmd = &command{
 			return lineageGraph(ctx, e, args[1:])
 		case "bom":
 			return lineageBOM(ctx, e, args[1:])
+		case "index":
+			return lineageIndex(ctx, e, args[1:])
 		}
-		return usagef("lineage: unknown sub-command %q (hash, attest, verify, graph, bom)", args[0])
+		return usagef("lineage: unknown sub-command %q (hash, attest, verify, graph, index, bom)", args[0])
 	},
 }
 
@@ -313,6 +318,7 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 	from := fs.String("from", "", "show what was made from this `PATH|DIGEST` (which models used this data set)")
 	to := fs.String("to", "", "show what this `PATH|DIGEST` came from (default: every final output)")
 	format := fs.String("format", "text", "output: text, dot, svg or json")
+	db := fs.String("db", "", "answer from the lineage store `FILE` (made by lineage index) instead of attestation files")
 	out := fs.String("o", "", "write to `FILE`")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -323,44 +329,55 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 	default:
 		return usagef("lineage graph: unknown format %q (text, dot, svg, json)", *format)
 	}
-	if len(pos) == 0 || len(keys) == 0 {
-		return usagef("lineage graph: give -key and attestation files or a directory")
-	}
 	if *from != "" && *to != "" {
 		return usagef("lineage graph: give -from or -to, not both")
 	}
-	vs, err := loadVerifiers(keys)
-	if err != nil {
-		return err
-	}
-	inputs, err := lineage.LoadInputs(pos)
-	if err != nil {
-		return usageError{err}
-	}
-	var atts []*lineage.Attestation
-	for _, in := range inputs {
-		a, err := lineage.VerifyEnvelope(in, vs)
-		if err != nil {
-			fmt.Fprintf(e.stderr, "skipped %s: %v\n", in.Name, err)
-			continue
-		}
-		atts = append(atts, a)
-	}
-	g := lineage.BuildGraph(atts)
-	roots, forward := g.Sinks(), false
-	ref := *to
+	ref, forward := *to, false
 	if *from != "" {
 		ref, forward = *from, true
 	}
-	if ref != "" {
-		roots = g.Find(ref)
-		if len(roots) == 0 {
-			return usagef("lineage graph: no attested artefact is named %q or has that digest", ref)
+	var g *lineage.Graph
+	var roots []*lineage.Node
+	if *db != "" {
+		if len(pos) != 0 || len(keys) != 0 {
+			return usagef("lineage graph: with -db, give no -key or attestations (add them with lineage index)")
 		}
-		if forward {
-			g = g.Descendants(roots...)
-		} else {
-			g = g.Ancestors(roots...)
+		if g, roots, err = graphFromStore(ctx, *db, ref, forward); err != nil {
+			return err
+		}
+	} else {
+		if len(pos) == 0 || len(keys) == 0 {
+			return usagef("lineage graph: give -key and attestation files or a directory, or -db")
+		}
+		vs, err := loadVerifiers(keys)
+		if err != nil {
+			return err
+		}
+		inputs, err := lineage.LoadInputs(pos)
+		if err != nil {
+			return usageError{err}
+		}
+		var atts []*lineage.Attestation
+		for _, in := range inputs {
+			a, err := lineage.VerifyEnvelope(in, vs)
+			if err != nil {
+				fmt.Fprintf(e.stderr, "skipped %s: %v\n", in.Name, err)
+				continue
+			}
+			atts = append(atts, a)
+		}
+		g = lineage.BuildGraph(atts)
+		roots = g.Sinks()
+		if ref != "" {
+			roots = g.Find(ref)
+			if len(roots) == 0 {
+				return usagef("lineage graph: no attested artefact is named %q or has that digest", ref)
+			}
+			if forward {
+				g = g.Descendants(roots...)
+			} else {
+				g = g.Ancestors(roots...)
+			}
 		}
 	}
 	w, done, err := output(e, *out)
@@ -395,6 +412,104 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return done()
+}
+
+// graphFromStore answers a graph query from the lineage store: the whole
+// graph with its final outputs as roots, or what ref came from (made from,
+// with forward) through a recursive query.
+func graphFromStore(ctx context.Context, path, ref string, forward bool) (*lineage.Graph, []*lineage.Node, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, nil, usageError{fmt.Errorf("lineage graph: %w (make it with lineage index)", err)}
+	}
+	st, err := store.Open(ctx, path)
+	if err != nil {
+		return nil, nil, usageError{err}
+	}
+	defer st.Close()
+	if ref == "" {
+		g, err := st.Graph(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		return g, g.Sinks(), nil
+	}
+	ids, err := st.Find(ctx, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ids) == 0 {
+		return nil, nil, usagef("lineage graph: no indexed artefact is named %q or has that digest", ref)
+	}
+	var g *lineage.Graph
+	if forward {
+		g, err = st.Descendants(ctx, ids)
+	} else {
+		g, err = st.Ancestors(ctx, ids)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	start := map[string]bool{}
+	for _, id := range ids {
+		start[id] = true
+	}
+	var roots []*lineage.Node
+	for _, n := range g.Nodes {
+		if start[n.ID] {
+			roots = append(roots, n)
+		}
+	}
+	return g, roots, nil
+}
+
+func lineageIndex(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("lineage index", flag.ContinueOnError)
+	var keys lineageList
+	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable); only attestations that verify are recorded")
+	db := fs.String("db", "", "the lineage store `FILE` (SQLite; created if absent)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if *db == "" || len(keys) == 0 || len(pos) == 0 {
+		return usagef("lineage index: give -db, -key and attestation files or a directory")
+	}
+	vs, err := loadVerifiers(keys)
+	if err != nil {
+		return err
+	}
+	inputs, err := lineage.LoadInputs(pos)
+	if err != nil {
+		return usageError{err}
+	}
+	st, err := store.Open(ctx, *db)
+	if err != nil {
+		return usageError{err}
+	}
+	defer st.Close()
+	outcomes, err := st.Index(ctx, inputs, vs)
+	if err != nil {
+		return err
+	}
+	added, known, failed := 0, 0, 0
+	for _, o := range outcomes {
+		switch {
+		case o.Err != nil:
+			failed++
+			fmt.Fprintf(e.stdout, "FAIL  %s: %v\n", o.Name, o.Err)
+		case o.New:
+			added++
+			fmt.Fprintf(e.stdout, "added %-10s %s\n", o.Step, o.Name)
+		default:
+			known++
+			fmt.Fprintf(e.stdout, "known %-10s %s\n", o.Step, o.Name)
+		}
+	}
+	fmt.Fprintf(e.stdout, "%d added, %d already indexed, %d not verified (not recorded)\n", added, known, failed)
+	if failed > 0 {
+		return findingsError{n: failed, level: "failure (lineage index: attestations that do not verify)"}
+	}
+	return nil
 }
 
 func orNone(l []string) string {
