@@ -371,5 +371,13 @@ func Wilson(x, n int, conf float64) (float64, float64) {
 	den := 1 + z*z/nn
 	centre := (ph + z*z/(2*nn)) / den
 	half := z / den * math.Sqrt(ph*(1-ph)/nn+z*z/(4*nn*nn))
-	return max(0, centre-half), min(1, centre+half)
+	lo, hi := max(0, centre-half), min(1, centre+half)
+	// At x = 0 and x = n the bound is exactly 0 or 1; rounding must not move it.
+	if x == 0 {
+		lo = 0
+	}
+	if x == n {
+		hi = 1
+	}
+	return lo, hi
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/aiassure/aiassure/metrics"
 	"iter"
 	"math"
 	"slices"
@@ -53,15 +54,8 @@ type Interval struct {
 // Wilson returns the Wilson score interval at 95% confidence of k successes
 // in n trials ([0, 1] when n is 0).
 func Wilson(k, n int) Interval {
-	if n <= 0 {
-		return Interval{0, 1}
-	}
-	const z = 1.959963984540054
-	p, nf := float64(k)/float64(n), float64(n)
-	den := 1 + z*z/nf
-	c := (p + z*z/(2*nf)) / den
-	h := z * math.Sqrt(p*(1-p)/nf+z*z/(4*nf*nf)) / den
-	return Interval{max(0, c-h), min(1, c+h)}
+	lo, hi := metrics.Wilson(k, n, 0.95)
+	return Interval{lo, hi}
 }
 
 // Spread summarises a distribution of perturbation sizes.
