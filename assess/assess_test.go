@@ -106,7 +106,7 @@ func TestEvidenceChangesTheAssessment(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.Results = []aiassure.Result{
-		{ID: "evasion/pgd-linf", Check: "evasion/pgd-linf", Status: aiassure.Fail, Summary: "robust accuracy 0.12 at eps 0.1", Threats: []aiassure.ThreatID{"evasion"}},
+		{ID: "evasion/pgd-linf", Check: "evasion/pgd-linf", Status: aiassure.Fail, Summary: "robust accuracy 0.12 at eps 0.1", Threats: []aiassure.ThreatID{"evasion-white-box"}},
 		{ID: "metrics/accuracy", Check: "metrics/accuracy", Status: aiassure.Fail, Summary: "accuracy 0.74 < declared 0.75", Metrics: map[string]float64{"accuracy": 0.74}},
 	}
 	after, err := assess.Run(context.Background(), p, cfg)

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -211,5 +210,3 @@ func npyBytes(t *testing.T, shape []int, data []float32) []byte {
 	}
 	return buf.Bytes()
 }
-
-func fmtShape(s []int) string { return fmt.Sprint(s) }

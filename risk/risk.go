@@ -47,7 +47,7 @@ func Analyze(in Input) (Analysis, error) {
 	for _, asset := range p.Assets {
 		applicable := map[aiassure.ThreatID]bool{}
 		for _, t := range c.Threats {
-			if slices.Contains(t.Assets, asset.Kind) && reachable(t, routes, asset) {
+			if slices.Contains(t.Assets, asset.Kind) && reachable(t, routes) {
 				applicable[t.ID] = true
 			}
 		}
@@ -107,7 +107,7 @@ func accessRoutes(p *profile.Profile) routes {
 	return r
 }
 
-func reachable(t catalog.Threat, r routes, asset profile.Asset) bool {
+func reachable(t catalog.Threat, r routes) bool {
 	for _, a := range t.Access {
 		if _, ok := r[a]; ok {
 			return true
@@ -277,10 +277,14 @@ func analyseOne(s *Scoring, in Input, t catalog.Threat, asset profile.Asset) Ent
 	return e
 }
 
-// speaksTo reports whether threat ids name t or an ancestor or descendant of t.
+// speaksTo reports whether a result naming threats ids is evidence about t:
+// it names t itself or a refinement of t (a demonstrated white-box evasion
+// shows that evasion works). A result naming a broader threat says nothing
+// about each of its refinements: a failed accuracy test ("model flaws") does
+// not demonstrate memorisation.
 func speaksTo(c *catalog.Catalog, ids []aiassure.ThreatID, t aiassure.ThreatID) bool {
 	for _, id := range ids {
-		if id == t || isAncestor(c, id, t) || isAncestor(c, t, id) {
+		if id == t || isAncestor(c, t, id) {
 			return true
 		}
 	}

@@ -182,3 +182,27 @@ func TestScoringMatchesVocabulary(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceScope checks which threats a result is evidence about: the
+// threat it names and the broader threats above it, never the refinements
+// of a broader threat it names.
+func TestEvidenceScope(t *testing.T) {
+	c, err := catalog.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		result, entry aiassure.ThreatID
+		want          bool
+	}{
+		{"evasion-white-box", "evasion-white-box", true},
+		{"evasion-white-box", "evasion", true},
+		{"evasion", "evasion-white-box", false},
+		{"model-flaws", "model-flaws-memorisation", false},
+		{"evasion-white-box", "evasion-black-box-score", false},
+	} {
+		if got := speaksTo(c, []aiassure.ThreatID{tc.result}, tc.entry); got != tc.want {
+			t.Errorf("a result on %s is evidence about %s: %v, want %v", tc.result, tc.entry, got, tc.want)
+		}
+	}
+}

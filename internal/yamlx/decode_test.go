@@ -39,7 +39,7 @@ type doc struct {
 	Assets  []asset           `yaml:"assets"`
 	Skip    string            `yaml:"-"`
 	Plain   string
-	hidden  string
+	hidden  string // unexported: the decoder must leave it alone
 }
 
 func TestDecodeGood(t *testing.T) {

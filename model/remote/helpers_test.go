@@ -1,18 +1,15 @@
 package remote
 
 import (
-	"bytes"
 	"context"
-	"encoding/csv"
 	"log/slog"
 	"math"
-	"os"
 	"path/filepath"
-	"strconv"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aiassure/aiassure/dataset"
 	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/model/onnx"
 	"github.com/aiassure/aiassure/model/remote/testserver"
@@ -36,40 +33,27 @@ func loadExample(t *testing.T, dir, file string, rows int) example {
 		t.Fatalf("load %s/%s: %v", dir, file, err)
 	}
 	header, data := readCSV(t, filepath.Join(root, "data", "test.csv"), rows)
-	shape := append([]int{len(data) / (len(header) - 1)}, m.Info().InputShape...)
+	shape := append([]int{len(data) / len(header)}, m.Info().InputShape...)
 	x, err := model.NewTensor(shape, data)
 	if err != nil {
 		t.Fatalf("%s: %v", dir, err)
 	}
-	return example{name: dir + "/" + file, model: m, x: x, features: header[:len(header)-1]}
+	return example{name: dir + "/" + file, model: m, x: x, features: header}
 }
 
-// readCSV is a tiny reader for the example data: a header row, then numeric
-// rows whose last column (the label) is dropped. It reads at most rows rows.
+// readCSV reads the first rows of an example's test.csv with the dataset
+// package: the feature names and the flattened features.
 func readCSV(t *testing.T, path string, rows int) ([]string, []float32) {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	d, err := dataset.Load(context.Background(), path, dataset.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	bt, err := d.Batch(0, min(rows, d.Len()))
 	if err != nil {
-		t.Fatalf("%s: %v", path, err)
+		t.Fatal(err)
 	}
-	if len(recs) < 2 {
-		t.Fatalf("%s: no data rows", path)
-	}
-	var data []float32
-	for i, r := range recs[1:min(len(recs), rows+1)] {
-		for j, f := range r[:len(r)-1] {
-			v, err := strconv.ParseFloat(f, 32)
-			if err != nil {
-				t.Fatalf("%s: row %d column %d: %v", path, i+1, j, err)
-			}
-			data = append(data, float32(v))
-		}
-	}
-	return recs[0], data
+	return d.Info.Features, bt.X.Data
 }
 
 // serve starts a test server for the example's model.

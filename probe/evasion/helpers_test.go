@@ -1,18 +1,15 @@
 package evasion
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/aiassure/aiassure/dataset"
 	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/model/onnx"
 )
@@ -156,47 +153,23 @@ func count(t model.Target) (model.Target, *atomic.Int64) {
 // blackBox hides the gradient of a target.
 type blackBox struct{ model.Target }
 
-// readCSV reads an example's test.csv: numeric features and a label column.
+// readCSV reads the first limit rows (all when limit <= 0) of an example's
+// test.csv with the dataset package.
 func readCSV(t testing.TB, path string, limit int) (*model.Tensor, []int) {
 	t.Helper()
-	f, err := os.Open(path)
+	d, err := dataset.Load(context.Background(), path, dataset.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	if !sc.Scan() {
-		t.Fatal("empty csv")
+	n := d.Len()
+	if limit > 0 {
+		n = min(n, limit)
 	}
-	head := strings.Split(sc.Text(), ",")
-	lc := -1
-	for i, h := range head {
-		if h == "label" {
-			lc = i
-		}
+	bt, err := d.Batch(0, n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if lc < 0 {
-		t.Fatal("no label column")
-	}
-	var data []float32
-	var labels []int
-	for sc.Scan() && (limit <= 0 || len(labels) < limit) {
-		cells := strings.Split(sc.Text(), ",")
-		for i, c := range cells {
-			v, err := strconv.ParseFloat(c, 64)
-			if err != nil {
-				t.Fatalf("%s: %v", path, err)
-			}
-			if i == lc {
-				labels = append(labels, int(v))
-			} else {
-				data = append(data, float32(v))
-			}
-		}
-	}
-	d := len(head) - 1
-	return &model.Tensor{Shape: []int{len(labels), d}, Data: data}, labels
+	return bt.X, bt.Y
 }
 
 // example loads an example model and its data (first n rows), reshaped to
@@ -206,7 +179,7 @@ func example(t testing.TB, name, file string, n int) (*onnx.Model, *model.Tensor
 	root := filepath.Join("..", "..", "examples", name)
 	m, err := onnx.Load(filepath.Join(root, "model", file))
 	if err != nil {
-		t.Skipf("model/onnx cannot run %s/%s yet: %v", name, file, err)
+		t.Fatalf("load %s/%s: %v", name, file, err)
 	}
 	x, y := readCSV(t, filepath.Join(root, "data", "test.csv"), n)
 	x.Shape = append([]int{x.Batch()}, m.Info().InputShape...)

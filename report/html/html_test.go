@@ -2,7 +2,6 @@ package html
 
 import (
 	"bytes"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -11,7 +10,6 @@ import (
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/report/internal/reporttest"
-	reportjson "github.com/aiassure/aiassure/report/json"
 	"github.com/aiassure/aiassure/risk"
 )
 
@@ -190,15 +188,7 @@ func TestEmptyReport(t *testing.T) {
 // golden report of the border-biometrics example, whose model tests run
 // attacks in both norms) from the canonical report alone.
 func TestRobustnessCurves(t *testing.T) {
-	f, err := os.Open("../../assess/testdata/border-biometrics.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r, err := reportjson.Read(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := reporttest.Read(t, "../../assess/testdata/border-biometrics.json")
 	charts, cs := robustnessCharts(r.Results)
 	if len(charts) != 2 || charts[0].ID != "curve-linf" || charts[1].ID != "curve-l2" {
 		t.Fatalf("charts %v", len(charts))

@@ -2,13 +2,11 @@ package sarif
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"testing"
 
+	"github.com/aiassure/aiassure/report/internal/reporttest"
 	"github.com/santhosh-tekuri/jsonschema/v6"
-
-	reportjson "github.com/aiassure/aiassure/report/json"
 )
 
 // TestExamplesSchema validates the SARIF of every shipped example's golden
@@ -20,15 +18,7 @@ func TestExamplesSchema(t *testing.T) {
 		t.Fatal("no golden reports in assess/testdata")
 	}
 	for _, p := range paths {
-		f, err := os.Open(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := reportjson.Read(f)
-		f.Close()
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
+		r := reporttest.Read(t, p)
 		var buf bytes.Buffer
 		if err := Write(&buf, r); err != nil {
 			t.Fatal(err)

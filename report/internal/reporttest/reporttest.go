@@ -14,7 +14,13 @@ import (
 // report/ (the path is relative to the test's working directory).
 func Fixture(t testing.TB) *report.Report {
 	t.Helper()
-	f, err := os.Open("../testdata/report.json")
+	return Read(t, "../testdata/report.json")
+}
+
+// Read reads a saved JSON report, such as a golden report of assess.
+func Read(t testing.TB, path string) *report.Report {
+	t.Helper()
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

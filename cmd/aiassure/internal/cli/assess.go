@@ -33,7 +33,7 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 	format := fs.String("format", "text", "report format: "+strings.Join(formatNames(), ", "))
 	out := fs.String("o", "", "write the report to `FILE` instead of standard output")
 	failOn := fs.String("fail-on", "", "exit 3 if any finding is at or above `SEVERITY` (info, low, medium, high, critical)")
-	var resultFiles multi
+	var resultFiles stringList
 	fs.Var(&resultFiles, "results", "add saved test results (a JSON list of results, or a report) from `FILE`; repeatable")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -141,11 +141,6 @@ func readResults(path string) ([]aiassure.Result, error) {
 	}
 	return r.Results, nil
 }
-
-type multi []string
-
-func (m *multi) String() string     { return strings.Join(*m, ",") }
-func (m *multi) Set(s string) error { *m = append(*m, s); return nil }
 
 // Single-analysis verbs: classify, risk, gaps. Each prints a table, or JSON
 // with -json.

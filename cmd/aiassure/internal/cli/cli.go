@@ -118,6 +118,12 @@ func flagUsage(fs *flag.FlagSet) string {
 	return b.String()
 }
 
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
 // output opens the -o file, or returns stdout.
 func output(e *env, path string) (io.Writer, func() error, error) {
 	if path == "" || path == "-" {

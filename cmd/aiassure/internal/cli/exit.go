@@ -36,7 +36,8 @@ func (f findingsError) Error() string {
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
-// inputError reports whether err is the user's input being wrong.
+// inputErrors are sentinels that mean the user's input is wrong (exit 2)
+// wherever they surface.
 var inputErrors = []error{catalog.ErrInvalid}
 
 func exitCode(err error) int {

@@ -48,19 +48,13 @@ var lineageCmd = &command{
 	},
 }
 
-// lineageList is a repeatable string flag.
-type lineageList []string
-
-func (m *lineageList) String() string     { return strings.Join(*m, ",") }
-func (m *lineageList) Set(v string) error { *m = append(*m, v); return nil }
-
 func lineageHash(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("lineage hash", flag.ContinueOnError)
 	shards := fs.Int64("shards", 0, "split files into shards of `SIZE` bytes hashed in parallel (model-signing method shards); 0: whole files")
 	format := fs.String("format", "manifest", "output: manifest (aiassure manifest) or oms (the unsigned model-signing v1.0 in-toto statement)")
 	workers := fs.Int("workers", 0, "hashing workers (default GOMAXPROCS)")
 	symlinks := fs.String("symlinks", "", "symbolic links: default records in-tree links and refuses links leaving the root; skip; follow")
-	var ignore lineageList
+	var ignore stringList
 	fs.Var(&ignore, "ignore", "a relative `PATH` to leave out (repeatable)")
 	out := fs.String("o", "", "write to `FILE`")
 	quiet := fs.Bool("q", false, "no progress on stderr")
@@ -149,7 +143,7 @@ func lineageAttest(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("lineage attest", flag.ContinueOnError)
 	step := fs.String("step", "", "life-cycle step: data, training, evaluation or release")
 	key := fs.String("key", "", "private key `FILE` (PKCS#8 PEM); default: the PEM in $"+lineage.EnvSigningKey)
-	var subjects, mats, uris, params lineageList
+	var subjects, mats, uris, params stringList
 	fs.Var(&subjects, "subject", "an output `PATH` (file or directory; repeatable)")
 	fs.Var(&mats, "material", "an input `[ROLE=]PATH` (repeatable); ROLE: dataset, code, base-model, config, input")
 	fs.Var(&uris, "material-uri", "an input kept outside the root, `ROLE=URI=PATH`: recorded by URI and digest (repeatable)")
@@ -233,7 +227,7 @@ func loadVerifiers(keys []string) ([]*lineage.Verifier, error) {
 
 func lineageVerify(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("lineage verify", flag.ContinueOnError)
-	var keys lineageList
+	var keys stringList
 	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable)")
 	pol := fs.String("policy", "", "verification policy `FILE` (YAML, docs/lineage.md)")
 	root := fs.String("root", ".", "attested names are relative to `DIR`")
@@ -313,7 +307,7 @@ func lineageVerify(ctx context.Context, e *env, args []string) error {
 
 func lineageGraph(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("lineage graph", flag.ContinueOnError)
-	var keys lineageList
+	var keys stringList
 	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable); only verified attestations enter the graph")
 	from := fs.String("from", "", "show what was made from this `PATH|DIGEST` (which models used this data set)")
 	to := fs.String("to", "", "show what this `PATH|DIGEST` came from (default: every final output)")
@@ -464,7 +458,7 @@ func graphFromStore(ctx context.Context, path, ref string, forward bool) (*linea
 
 func lineageIndex(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("lineage index", flag.ContinueOnError)
-	var keys lineageList
+	var keys stringList
 	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable); only attestations that verify are recorded")
 	db := fs.String("db", "", "the lineage store `FILE` (SQLite; created if absent)")
 	pos, err := parse(fs, args)
@@ -523,7 +517,7 @@ func lineageBOM(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("lineage bom", flag.ContinueOnError)
 	prof := fs.String("profile", "", "system profile for the model card and data sensitivity")
 	root := fs.String("root", ".", "names are relative to `DIR`")
-	var models, mats lineageList
+	var models, mats stringList
 	fs.Var(&models, "model", "a model `PATH` (repeatable)")
 	fs.Var(&mats, "material", "a data set or other input `[ROLE=]PATH` (repeatable)")
 	out := fs.String("o", "", "write to `FILE`")
