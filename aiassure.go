@@ -93,17 +93,44 @@ type Result struct {
 	Time         time.Time          `json:"time,omitzero"`
 }
 
-// Finding is one statement of the assessment that calls for attention: a risk,
-// a gap, a failed check. Every finding carries its sources.
+// Finding is one statement of the assessment that calls for attention: a risk
+// with the controls missing against it, a failed check, an evidence or
+// implementation gap. Every finding carries its sources: the AI Act
+// provisions it bears on, the standard clauses where one is known, and the
+// profile lines it comes from.
 type Finding struct {
 	ID           string          `json:"id"`
-	Kind         string          `json:"kind"` // e.g. "risk", "standardisation-gap", "implementation-gap", "evidence-gap", "test"
+	Fingerprint  string          `json:"fingerprint"` // stable across runs: what a risk acceptance names
+	Kind         string          `json:"kind"`        // "risk", "implementation-gap", "evidence-gap", "test", "classification", "input", "acceptance"
 	Severity     Severity        `json:"severity"`
 	Title        string          `json:"title"`
 	Detail       string          `json:"detail,omitempty"`
 	Threats      []ThreatID      `json:"threats,omitempty"`
-	Controls     []ControlID     `json:"controls,omitempty"`
+	Assets       []string        `json:"assets,omitempty"`   // profile asset IDs it concerns
+	Controls     []ControlID     `json:"controls,omitempty"` // for a risk: the missing controls, its remedy
 	Requirements []RequirementID `json:"requirements,omitempty"`
 	Standards    []StandardID    `json:"standards,omitempty"`
-	Sources      []string        `json:"sources,omitempty"` // where the fact comes from: seed section, article, profile field
+	Provisions   []string        `json:"provisions,omitempty"` // AI Act provisions at paragraph level, e.g. "Art. 15(5)"
+	Clauses      []string        `json:"clauses,omitempty"`    // standard clauses, e.g. "ETSI TS 102 165-1 clause 6"
+	Locations    []Location      `json:"locations,omitempty"`  // where in the inputs it comes from; the first is the primary one
+	Sources      []string        `json:"sources,omitempty"`    // public references: the ENISA report with section, articles, standards
+	Accepted     *Acceptance     `json:"accepted,omitempty"`   // set when a valid risk acceptance covers it
+}
+
+// Location is a place in an input file: a profile line, an evidence file.
+type Location struct {
+	File  string `json:"file"`            // path as given to the tool
+	Line  int    `json:"line,omitempty"`  // 1-based; 0 when unknown
+	Field string `json:"field,omitempty"` // the profile field path, e.g. "lifecycle.continuous_learning"
+}
+
+// Acceptance records who accepted a finding's risk, why, and until when
+// (the AI Act Art. 9 risk-management record). An accepted finding stays in
+// the report and does not count toward a failure threshold.
+type Acceptance struct {
+	By       string    `json:"by"`
+	Reason   string    `json:"reason"`
+	Date     time.Time `json:"date"`
+	Expires  time.Time `json:"expires,omitzero"`
+	Location Location  `json:"location"` // the entry in the acceptance file
 }

@@ -203,8 +203,8 @@ func findings(r *report.Report) []aiassure.Finding {
 			continue
 		}
 		out = append(out, aiassure.Finding{
-			ID: fmt.Sprintf("risk/%s/%s", e.Threat, e.Asset), Kind: "risk", Severity: sev,
-			Title:    fmt.Sprintf("%s against %s: residual risk %s", e.ThreatName, e.Asset, e.Residual.Level),
+			ID: fmt.Sprintf("risk/%s/%s", e.Threat, e.AssetList()), Kind: "risk", Severity: sev,
+			Title:    fmt.Sprintf("%s against %s: residual risk %s", e.ThreatName, e.AssetList(), e.Residual.Level),
 			Detail:   fmt.Sprintf("Inherent risk %s (likelihood %s x impact %s on %s); residual %s after %d implemented controls.", e.Risk.Level, e.Likelihood.Level, e.Impact.Level, e.Goal, e.Residual.Level, len(e.Implemented)),
 			Threats:  []aiassure.ThreatID{e.Threat},
 			Controls: e.Missing,

@@ -137,33 +137,8 @@ func standardisationGaps(in Input, threats []aiassure.ThreatID, reqs []aiassure.
 
 func implementationGaps(in Input, reqs []aiassure.RequirementID) []Gap {
 	var out []Gap
-	// Risks that stay major or critical with controls missing.
-	for _, e := range in.Risk.Entries {
-		if len(e.Missing) == 0 || e.Residual.Level == "minor" {
-			continue
-		}
-		sev := aiassure.Medium
-		if e.Residual.Level == "critical" {
-			sev = aiassure.High
-		}
-		var stds []aiassure.StandardID
-		for _, id := range e.Missing {
-			if ct, ok := in.Catalog.Control(id); ok {
-				for _, cl := range ct.Clauses {
-					if !slices.Contains(stds, cl.Standard) {
-						stds = append(stds, cl.Standard)
-					}
-				}
-			}
-		}
-		out = append(out, Gap{
-			ID: fmt.Sprintf("impl/%s/%s", e.Threat, e.Asset), Kind: Implementation, Severity: sev,
-			Title:   fmt.Sprintf("%s on %s: residual risk %s with controls missing", e.ThreatName, e.Asset, e.Residual.Level),
-			Detail:  fmt.Sprintf("The risk analysis rates %s against asset %s %s (likelihood %s, impact %s). %d catalogue controls that mitigate it are not implemented.", e.ThreatName, e.Asset, e.Residual.Level, e.ResidualLikelihood.Level, e.ResidualImpact.Level, len(e.Missing)),
-			Threats: []aiassure.ThreatID{e.Threat}, Controls: e.Missing, Standards: stds,
-			Sources: []string{"risk analysis (ETSI TS 102 165-1)", "catalog:controls"},
-		})
-	}
+	// A risk and the controls missing against it are one finding, the
+	// risk's (its Controls are the remedy): they are not repeated here.
 	// Requirements that apply with no control implemented.
 	impl := implementedSet(in.Profile)
 	for _, r := range reqs {

@@ -23,6 +23,11 @@ type Profile struct {
 	Artefacts   Artefacts   `yaml:"artefacts,omitempty" json:"artefacts,omitempty"`
 	Assurance   string      `yaml:"assurance" json:"assurance"` // Cybersecurity Act level: basic, substantial, high
 	Lineage     *Lineage    `yaml:"lineage,omitempty" json:"lineage,omitempty"`
+	Deployment  Deployment  `yaml:"deployment,omitempty" json:"deployment,omitempty"`
+	LLM         *LLM        `yaml:"llm,omitempty" json:"llm,omitempty"`
+	// RiskAcceptance names the file of accepted risks (docs/risk-acceptance.md),
+	// relative to the profile.
+	RiskAcceptance string `yaml:"risk_acceptance,omitempty" json:"risk_acceptance,omitempty"`
 
 	// Path is the file the profile was read from; not part of the document.
 	Path string `yaml:"-" json:"-"`
@@ -89,7 +94,10 @@ type Affected struct {
 type Lifecycle struct {
 	Phases             []string `yaml:"phases,omitempty" json:"phases,omitempty"` // catalog.Phases
 	ContinuousLearning bool     `yaml:"continuous_learning" json:"continuous_learning"`
-	Retraining         string   `yaml:"retraining,omitempty" json:"retraining,omitempty"` // e.g. "quarterly", "never"
+	// FederatedLearning: the model is trained on clients' devices or sites
+	// that send back updates (federated learning).
+	FederatedLearning bool   `yaml:"federated_learning,omitempty" json:"federated_learning,omitempty"`
+	Retraining        string `yaml:"retraining,omitempty" json:"retraining,omitempty"` // e.g. "quarterly", "never"
 }
 
 // Asset is something of value: a data set, a model, an inference interface, logs.
@@ -101,7 +109,14 @@ type Asset struct {
 	Origin      string    `yaml:"origin,omitempty" json:"origin,omitempty"`           // internal, third-party, open-source, public
 	Exposure    *Exposure `yaml:"exposure,omitempty" json:"exposure,omitempty"`
 	Path        string    `yaml:"path,omitempty" json:"path,omitempty"` // file or directory holding the asset, relative to the profile
-	Digest      string    `yaml:"digest,omitempty" json:"digest,omitempty"`
+	// Capture says how an input asset enters the system: digital (typed,
+	// uploaded, sent by another system; the default) or sensor (captured
+	// from the physical world by a camera, microphone, lidar, ...).
+	Capture string `yaml:"capture,omitempty" json:"capture,omitempty"`
+	// Format is the file format of a model asset (ModelFormats); when absent
+	// it is taken from the path's extension.
+	Format string `yaml:"format,omitempty" json:"format,omitempty"`
+	Digest string `yaml:"digest,omitempty" json:"digest,omitempty"`
 }
 
 // Exposure says how an asset can be reached.
@@ -111,6 +126,32 @@ type Exposure struct {
 	Outputs        string `yaml:"outputs,omitempty" json:"outputs,omitempty"`           // label, score, logits, none
 	RateLimit      int    `yaml:"rate_limit,omitempty" json:"rate_limit,omitempty"`     // queries per minute per caller, 0 = none
 	QueryBudget    int    `yaml:"query_budget,omitempty" json:"query_budget,omitempty"` // queries per caller per day, 0 = none
+}
+
+// Deployment says where the model runs.
+type Deployment struct {
+	// Edge: the model runs on devices that users or third parties hold
+	// (phones, cameras, vehicles, kiosks), where an attacker can hold one.
+	Edge bool `yaml:"edge,omitempty" json:"edge,omitempty"`
+	// Environment: cloud, on-premises, edge or hybrid; descriptive.
+	Environment string `yaml:"environment,omitempty" json:"environment,omitempty"`
+}
+
+// LLM describes a large language model component of the system and how the
+// application around it is built: what untrusted content reaches it, which
+// tools it may call, and where its output goes.
+type LLM struct {
+	Model            string    `yaml:"model" json:"model"`                                             // the model, e.g. "a hosted chat model (third party)"
+	Origin           string    `yaml:"origin,omitempty" json:"origin,omitempty"`                       // internal, third-party, open-source, public
+	UntrustedContent []string  `yaml:"untrusted_content,omitempty" json:"untrusted_content,omitempty"` // UntrustedContent: where untrusted text enters the prompt
+	Tools            []LLMTool `yaml:"tools,omitempty" json:"tools,omitempty"`
+	OutputSinks      []string  `yaml:"output_sinks,omitempty" json:"output_sinks,omitempty"` // OutputSinks: where the answer is used
+}
+
+// LLMTool is a tool (function) the model may call.
+type LLMTool struct {
+	Name        string `yaml:"name" json:"name"`
+	SideEffects bool   `yaml:"side_effects" json:"side_effects"` // it changes something: sends, writes, pays, deletes
 }
 
 // Component is a third-party or open-source part of the system.

@@ -26,6 +26,26 @@ var (
 	// Origins say where an asset comes from.
 	Origins = []string{"internal", "third-party", "open-source", "public"}
 
+	// Captures say how an input asset enters the system.
+	Captures = []string{"digital", "sensor"}
+
+	// ModelFormats are the file formats of a model asset. Pickle-based ones
+	// (pickle, pytorch, joblib) and keras (Lambda layers) can run code when
+	// loaded; see UnsafeModelFormats.
+	ModelFormats = []string{"onnx", "safetensors", "gguf", "pickle", "pytorch", "joblib", "keras", "tensorflow", "other"}
+
+	// UnsafeModelFormats are the model formats whose loading can execute code.
+	UnsafeModelFormats = []string{"pickle", "pytorch", "joblib", "keras"}
+
+	// Environments describe where the model runs.
+	Environments = []string{"cloud", "on-premises", "edge", "hybrid"}
+
+	// UntrustedContent are the entry points of untrusted text into an LLM's prompt.
+	UntrustedContent = []string{"user-message", "document", "web-page", "email", "tool-result", "retrieved-data"}
+
+	// OutputSinks are where an LLM's answer is used.
+	OutputSinks = []string{"user", "html", "markdown", "sql", "shell", "code", "api", "email"}
+
 	// ComponentKinds are the kinds of third-party component.
 	ComponentKinds = []string{"library", "model", "dataset", "service"}
 
@@ -193,6 +213,12 @@ func Enums() map[string][]string {
 		"assets[].sensitivity":       Sensitivities,
 		"assets[].origin":            Origins,
 		"assets[].exposure.outputs":  Outputs,
+		"assets[].capture":           Captures,
+		"assets[].format":            ModelFormats,
+		"deployment.environment":     Environments,
+		"llm.origin":                 Origins,
+		"llm.untrusted_content[]":    UntrustedContent,
+		"llm.output_sinks[]":         OutputSinks,
 		"components[].kind":          ComponentKinds,
 		"controls[].status":          ControlStatuses,
 		"controls[].evidence[].kind": catalog.EvidenceKinds,
@@ -215,6 +241,7 @@ var Required = []string{
 	"controls[].id", "controls[].status",
 	"controls[].evidence[].kind", "controls[].evidence[].ref",
 	"performance[].metric", "performance[].value",
+	"llm.model", "llm.tools[].name",
 }
 
 // Range is the closed interval a number must lie in.

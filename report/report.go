@@ -28,6 +28,54 @@ type Report struct {
 	Results        []aiassure.Result  `json:"results"`
 	Findings       []aiassure.Finding `json:"findings"` // most severe first
 	Summary        Summary            `json:"summary"`
+	Conclusion     Conclusion         `json:"conclusion"`
+	Scope          Scope              `json:"scope"`
+	Artefacts      []Artefact         `json:"artefacts"`  // every file the report rests on, with its digest
+	References     []Reference        `json:"references"` // the public documents the report cites
+}
+
+// Conclusion is the readiness verdict that opens the report.
+type Conclusion struct {
+	Verdict    string   `json:"verdict"`     // one of the Verdict constants
+	Reasons    []string `json:"reasons"`     // why, most important first
+	FirstSteps []string `json:"first_steps"` // what to do first
+}
+
+// Verdicts of a Conclusion.
+const (
+	NotReady           = "not-ready"           // a declared claim fails, a critical risk stands, or an artefact does not verify
+	ReadyWithFindings  = "ready-with-findings" // no blocking finding, but findings remain open
+	Ready              = "ready"               // no open finding at or above medium
+	NotAssessedVerdict = "not-assessed"        // the assessment could not run its checks
+)
+
+// Scope says what was assessed, what was not and why, and the limits of the method.
+type Scope struct {
+	Assessed    []string    `json:"assessed"`
+	NotAssessed []ScopeItem `json:"not_assessed"`
+	Limits      []string    `json:"limits"`
+}
+
+// ScopeItem is something left out of the assessment, with the reason.
+type ScopeItem struct {
+	What string `json:"what"`
+	Why  string `json:"why"`
+}
+
+// Artefact is one input of the assessment with its digest.
+type Artefact struct {
+	Role   string `json:"role"` // profile, model, dataset, evidence, attestation, key, policy, results, risk-acceptance, catalogue
+	Path   string `json:"path"`
+	Digest string `json:"digest,omitempty"` // sha256:...; empty for a directory or a file that could not be read
+	Note   string `json:"note,omitempty"`
+}
+
+// Reference is a public document the report cites: the ENISA report with
+// section, an AI Act provision on EUR-Lex, a standard's catalogue page.
+type Reference struct {
+	Label string `json:"label"` // as the findings cite it, e.g. "ENISA report, section 4.1"
+	Title string `json:"title,omitempty"`
+	URL   string `json:"url,omitempty"`
 }
 
 // Tool names the program that made the report.

@@ -66,7 +66,7 @@ func Analyze(in Input) (Analysis, error) {
 			cmp.Compare(y.Residual.Value, x.Residual.Value),
 			cmp.Compare(y.Risk.Value, x.Risk.Value),
 			cmp.Compare(x.Threat, y.Threat),
-			cmp.Compare(x.Asset, y.Asset),
+			cmp.Compare(strings.Join(x.Assets, ","), strings.Join(y.Assets, ",")),
 		)
 	})
 	return a, nil
@@ -157,7 +157,7 @@ func step(levels []string, level string, by int) string {
 
 func analyseOne(s *Scoring, in Input, t catalog.Threat, asset profile.Asset) Entry {
 	p := in.Profile
-	e := Entry{Threat: t.ID, ThreatName: t.Name, Asset: asset.ID}
+	e := Entry{Threat: t.ID, ThreatName: t.Name, Assets: []string{asset.ID}, AssetKind: asset.Kind}
 	ap := t.AttackPotential
 	why := map[string]string{}
 	queries := slices.Contains(t.Access, "query")

@@ -59,7 +59,7 @@ type row struct {
 func rows(a Analysis) []row {
 	var out []row
 	for _, e := range a.Entries {
-		out = append(out, row{string(e.Threat), e.Asset, e.AttackPotential, e.Likelihood.Level, e.Impact.Level, e.Risk.Level, e.Residual.Level})
+		out = append(out, row{string(e.Threat), e.AssetList(), e.AttackPotential, e.Likelihood.Level, e.Impact.Level, e.Risk.Level, e.Residual.Level})
 	}
 	return out
 }

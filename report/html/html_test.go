@@ -119,7 +119,7 @@ func TestEscaping(t *testing.T) {
 	r.System.Purpose = evil
 	r.Classification.Verdicts[1].Reason = evil
 	r.Risk.Entries[0].ThreatName = evil
-	r.Risk.Entries[0].Asset = evil
+	r.Risk.Entries[0].Assets = []string{evil}
 	r.Risk.Entries[0].Risk.Level = evil
 	r.Coverage.Requirements[0].Requirement = aiassure.RequirementID(evil)
 	r.Findings[0].Title = evil

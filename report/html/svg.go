@@ -123,7 +123,7 @@ func riskMatrix(id, title string, entries []risk.Entry, residual bool) Chart {
 			continue
 		}
 		k := [2]int{l.Value, i.Value}
-		names[k] = append(names[k], string(e.Threat)+" on "+e.Asset)
+		names[k] = append(names[k], string(e.Threat)+" on "+e.AssetList())
 	}
 	for l := 1; l <= maxL; l++ {
 		y := top + (maxL-l)*ch

@@ -162,7 +162,7 @@ func (m *md) risk(r *report.Report) {
 	var rows [][]string
 	for _, e := range a.Entries {
 		rows = append(rows, []string{
-			esc(string(e.Threat)), esc(e.Asset), esc(e.Goal), strconv.Itoa(e.AttackPotential), esc(e.Resistance),
+			esc(string(e.Threat)), esc(e.AssetList()), esc(e.Goal), strconv.Itoa(e.AttackPotential), esc(e.Resistance),
 			score(e.Likelihood.Level, e.Likelihood.Value), score(e.Impact.Level, e.Impact.Value), score(e.Risk.Level, e.Risk.Value),
 			list(e.Implemented), list(e.Missing),
 			score(e.ResidualLikelihood.Level, e.ResidualLikelihood.Value), score(e.ResidualImpact.Level, e.ResidualImpact.Value),
@@ -188,7 +188,7 @@ func (m *md) risk(r *report.Report) {
 		if name == "" {
 			name = string(e.Threat)
 		}
-		m.p("### %s on %s", esc(name), esc(e.Asset))
+		m.p("### %s on %s", esc(name), esc(e.AssetList()))
 		m.p("")
 		var fr [][]string
 		for _, f := range e.Factors {

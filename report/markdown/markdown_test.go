@@ -16,7 +16,7 @@ func fixture(t *testing.T) *report.Report { return reporttest.Fixture(t) }
 func TestTables(t *testing.T) {
 	r := fixture(t)
 	r.Findings[0].Title = "a | b\nc <b>bold</b> *x* [link](y)"
-	r.Risk.Entries[0].Asset = "api|v2"
+	r.Risk.Entries[0].Assets = []string{"api|v2"}
 	r.Results[0].Metrics["a|b"] = 1
 	var buf bytes.Buffer
 	if err := Write(&buf, r); err != nil {

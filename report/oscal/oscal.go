@@ -264,12 +264,12 @@ func riskOf(e risk.Entry, id func(...string) string, origin []oscal.Origin, obs 
 	if name == "" {
 		name = string(e.Threat)
 	}
-	u := id("risk", string(e.Threat), e.Asset)
+	u := id("risk", string(e.Threat), e.AssetList())
 	rk := oscal.Risk{
 		UUID:  u,
-		Title: oscal.Clean(name + " against " + e.Asset),
+		Title: oscal.Clean(name + " against " + e.AssetList()),
 		Description: oscal.Clean(fmt.Sprintf("Threat %s against asset %s, hitting %s. Attack potential %d (%s resistance).",
-			e.Threat, e.Asset, orNone(e.Goal), e.AttackPotential, orNone(e.Resistance))),
+			e.Threat, e.AssetList(), orNone(e.Goal), e.AttackPotential, orNone(e.Resistance))),
 		Statement: oscal.Clean(strings.Join(e.Reasoning, " ")),
 		Status:    RiskStatus(e),
 		Origins:   origin,
@@ -278,7 +278,7 @@ func riskOf(e risk.Entry, id func(...string) string, origin []oscal.Origin, obs 
 	if rk.Statement == "" {
 		rk.Statement = rk.Description
 	}
-	rk.Props = append(rk.Props, oscal.P("asset", e.Asset)...)
+	rk.Props = append(rk.Props, oscal.P("asset", e.AssetList())...)
 	rk.Props = append(rk.Props, oscal.P("security-goal", e.Goal)...)
 	facets := func(stage string, l, i, r risk.Score) oscal.Characterization {
 		sys := oscal.NS + ":tvra"
@@ -298,13 +298,13 @@ func riskOf(e risk.Entry, id func(...string) string, origin []oscal.Origin, obs 
 	}
 	for _, c := range e.Implemented {
 		rk.MitigatingFactors = append(rk.MitigatingFactors, oscal.MitigatingFactor{
-			UUID: id("mitigating-factor", string(e.Threat), e.Asset, string(c)), Description: "Implemented control " + string(c) + ".",
+			UUID: id("mitigating-factor", string(e.Threat), e.AssetList(), string(c)), Description: "Implemented control " + string(c) + ".",
 			Props: oscal.P("control", string(c)),
 		})
 	}
 	for _, c := range e.Missing {
 		rk.Remediations = append(rk.Remediations, oscal.Response{
-			UUID: id("remediation", string(e.Threat), e.Asset, string(c)), Lifecycle: "recommendation",
+			UUID: id("remediation", string(e.Threat), e.AssetList(), string(c)), Lifecycle: "recommendation",
 			Title: "Implement " + string(c), Description: "Implement control " + string(c) + " to lower this risk.",
 			Props: oscal.P("control", string(c)),
 		})

@@ -291,7 +291,7 @@ func (p *printer) risks(r *report.Report) {
 		}
 		inh := pad(fmt.Sprintf("%s (%d)", e.Risk.Level, e.Risk.Value), 13)
 		res := pad(fmt.Sprintf("%s (%d)", e.Residual.Level, e.Residual.Value), 13)
-		p.line("  " + pad(name, 28) + " " + pad(e.Asset, 19) + " " + p.riskColour(e.Risk.Level, inh) + " " +
+		p.line("  " + pad(name, 28) + " " + pad(e.AssetList(), 19) + " " + p.riskColour(e.Risk.Level, inh) + " " +
 			p.riskColour(e.Residual.Level, res) + " " + cut(missing, rest))
 	}
 }

@@ -175,7 +175,7 @@ var riskCmd = &command{
 			fmt.Fprintf(tw, "method: %s\n\n", r.Risk.Method)
 			fmt.Fprintln(tw, "THREAT\tASSET\tAP\tLIKELIHOOD\tIMPACT\tRISK\tRESIDUAL\tMISSING CONTROLS")
 			for _, x := range r.Risk.Entries {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%d\n", x.Threat, x.Asset, x.AttackPotential, x.Likelihood.Level, x.Impact.Level, x.Risk.Level, x.Residual.Level, len(x.Missing))
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%d\n", x.Threat, x.AssetList(), x.AttackPotential, x.Likelihood.Level, x.Impact.Level, x.Risk.Level, x.Residual.Level, len(x.Missing))
 			}
 			return r.Risk
 		})
