@@ -7,7 +7,11 @@
 // joins them into one report.
 package aiassure
 
-import "time"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"time"
+)
 
 // Identifier types of the catalogue. Each is a stable, lower-case, dash-separated
 // key such as "iso-iec-27001", "evasion", "art-15" or "c-adv-training".
@@ -133,4 +137,12 @@ type Acceptance struct {
 	Date     time.Time `json:"date"`
 	Expires  time.Time `json:"expires,omitzero"`
 	Location Location  `json:"location"` // the entry in the acceptance file
+}
+
+// Fingerprint is the stable fingerprint of a finding with the given ID: the
+// first 16 hex digits of the SHA-256 of the ID. A risk acceptance names a
+// finding by it.
+func Fingerprint(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:8])
 }
