@@ -7,7 +7,6 @@
 package assess
 
 import (
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -48,6 +47,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Progress, if set, is called as each stage starts.
 	Progress func(stage string)
+	// Inputs are further files the report rests on (saved results files),
+	// listed among its artefacts with their digests.
+	Inputs []report.Artefact
 }
 
 // Check is a plug-in that gathers evidence for a profile: a model test, a
@@ -160,7 +162,10 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 		Coverage:       cov,
 		Results:        results,
 	}
-	r.Findings = findings(r)
+	f := &finder{p: p, c: c, cls: cls}
+	r.Findings = f.findings(r)
+	r.Artefacts = artefacts(p, cfg.Inputs)
+	cite(c, r)
 	r.Summary = summarise(r)
 	return r, nil
 }
@@ -174,70 +179,27 @@ func fileDigest(path string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// findings joins what calls for attention: risks that stay major or
-// critical, the gaps, and failed or inconclusive checks.
-func findings(r *report.Report) []aiassure.Finding {
-	var out []aiassure.Finding
-	if r.Classification.Tier == classify.Prohibited {
-		var src []string
-		for _, v := range r.Classification.Verdicts {
-			if v.Outcome == classify.Prohibited {
-				src = append(src, v.Article)
+// cite turns every finding's sources into public citations and lists the
+// documents cited in the report's references, in order of first use.
+func cite(c *catalog.Catalog, r *report.Report) {
+	seen := map[string]bool{}
+	r.References = []report.Reference{}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		var out []string
+		for _, s := range f.Sources {
+			ct := c.Cite(s)
+			if slices.Contains(out, ct.Label) {
+				continue
+			}
+			out = append(out, ct.Label)
+			if !seen[ct.Label] {
+				seen[ct.Label] = true
+				r.References = append(r.References, report.Reference{Label: ct.Label, Title: ct.Title, URL: ct.URL})
 			}
 		}
-		out = append(out, aiassure.Finding{
-			ID: "classification/prohibited", Kind: "classification", Severity: aiassure.Critical,
-			Title:   "the use described is a prohibited AI practice",
-			Detail:  "Art. 5 forbids placing this system on the market, putting it into service or using it as described.",
-			Sources: src,
-		})
+		f.Sources = out
 	}
-	for _, e := range r.Risk.Entries {
-		var sev aiassure.Severity
-		switch e.Residual.Level {
-		case "critical":
-			sev = aiassure.High
-		case "major":
-			sev = aiassure.Medium
-		default:
-			continue
-		}
-		out = append(out, aiassure.Finding{
-			ID: fmt.Sprintf("risk/%s/%s", e.Threat, e.AssetList()), Kind: "risk", Severity: sev,
-			Title:    fmt.Sprintf("%s against %s: residual risk %s", e.ThreatName, e.AssetList(), e.Residual.Level),
-			Detail:   fmt.Sprintf("Inherent risk %s (likelihood %s x impact %s on %s); residual %s after %d implemented controls.", e.Risk.Level, e.Likelihood.Level, e.Impact.Level, e.Goal, e.Residual.Level, len(e.Implemented)),
-			Threats:  []aiassure.ThreatID{e.Threat},
-			Controls: e.Missing,
-			Sources:  []string{r.Risk.Method},
-		})
-	}
-	for _, g := range r.Coverage.Gaps {
-		out = append(out, aiassure.Finding{
-			ID: g.ID, Kind: g.Kind, Severity: g.Severity, Title: g.Title, Detail: g.Detail,
-			Threats: g.Threats, Controls: g.Controls, Requirements: g.Requirements, Standards: g.Standards,
-			Sources: g.Sources,
-		})
-	}
-	for _, res := range r.Results {
-		var sev aiassure.Severity
-		switch res.Status {
-		case aiassure.Fail:
-			sev = aiassure.High
-		case aiassure.Unknown:
-			sev = aiassure.Low
-		default:
-			continue
-		}
-		out = append(out, aiassure.Finding{
-			ID: "test/" + res.ID, Kind: "test", Severity: sev, Title: res.Summary, Detail: res.Reason,
-			Threats: res.Threats, Controls: res.Controls, Requirements: res.Requirements,
-			Sources: res.Evidence,
-		})
-	}
-	slices.SortStableFunc(out, func(a, b aiassure.Finding) int {
-		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
-	})
-	return out
 }
 
 func summarise(r *report.Report) report.Summary {

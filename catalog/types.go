@@ -98,8 +98,22 @@ type Threat struct {
 	ATLAS           []string                 `yaml:"atlas,omitempty" json:"atlas,omitempty"` // MITRE ATLAS technique IDs
 	OWASP           []string                 `yaml:"owasp,omitempty" json:"owasp,omitempty"` // OWASP ML Top 10 IDs
 	AttackPotential AttackPotential          `yaml:"attack_potential" json:"attack_potential"`
-	Seed            []string                 `yaml:"seed,omitempty" json:"seed,omitempty"`
-	Sources         []string                 `yaml:"sources" json:"sources"`
+	// Preconditions are the facts of a system that make the threat possible
+	// (see Facts); a threat applies to a system only when they hold.
+	Preconditions Preconditions `yaml:"preconditions,omitempty" json:"preconditions,omitzero"`
+	// EvidenceFor lists threats that a test result about this one is also
+	// evidence about: a white-box evasion test is the strongest attacker of
+	// its family, so its outcome bounds the transfer and black-box ones.
+	EvidenceFor []aiassure.ThreatID `yaml:"evidence_for,omitempty" json:"evidence_for,omitempty"`
+	Seed          []string      `yaml:"seed,omitempty" json:"seed,omitempty"`
+	Sources       []string      `yaml:"sources" json:"sources"`
+}
+
+// Preconditions of a threat: every fact of All must hold, and at least one
+// of Any when Any is not empty. Facts are named in Facts.
+type Preconditions struct {
+	All []string `yaml:"all,omitempty" json:"all,omitempty"`
+	Any []string `yaml:"any,omitempty" json:"any,omitempty"`
 }
 
 // Applicability is a date from which a requirement applies, with its source.

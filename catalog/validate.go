@@ -174,6 +174,11 @@ func (c *Catalog) validate(lines map[string][]int) Problems {
 		voc(f, i, "phases", Phases, t.Phases...)
 		voc(f, i, "assets", AssetKinds, t.Assets...)
 		voc(f, i, "access", AccessPaths, t.Access...)
+		for _, id := range t.EvidenceFor {
+			thr(f, i, "evidence_for", id)
+		}
+		voc(f, i, "preconditions.all", Facts, t.Preconditions.All...)
+		voc(f, i, "preconditions.any", Facts, t.Preconditions.Any...)
 		voc(f, i, "knowledge", Knowledge, t.Knowledge)
 		for _, a := range t.Art15 {
 			voc(f, i, "art15", Art15, string(a))

@@ -19,6 +19,35 @@ var (
 		"code", "pipeline", "infrastructure",
 	}
 
+	// Facts are the facts of a system that threat preconditions name. The
+	// risk analysis (package risk) decides each from the profile; the
+	// comment says from what. A fact about a kind of asset is decided for
+	// the asset analysed when it is of that kind, else for any asset.
+	Facts = []string{
+		"queryable",                 // an inference interface answers queries (outputs not none)
+		"scores-returned",           // an inference interface returns scores or logits
+		"labels-only",               // an inference interface returns labels only
+		"exposed-to-third-parties",  // an inference interface is reachable from the internet
+		"network-interface",         // an inference interface exists
+		"attacker-controlled-input", // inputs come from outside the provider (an input asset of external origin or from sensors, or a queryable interface)
+		"sensor-input",              // an input is captured from the physical world (assets[].capture: sensor)
+		"edge-deployment",           // the model runs on devices that users or third parties hold (deployment.edge)
+		"personal-training-data",    // a data set holds personal or special-category data
+		"external-training-data",    // a data set comes from outside (third-party, public, open-source)
+		"continuous-learning",       // operational data is trained on (lifecycle.continuous_learning)
+		"federated-learning",        // the model is trained by federated learning (lifecycle.federated_learning)
+		"trains-model",              // the provider trains the model (a training phase, a pipeline, continuous or federated learning)
+		"third-party-model",         // a model comes from outside (origin third-party, open-source or public; a model component)
+		"model-published",           // a model is published (origin open-source or public)
+		"unsafe-model-format",       // a model file's format can execute code when loaded (pickle, pytorch, joblib, keras)
+		"third-party-software",      // third-party or open-source libraries or services are used (components)
+		"third-party-service",       // a third-party service is used (a component of kind service)
+		"deep-learning",             // the model is a neural network (techniques: deep-learning) or an LLM
+		"llm-component",             // the system has a large language model component (llm)
+		"untrusted-content",         // untrusted content enters the LLM's prompt (llm.untrusted_content)
+		"tool-side-effects",         // the LLM may call tools with side effects (llm.tools[].side_effects)
+	}
+
 	// AccessPaths are the ways an attacker reaches an asset.
 	AccessPaths = []string{
 		"query",              // sends inputs to the inference interface and reads outputs

@@ -125,3 +125,15 @@ func positionsOf(p *Profile) yamlx.Positions {
 	}
 	return v.(yamlx.Positions)
 }
+
+// Line returns the line of the value at path in the file the profile was
+// decoded from and whether the value itself is there; when it is not, the
+// line is that of the nearest enclosing value (0 when none is known).
+func (p *Profile) Line(path string) (line int, present bool) {
+	pos := positionsOf(p)
+	if pos == nil {
+		return 0, false
+	}
+	at, ok := pos.Near(path)
+	return at.Line, ok
+}

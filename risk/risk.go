@@ -44,21 +44,49 @@ func Analyze(in Input) (Analysis, error) {
 		a.Counts.Inherent[l], a.Counts.Residual[l] = 0, 0
 	}
 	routes := accessRoutes(p)
-	for _, asset := range p.Assets {
-		applicable := map[aiassure.ThreatID]bool{}
+	seen := map[aiassure.ThreatID]bool{} // threats that apply to some asset, or are refined by one that does
+	var entries []Entry
+	for ai, asset := range p.Assets {
+		applicable := map[aiassure.ThreatID][]Reason{}
 		for _, t := range c.Threats {
-			if slices.Contains(t.Assets, asset.Kind) && reachable(t, routes) {
-				applicable[t.ID] = true
+			if !slices.Contains(t.Assets, asset.Kind) || !reachable(t, routes) {
+				continue
+			}
+			if ok, why, _ := applies(p, t, ai); ok {
+				if len(why) == 0 {
+					line, _ := p.Line(fmt.Sprintf("assets[%d]", ai))
+					why = []Reason{{Fact: "asset-kind", Holds: true, Field: fmt.Sprintf("assets[%d]", ai), Line: line,
+						Text: fmt.Sprintf("%s is a %s asset, which this threat attacks; it needs no further fact", asset.ID, asset.Kind)}}
+				}
+				applicable[t.ID] = why
 			}
 		}
 		for _, t := range c.Threats {
-			if !applicable[t.ID] || hasApplicableChild(c, t.ID, applicable) {
+			why, ok := applicable[t.ID]
+			if !ok {
+				continue
+			}
+			for id := t.ID; id != ""; {
+				seen[id] = true
+				pt, _ := c.Threat(id)
+				id = pt.Parent
+			}
+			if hasApplicableChild(c, t.ID, applicable) {
 				continue
 			}
 			e := analyseOne(s, in, t, asset)
-			a.Entries = append(a.Entries, e)
-			a.Counts.Inherent[e.Risk.Level]++
-			a.Counts.Residual[e.Residual.Level]++
+			e.Applies = why
+			entries = append(entries, e)
+		}
+	}
+	a.Entries = group(entries)
+	for _, e := range a.Entries {
+		a.Counts.Inherent[e.Risk.Level]++
+		a.Counts.Residual[e.Residual.Level]++
+	}
+	for _, t := range c.Threats {
+		if !seen[t.ID] {
+			a.NotApplicable = append(a.NotApplicable, Exclusion{Threat: t.ID, Name: t.Name, Reason: whyNot(p, t, routes)})
 		}
 	}
 	slices.SortStableFunc(a.Entries, func(x, y Entry) int {
@@ -90,12 +118,18 @@ func accessRoutes(p *profile.Profile) routes {
 		if a.Kind == "model" && (a.Origin == "third-party" || a.Origin == "open-source" || a.Origin == "public") {
 			r["model-supply-chain"] = fmt.Sprintf("assets[%d] %s comes from outside (%s)", i, a.ID, a.Origin)
 		}
-		if a.Kind == "input" {
+		if a.Kind == "input" && a.Capture == "sensor" {
 			r["physical"] = fmt.Sprintf("assets[%d] %s captures inputs from the physical world", i, a.ID)
 		}
 	}
 	if p.Lifecycle.ContinuousLearning {
 		r["training-data"] = "lifecycle.continuous_learning: operational data is trained on"
+	}
+	if p.Lifecycle.FederatedLearning {
+		r["training-data"] = "lifecycle.federated_learning: clients send model updates"
+	}
+	if p.Deployment.Edge {
+		r["physical"] = "deployment.edge: the model runs on devices others hold"
 	}
 	for i, cp := range p.Components {
 		if cp.OpenSource || cp.Supplier != "" {
@@ -116,9 +150,9 @@ func reachable(t catalog.Threat, r routes) bool {
 	return false
 }
 
-func hasApplicableChild(c *catalog.Catalog, id aiassure.ThreatID, applicable map[aiassure.ThreatID]bool) bool {
+func hasApplicableChild(c *catalog.Catalog, id aiassure.ThreatID, applicable map[aiassure.ThreatID][]Reason) bool {
 	for _, t := range c.Threats {
-		if t.Parent == id && applicable[t.ID] {
+		if _, ok := applicable[t.ID]; ok && t.Parent == id {
 			return true
 		}
 	}
@@ -157,7 +191,7 @@ func step(levels []string, level string, by int) string {
 
 func analyseOne(s *Scoring, in Input, t catalog.Threat, asset profile.Asset) Entry {
 	p := in.Profile
-	e := Entry{Threat: t.ID, ThreatName: t.Name, Assets: []string{asset.ID}, AssetKind: asset.Kind}
+	e := Entry{Threat: t.ID, ThreatName: t.Name, Assets: []string{asset.ID}, AssetKinds: []string{asset.Kind}}
 	ap := t.AttackPotential
 	why := map[string]string{}
 	queries := slices.Contains(t.Access, "query")
@@ -279,12 +313,16 @@ func analyseOne(s *Scoring, in Input, t catalog.Threat, asset profile.Asset) Ent
 
 // speaksTo reports whether a result naming threats ids is evidence about t:
 // it names t itself or a refinement of t (a demonstrated white-box evasion
-// shows that evasion works). A result naming a broader threat says nothing
+// shows that evasion works), or a threat whose catalogue entry says its
+// results are evidence about t (evidence_for). A result naming a broader threat says nothing
 // about each of its refinements: a failed accuracy test ("model flaws") does
 // not demonstrate memorisation.
 func speaksTo(c *catalog.Catalog, ids []aiassure.ThreatID, t aiassure.ThreatID) bool {
 	for _, id := range ids {
 		if id == t || isAncestor(c, t, id) {
+			return true
+		}
+		if th, ok := c.Threat(id); ok && slices.Contains(th.EvidenceFor, t) {
 			return true
 		}
 	}
@@ -401,4 +439,76 @@ func sensitivity(p *profile.Profile, asset profile.Asset) string {
 		}
 	}
 	return strings.TrimSpace(best)
+}
+
+// group joins the entries of one threat over assets that the analysis rates
+// alike (the same inherent and residual risk, likelihood, impact and missing
+// controls) into one entry listing the assets: six "unauthorised access"
+// rows with the same numbers are one risk to treat. Assets rated
+// differently keep entries of their own.
+func group(es []Entry) []Entry {
+	type key struct {
+		threat               aiassure.ThreatID
+		risk, residual       int
+		likelihood, impact   int
+		rLikelihood, rImpact int
+		missing              string
+	}
+	idx := map[key]int{}
+	var out []Entry
+	for _, e := range es {
+		k := key{e.Threat, e.Risk.Value, e.Residual.Value, e.Likelihood.Value, e.Impact.Value,
+			e.ResidualLikelihood.Value, e.ResidualImpact.Value, fmt.Sprint(e.Missing)}
+		i, ok := idx[k]
+		if !ok {
+			idx[k] = len(out)
+			out = append(out, e)
+			continue
+		}
+		g := &out[i]
+		g.Assets = append(g.Assets, e.Assets...)
+		for _, k := range e.AssetKinds {
+			if !slices.Contains(g.AssetKinds, k) {
+				g.AssetKinds = append(g.AssetKinds, k)
+			}
+		}
+		for _, r := range e.Applies {
+			if !slices.ContainsFunc(g.Applies, func(x Reason) bool { return x.Fact == r.Fact && x.Field == r.Field }) {
+				g.Applies = append(g.Applies, r)
+			}
+		}
+		for _, ev := range e.Evidence {
+			if !slices.Contains(g.Evidence, ev) {
+				g.Evidence = append(g.Evidence, ev)
+			}
+		}
+	}
+	return out
+}
+
+// whyNot says why threat t applies to no asset of p: no asset of the kinds
+// it attacks, a precondition that fails, or no open access path.
+func whyNot(p *profile.Profile, t catalog.Threat, r routes) Reason {
+	var kinds []int
+	for i, a := range p.Assets {
+		if slices.Contains(t.Assets, a.Kind) {
+			kinds = append(kinds, i)
+		}
+	}
+	if len(kinds) == 0 {
+		line, _ := p.Line("assets")
+		return Reason{Fact: "asset-kind", Field: "assets", Line: line,
+			Text: "no asset of a kind it attacks is declared (" + strings.Join(t.Assets, ", ") + ")"}
+	}
+	var fail Reason
+	for _, i := range kinds {
+		ok, _, f := applies(p, t, i)
+		if ok {
+			return Reason{Fact: "access", Text: "no access path it needs is open (" + strings.Join(t.Access, ", ") + ")"}
+		}
+		if fail.Text == "" {
+			fail = f
+		}
+	}
+	return fail
 }

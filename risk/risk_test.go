@@ -185,7 +185,8 @@ func TestScoringMatchesVocabulary(t *testing.T) {
 
 // TestEvidenceScope checks which threats a result is evidence about: the
 // threat it names and the broader threats above it, never the refinements
-// of a broader threat it names.
+// of a broader threat it names; and the threats the catalogue says its
+// results bound (a white-box evasion test bounds black-box evasion).
 func TestEvidenceScope(t *testing.T) {
 	c, err := catalog.Load()
 	if err != nil {
@@ -199,7 +200,10 @@ func TestEvidenceScope(t *testing.T) {
 		{"evasion-white-box", "evasion", true},
 		{"evasion", "evasion-white-box", false},
 		{"model-flaws", "model-flaws-memorisation", false},
-		{"evasion-white-box", "evasion-black-box-score", false},
+		{"evasion-white-box", "evasion-black-box-score", true},
+		{"evasion-white-box", "evasion-transfer", true},
+		{"evasion-black-box-score", "evasion-white-box", false},
+		{"evasion-white-box", "evasion-physical", false},
 	} {
 		if got := speaksTo(c, []aiassure.ThreatID{tc.result}, tc.entry); got != tc.want {
 			t.Errorf("a result on %s is evidence about %s: %v, want %v", tc.result, tc.entry, got, tc.want)

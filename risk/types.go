@@ -57,10 +57,10 @@ type Score struct {
 type Entry struct {
 	Threat             aiassure.ThreatID    `json:"threat"`
 	ThreatName         string               `json:"threat_name"`
-	Assets             []string             `json:"assets"` // one or more assets of one kind, analysed alike
-	AssetKind          string               `json:"asset_kind"`
-	Applies            []Reason             `json:"applies"` // the facts that make the threat possible here
-	Goal               string               `json:"goal"`    // the security goal hit hardest
+	Assets             []string             `json:"assets"`      // one or more assets the analysis rates alike
+	AssetKinds         []string             `json:"asset_kinds"` // their kinds, in order of first appearance
+	Applies            []Reason             `json:"applies"`     // the facts that make the threat possible here
+	Goal               string               `json:"goal"`        // the security goal hit hardest
 	Factors            []Factor             `json:"factors"`
 	AttackPotential    int                  `json:"attack_potential"`
 	Resistance         string               `json:"resistance"` // ISO/IEC 18045 band of the attack potential
