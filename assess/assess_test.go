@@ -3,6 +3,7 @@ package assess_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"flag"
 	"os"
 	"path/filepath"
@@ -162,6 +163,77 @@ func BenchmarkAssess(b *testing.B) {
 				if _, err := assess.Run(context.Background(), p, cfg); err != nil {
 					b.Fatal(err)
 				}
+			}
+		})
+	}
+}
+
+// TestApplicability keeps, for every shipped example, each catalogue
+// threat's verdict in a golden file a person can read: the assets it
+// applies to with the facts and profile lines that make it apply, "refined"
+// when only narrower threats of it apply, or "not applicable" with the
+// reason (go test ./assess -update rewrites them).
+func TestApplicability(t *testing.T) {
+	cfg := config(t)
+	cfg.Checks = nil
+	for _, path := range examples(t) {
+		name := filepath.Base(filepath.Dir(path))
+		t.Run(name, func(t *testing.T) {
+			p, err := profile.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := assess.Run(context.Background(), p, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			at := func(field string, line int) string {
+				switch {
+				case field == "":
+					return ""
+				case line == 0:
+					return " (" + field + ", not in the profile)"
+				}
+				return fmt.Sprintf(" (%s, line %d)", field, line)
+			}
+			for _, th := range cfg.Catalog.Threats {
+				var lines []string
+				for _, e := range r.Risk.Entries {
+					if e.Threat != th.ID {
+						continue
+					}
+					var why []string
+					for _, a := range e.Applies {
+						why = append(why, a.Text+at(a.Field, a.Line))
+					}
+					lines = append(lines, fmt.Sprintf("%s: applies to %s (residual %s): %s", th.ID, e.AssetList(), e.Residual.Level, strings.Join(why, "; ")))
+				}
+				for _, x := range r.Risk.NotApplicable {
+					if x.Threat == th.ID {
+						lines = append(lines, fmt.Sprintf("%s: not applicable: %s%s", th.ID, x.Reason.Text, at(x.Reason.Field, x.Reason.Line)))
+					}
+				}
+				if len(lines) == 0 {
+					lines = append(lines, string(th.ID)+": refined: narrower threats of it apply")
+				}
+				for _, l := range lines {
+					b.WriteString(l + "\n")
+				}
+			}
+			golden := filepath.Join("testdata", name+".applicability.txt")
+			if *update {
+				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./assess -update)", err)
+			}
+			if diff := cmp.Diff(string(want), b.String()); diff != "" {
+				t.Errorf("applicability for %s differs from %s (-want +got):\n%s", path, golden, diff)
 			}
 		})
 	}

@@ -210,7 +210,16 @@ func decide(p *profile.Profile, name string, ai int) Reason {
 				return r
 			}
 			// The asset analysed is of the fact's kind and the fact does
-			// not hold for it: it does not hold, whatever other assets say.
+			// not hold for it: it does not hold, whatever other assets of
+			// the kind say, unless the system says so otherwise (a
+			// third-party base model among the components).
+			if f.sys != nil {
+				if holds, text, field := f.sys(p); holds {
+					r.Holds, r.Text = true, text
+					at(field)
+					return r
+				}
+			}
 			r.Text = fmt.Sprintf("not for %s: %s", p.Assets[ai].ID, f.no)
 			at(fmt.Sprintf("assets[%d]", ai))
 			return r
@@ -257,7 +266,8 @@ func applies(p *profile.Profile, t catalog.Threat, ai int) (ok bool, why []Reaso
 	}
 	if len(t.Preconditions.Any) > 0 {
 		var first Reason
-		found := false
+		var nos []string
+		held := 0
 		for k, name := range t.Preconditions.Any {
 			r := decide(p, name, ai)
 			if k == 0 {
@@ -265,13 +275,14 @@ func applies(p *profile.Profile, t catalog.Threat, ai int) (ok bool, why []Reaso
 			}
 			if r.Holds {
 				why = append(why, r)
-				found = true
+				held++
+			} else {
+				nos = append(nos, r.Text)
 			}
 		}
-		if !found {
-			names := strings.Join(t.Preconditions.Any, ", ")
-			first.Fact = names
-			first.Text = "none of " + names + " holds: " + first.Text
+		if held == 0 {
+			first.Fact = strings.Join(t.Preconditions.Any, " | ")
+			first.Text = strings.Join(nos, "; and ")
 			return false, nil, first
 		}
 	}

@@ -500,6 +500,12 @@ func whyNot(p *profile.Profile, t catalog.Threat, r routes) Reason {
 		return Reason{Fact: "asset-kind", Field: "assets", Line: line,
 			Text: "no asset of a kind it attacks is declared (" + strings.Join(t.Assets, ", ") + ")"}
 	}
+	// The system-level verdict reads best ("no data set holds personal
+	// data"); when the system has the fact but no asset of the threat's
+	// kinds does, say which asset it fails for.
+	if ok, _, f := applies(p, t, -1); !ok {
+		return f
+	}
 	var fail Reason
 	for _, i := range kinds {
 		ok, _, f := applies(p, t, i)
