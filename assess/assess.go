@@ -206,6 +206,10 @@ func summarise(r *report.Report) report.Summary {
 	s := report.Summary{Findings: map[aiassure.Severity]int{}, Results: map[aiassure.Status]int{}, Highest: aiassure.Info}
 	for _, f := range r.Findings {
 		s.Findings[f.Severity]++
+		if f.Accepted != nil {
+			s.Accepted++
+			continue
+		}
 		if f.Severity.Rank() > s.Highest.Rank() {
 			s.Highest = f.Severity
 		}

@@ -100,6 +100,7 @@ type System struct {
 // Summary counts findings by severity and gives the overall verdict.
 type Summary struct {
 	Findings map[aiassure.Severity]int `json:"findings"`
-	Highest  aiassure.Severity         `json:"highest"`
+	Accepted int                       `json:"accepted"` // findings covered by a valid risk acceptance
+	Highest  aiassure.Severity         `json:"highest"`  // of the findings not accepted
 	Results  map[aiassure.Status]int   `json:"results"`
 }
