@@ -392,7 +392,7 @@ func (f *File) problems(j int, s *entryState, out []aiassure.Finding) []aiassure
 	case ProblemUnknownThreat:
 		add(ProblemUnknownThreat, "threat",
 			fmt.Sprintf("risk acceptance names threat %s, which the catalogue does not have", e.Threat),
-			fmt.Sprintf("The entry at %s (%s) names a threat ID that is not in the catalogue; it accepts nothing.%s Use a threat ID as the report prints it (aiassure risk lists them).", line(j), who, suggestThreat(e.Threat, f.threats)))
+			fmt.Sprintf("The entry at %s (%s) names a threat ID that is not in the catalogue; it accepts nothing.%s Use a threat ID as the report prints it; aiassure catalog list threats lists them all.", line(j), who, suggestThreat(e.Threat, f.threats)))
 		return ps
 	case ProblemUnknownAsset:
 		add(ProblemUnknownAsset, "asset",
