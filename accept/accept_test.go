@@ -85,8 +85,8 @@ func TestDecodeBad(t *testing.T) {
 				t.Error("Load returned a file with its error")
 			}
 			var es yamlx.Errors
-			if !errors.As(err, &es) {
-				t.Fatalf("error is %T, not yamlx.Errors: %v", err, err)
+			if !errors.As(err, &es) || !errors.Is(err, ErrInvalid) {
+				t.Fatalf("error is %T, not yamlx.Errors and ErrInvalid: %v", err, err)
 			}
 			for _, e := range es {
 				if e.File != name {
@@ -126,7 +126,7 @@ func TestLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Decode("limits.yaml", []byte(tt.doc))
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !errors.Is(err, ErrInvalid) {
 				t.Errorf("got %v, want an error with %q", err, tt.want)
 			}
 		})

@@ -93,8 +93,9 @@ type entryState struct {
 // in the same order, with the problems of the file as findings of kind
 // "acceptance", ordered by their place in the file. now is the time of the
 // assessment; its UTC date decides whether an entry holds (from its date to
-// its expiry, both days included). findings is not modified. A nil f
-// returns the findings as they are.
+// its expiry, both days included). findings is not modified; the Accepted
+// of every finding returned is Apply's own (whatever the input carried is
+// dropped). A nil f accepts nothing and reports nothing.
 //
 // Matching (docs/risk-acceptance.md):
 //   - an entry by fingerprint or finding ID covers that finding, of any kind

@@ -117,6 +117,17 @@ func (e *Entry) key() string {
 	return "threat:" + string(e.Threat) + "\x00" + e.Asset
 }
 
+// ErrInvalid is what every error of Decode (and Load's decoding errors)
+// matches with errors.Is: the file is the user's input and it is wrong. The
+// problems themselves are a yamlx.Errors, for errors.As.
+var ErrInvalid = errors.New("invalid risk-acceptance file")
+
+// invalid is a yamlx.Errors that also matches ErrInvalid.
+type invalid struct{ errs yamlx.Errors }
+
+func (e invalid) Error() string   { return e.errs.Error() }
+func (e invalid) Unwrap() []error { return []error{ErrInvalid, e.errs} }
+
 // Load reads and decodes the risk-acceptance file at path.
 func Load(path string) (*File, error) {
 	f, err := os.Open(path)
@@ -133,8 +144,9 @@ func Load(path string) (*File, error) {
 
 // Decode decodes and validates a risk-acceptance file; name is the file it
 // came from (used in errors and locations, and set as Path). On failure the
-// error is a yamlx.Errors listing every problem, sorted by position, as
-// "file:line:col: field.path: message", and the File is nil.
+// error lists every problem, sorted by position, one per line as
+// "file:line:col: field.path: message"; it matches ErrInvalid (errors.Is) and
+// holds a yamlx.Errors (errors.As). The File is then nil.
 func Decode(name string, data []byte) (*File, error) {
 	f := &File{}
 	pos, err := yamlx.DecodeLimits(name, data, f, yamlx.Limits{MaxBytes: MaxSize})
@@ -144,7 +156,7 @@ func Decode(name string, data []byte) (*File, error) {
 			return nil, fmt.Errorf("decode risk acceptance %s: %w", name, err)
 		}
 		if pos == nil {
-			return nil, errs // nothing decoded: syntax error, empty or oversized document
+			return nil, invalid{errs} // nothing decoded: syntax error, empty or oversized document
 		}
 	}
 	f.Path = name
@@ -160,7 +172,7 @@ func Decode(name string, data []byte) (*File, error) {
 		if len(errs) > yamlx.DefaultMaxErrors {
 			errs = append(errs[:yamlx.DefaultMaxErrors:yamlx.DefaultMaxErrors], &yamlx.Error{File: name, Msg: "too many errors; stopped"})
 		}
-		return nil, errs
+		return nil, invalid{errs}
 	}
 	f.at = pos
 	return f, nil

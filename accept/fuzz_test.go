@@ -28,7 +28,7 @@ func FuzzDecode(f *testing.F) {
 				t.Fatal("file returned with an error")
 			}
 			var es yamlx.Errors
-			if !errors.As(err, &es) {
+			if !errors.As(err, &es) || !errors.Is(err, ErrInvalid) {
 				t.Fatalf("error is %T: %v", err, err)
 			}
 			if len(es) == 0 || len(es) > yamlx.DefaultMaxErrors+1 {
