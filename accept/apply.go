@@ -406,6 +406,9 @@ func (f *File) problems(j int, s *entryState, out []aiassure.Finding) []aiassure
 		if len(s.other) > 0 {
 			detail += fmt.Sprintf(" A threat entry covers risk findings only; these findings of the threat are of other kinds and can be accepted by fingerprint or ID, one by one: %s.", list(s.other))
 		}
+		if near := threatsOn(e.Asset, out); len(near) > 0 {
+			detail += fmt.Sprintf(" The risk findings on asset %s are of the threats %s.", e.Asset, strings.Join(near, ", "))
+		}
 		add(ProblemUnmatched, "", fmt.Sprintf("risk acceptance of %s matches no finding", what),
 			detail+" Remove the entry or correct it, so that the record says what is accepted today.")
 	}
@@ -418,6 +421,27 @@ func (f *File) problems(j int, s *entryState, out []aiassure.Finding) []aiassure
 			fmt.Sprintf("The entry at %s (%s) has no expires date. A critical residual risk may be accepted only for a stated time, so these critical findings count: %s. Add an expires date.", line(j), who, list(s.critical)))
 	}
 	return ps
+}
+
+// threatsOn lists the threats of the risk findings on asset, when asset is
+// given: the threat an entry meant may be a refinement of the one it names.
+func threatsOn(asset string, out []aiassure.Finding) []string {
+	if asset == "" {
+		return nil
+	}
+	var ts []string
+	for _, x := range out {
+		if x.Kind != "risk" || !slices.Contains(x.Assets, asset) {
+			continue
+		}
+		for _, t := range x.Threats {
+			if !slices.Contains(ts, string(t)) {
+				ts = append(ts, string(t))
+			}
+		}
+	}
+	slices.Sort(ts)
+	return ts
 }
 
 func suggestThreat(t aiassure.ThreatID, known map[aiassure.ThreatID]bool) string {
