@@ -83,7 +83,6 @@ func AtLeast(findings []aiassure.Finding, min aiassure.Severity) int {
 type entryState struct {
 	problem  string   // why the entry cannot accept anything, or ""
 	touched  []string // findings it names or whose threat (and asset) it names
-	accepted []string // findings it is the acceptance of
 	critical []string // critical findings it could not accept for want of an expiry
 	partial  []string // findings it covers only some assets of, with the assets left
 	other    []string // findings of its threat that are not risks: a threat entry does not cover them
@@ -176,7 +175,6 @@ func (f *File) Apply(findings []aiassure.Finding, now time.Time) (out []aiassure
 			accepted = t
 		}
 		if accepted >= 0 {
-			st[accepted].accepted = append(st[accepted].accepted, x.ID)
 			x.Accepted = f.acceptance(accepted)
 		}
 	}
