@@ -298,8 +298,8 @@ func TestCreditExample(t *testing.T) {
 	threats, assets := vocabulary(t)
 	f.SetVocabulary(threats, assets)
 	findings := []aiassure.Finding{
-		{ID: "risk/model-extraction/scoring-api", Kind: "risk", Severity: aiassure.High, Threats: []aiassure.ThreatID{"model-extraction"}, Assets: []string{"scoring-api"}},
-		{ID: "risk/model-flaws-drift/scoring-model", Kind: "risk", Severity: aiassure.Medium, Threats: []aiassure.ThreatID{"model-flaws-drift"}, Assets: []string{"scoring-model"}},
+		{ID: "risk/model-extraction", Kind: "risk", Severity: aiassure.High, Threats: []aiassure.ThreatID{"model-extraction"}, Assets: []string{"scoring-model", "challenger-model", "scoring-api"}},
+		{ID: "risk/model-flaws-drift", Kind: "risk", Severity: aiassure.Medium, Threats: []aiassure.ThreatID{"model-flaws-drift"}, Assets: []string{"scoring-model"}},
 	}
 	out, problems := f.Apply(findings, now)
 	if a := out[0].Accepted; a == nil || a.Expires.Year() != 2027 || a.Location.File != file || a.Location.Line == 0 {
@@ -311,13 +311,13 @@ func TestCreditExample(t *testing.T) {
 	if len(problems) != 1 || problems[0].ID != "acceptance/expired/threat/model-flaws-drift/scoring-model" {
 		t.Fatalf("problems: %+v", problems)
 	}
-	if !strings.Contains(problems[0].Detail, "These findings count again: risk/model-flaws-drift/scoring-model.") {
+	if !strings.Contains(problems[0].Detail, "These findings count again: risk/model-flaws-drift.") {
 		t.Errorf("detail: %s", problems[0].Detail)
 	}
 	// On its last day the drift entry held, and the model extraction one,
 	// made in September, did not yet.
 	out, problems = f.Apply(findings, time.Date(2026, 6, 30, 23, 59, 0, 0, time.UTC))
-	if out[1].Accepted == nil || out[0].Accepted != nil || len(problems) != 1 || problems[0].ID != "acceptance/not-yet-valid/threat/model-extraction/scoring-api" {
+	if out[1].Accepted == nil || out[0].Accepted != nil || len(problems) != 1 || problems[0].ID != "acceptance/not-yet-valid/threat/model-extraction" {
 		t.Errorf("on 2026-06-30: accepted %v, problems %+v", out[1].Accepted, problems)
 	}
 }

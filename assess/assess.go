@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/accept"
 	"github.com/aiassure/aiassure/catalog"
 	"github.com/aiassure/aiassure/classify"
 	"github.com/aiassure/aiassure/coverage"
@@ -164,6 +165,9 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 	}
 	f := &finder{p: p, c: c, cls: cls}
 	r.Findings = f.findings(r)
+	if err := acceptRisks(p, c, r, at); err != nil {
+		return nil, err
+	}
 	r.Artefacts = artefacts(p, cfg.Inputs)
 	cite(c, r)
 	r.Summary = summarise(r)
@@ -177,6 +181,34 @@ func fileDigest(path string) string {
 	}
 	sum := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// acceptRisks marks the findings that the profile's risk-acceptance file
+// covers, and adds a finding for each entry that is expired, unknown or
+// matches nothing (docs/risk-acceptance.md).
+func acceptRisks(p *profile.Profile, c *catalog.Catalog, r *report.Report, at time.Time) error {
+	if p.RiskAcceptance == "" {
+		return nil
+	}
+	af, err := accept.Load(p.Resolve(p.RiskAcceptance))
+	if err != nil {
+		line, _ := p.Line("risk_acceptance")
+		return fmt.Errorf("%s:%d: risk_acceptance: %w", p.Path, line, err)
+	}
+	threats := make([]aiassure.ThreatID, len(c.Threats))
+	for i, t := range c.Threats {
+		threats[i] = t.ID
+	}
+	assets := make([]string, len(p.Assets))
+	for i, a := range p.Assets {
+		assets[i] = a.ID
+	}
+	af.SetVocabulary(threats, assets)
+	var problems []aiassure.Finding
+	r.Findings, problems = af.Apply(r.Findings, at)
+	r.Findings = append(r.Findings, problems...)
+	sortFindings(r.Findings)
+	return nil
 }
 
 // cite turns every finding's sources into public citations and lists the

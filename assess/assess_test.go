@@ -3,8 +3,8 @@ package assess_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -236,5 +236,67 @@ func TestApplicability(t *testing.T) {
 				t.Errorf("applicability for %s differs from %s (-want +got):\n%s", path, golden, diff)
 			}
 		})
+	}
+}
+
+// TestSeverityScale checks the one scale from risk to finding on the credit
+// example: a critical residual risk is a critical finding, a major one high,
+// a minor one none; one finding per threat; an accepted risk is marked and
+// leaves the highest severity to the findings not accepted.
+func TestSeverityScale(t *testing.T) {
+	cfg := config(t)
+	cfg.Checks = nil
+	p, err := profile.Load("../examples/credit-scoring/profile.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := assess.Run(context.Background(), p, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worst := map[aiassure.ThreatID]string{}
+	rank := map[string]int{"minor": 1, "major": 2, "critical": 3}
+	for _, e := range r.Risk.Entries {
+		if rank[e.Residual.Level] > rank[worst[e.Threat]] {
+			worst[e.Threat] = e.Residual.Level
+		}
+	}
+	want := map[string]aiassure.Severity{"critical": aiassure.Critical, "major": aiassure.High}
+	seen := map[aiassure.ThreatID]bool{}
+	for _, f := range r.Findings {
+		if f.Kind != "risk" {
+			continue
+		}
+		th := f.Threats[0]
+		if seen[th] {
+			t.Errorf("two risk findings for %s", th)
+		}
+		seen[th] = true
+		if f.Severity != want[worst[th]] {
+			t.Errorf("%s: severity %s for residual risk %s, want %s", f.ID, f.Severity, worst[th], want[worst[th]])
+		}
+		if len(f.Provisions) == 0 || len(f.Locations) == 0 || f.Locations[0].Line == 0 || f.Fingerprint == "" {
+			t.Errorf("%s lacks provisions, a located profile line or a fingerprint: %+v", f.ID, f)
+		}
+	}
+	for th, l := range worst {
+		if _, ok := want[l]; ok != seen[th] {
+			t.Errorf("threat %s at residual %s: finding %v", th, l, seen[th])
+		}
+	}
+	if r.Summary.Findings[aiassure.Critical] == 0 {
+		t.Error("no critical finding for the credit example")
+	}
+	var accepted []string
+	for _, f := range r.Findings {
+		if f.Accepted != nil {
+			accepted = append(accepted, f.ID)
+		}
+		if f.Kind == "standardisation-gap" {
+			t.Errorf("standardisation gap %s among the findings", f.ID)
+		}
+	}
+	if !slices.Equal(accepted, []string{"risk/model-extraction"}) || r.Summary.Accepted != 1 {
+		t.Errorf("accepted %v (summary %d), want risk/model-extraction", accepted, r.Summary.Accepted)
 	}
 }

@@ -200,10 +200,15 @@ func (f *finder) findings(r *report.Report) []aiassure.Finding {
 			add(x)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b aiassure.Finding) int {
+	sortFindings(out)
+	return out
+}
+
+// sortFindings orders findings most severe first, then by kind and ID.
+func sortFindings(fs []aiassure.Finding) {
+	slices.SortStableFunc(fs, func(a, b aiassure.Finding) int {
 		return cmp.Or(cmp.Compare(b.Severity.Rank(), a.Severity.Rank()), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.ID, b.ID))
 	})
-	return out
 }
 
 // riskFinding is the finding for one threat from its entries, most severe

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/accept"
 	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/catalog"
 	"github.com/aiassure/aiassure/profile"
@@ -88,13 +89,8 @@ func failOnCheck(r *report.Report, failOn string) error {
 	if failOn == "" {
 		return nil
 	}
-	n := 0
-	for _, f := range r.Findings {
-		if f.Severity.Rank() >= aiassure.Severity(failOn).Rank() {
-			n++
-		}
-	}
-	if n > 0 {
+	// Accepted findings stay in the report but never trip the threshold.
+	if n := accept.AtLeast(r.Findings, aiassure.Severity(failOn)); n > 0 {
 		return findingsError{n: n, level: failOn}
 	}
 	return nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/aiassure/aiassure/accept"
 	"github.com/aiassure/aiassure/catalog"
 )
 
@@ -38,7 +39,7 @@ func usagef(format string, args ...any) error { return usageError{fmt.Errorf(for
 
 // inputErrors are sentinels that mean the user's input is wrong (exit 2)
 // wherever they surface.
-var inputErrors = []error{catalog.ErrInvalid}
+var inputErrors = []error{catalog.ErrInvalid, accept.ErrInvalid}
 
 func exitCode(err error) int {
 	if err == nil {
