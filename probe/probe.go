@@ -178,6 +178,10 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	if c.Len() != rowLen {
 		return nil, nil, inputErr("the constraints describe %d features, the samples have %d", c.Len(), rowLen)
 	}
+	// Without a declared robust accuracy the attacks are judged against
+	// what always answering the majority class of the whole test set
+	// achieves.
+	base := evasion.MajorityBaseline(tee.y, classes)
 	sc := newScale(c, tee.lo, tee.hi, shape)
 	uc := newUnitConstraint(c, sc)
 	target := wrap(in.Target, sc)
@@ -224,6 +228,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 			continue
 		}
 		eps, judge := grid(pl, a.Metric(), l2scale, in.Declared)
+		judge.Baseline = base
 		u := nb
 		if !a.Minimal() {
 			u *= len(eps)
