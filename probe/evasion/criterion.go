@@ -98,14 +98,18 @@ func judge(res *aiassure.Result, r *Report, pt *Point, o ResultOptions) {
 
 	if need := o.MinRobustAccuracy; need > 0 {
 		m["threshold"], m["declared"] = need, need
-		res.Status = aiassure.Pass
-		verdict := fmt.Sprintf("robust accuracy %.3f reaches the declared %.3g", ra, need)
-		if ra < need-tolerance {
-			res.Status = aiassure.Fail
-			verdict = fmt.Sprintf("robust accuracy %.3f is below the declared %.3g", ra, need)
+		x, what, how := ra, "robust accuracy", "the measured robust accuracy (point estimate)"
+		if o.Basis == metrics.ConfidenceBound {
+			x, what, how = pt.RobustCI.Lo, "lower 95% bound of robust accuracy", "the lower 95% bound (Wilson) of robust accuracy"
 		}
-		res.Reason = fmt.Sprintf("%s; criterion: the declared robust accuracy %.3g at %s; pass if the measured robust accuracy reaches it (%s for reference)",
-			verdict, need, at, rate)
+		res.Status = aiassure.Pass
+		verdict := fmt.Sprintf("%s %.3f reaches the declared %.3g", what, x, need)
+		if x < need-tolerance {
+			res.Status = aiassure.Fail
+			verdict = fmt.Sprintf("%s %.3f is below the declared %.3g", what, x, need)
+		}
+		res.Reason = fmt.Sprintf("%s; criterion: the declared robust accuracy %.3g at %s; pass if %s reaches it; for reference, the %s",
+			verdict, need, at, how, rate)
 		return
 	}
 
@@ -116,6 +120,7 @@ func judge(res *aiassure.Result, r *Report, pt *Point, o ResultOptions) {
 	m["retained_skill_required"] = k
 	if acc <= b.Rate+tolerance {
 		res.Status = aiassure.Unknown
+		m["no_skill"] = 1
 		res.Reason = fmt.Sprintf("no skill to attack: the clean accuracy %.3f of the attacked samples is not above the %s, so robustness cannot be judged (see the accuracy results); "+
 			"criterion: no robust accuracy declared; the model must keep %s of its skill above always answering the majority class at %s",
 			acc, rate, share(k), at)

@@ -257,9 +257,14 @@ type ResultOptions struct {
 	// Epsilon picks the point judged (default: the largest of the curve).
 	Epsilon float64
 	// MinRobustAccuracy is the declared robust accuracy; the check passes
-	// when the measured robust accuracy reaches it. Zero means none is
-	// declared: the check is judged against Baseline instead.
+	// when the measured robust accuracy reaches it (its lower 95% bound
+	// when Basis is metrics.ConfidenceBound). Zero means none is declared:
+	// the check is judged against Baseline instead.
 	MinRobustAccuracy float64
+	// Basis is how a declared robust accuracy is compared with the
+	// measurement: metrics.PointEstimate (the default) or
+	// metrics.ConfidenceBound.
+	Basis metrics.Basis
 	// Baseline is the majority-class rate of the test set (MajorityBaseline
 	// of its labels). Without one (Samples 0) the rate of the attacked
 	// samples stands in.
@@ -283,14 +288,14 @@ func Results(reports []*Report, o ResultOptions) []aiassure.Result {
 // the threat of the attack's kind, control c-robustness-testing, AI Act
 // Art. 15(4) and 15(5), category adversarial_examples, and a verdict at the
 // chosen epsilon. With a declared robust accuracy it passes when the
-// measured one reaches it. Without, the limit is the majority-class rate b
+// measured one (or its lower bound, by Basis) reaches it. Without, the limit is the majority-class rate b
 // plus RetainedSkill times the clean accuracy's margin over it,
 // b + k·(clean − b): it passes when the lower bound of the Wilson 95%
 // interval of robust accuracy reaches the limit, fails when the upper bound
 // is below it, and is unknown (inconclusive, Metrics "inconclusive" 1) when
 // the interval contains it. It is unknown, too, when nothing could be
 // measured at the epsilon, no sample was classified correctly, or the clean
-// accuracy is not above the majority-class rate. The Reason of every
+// accuracy is not above the majority-class rate (Metrics "no_skill" 1). The Reason of every
 // verdict ends with the criterion in words.
 func ResultOf(r *Report, o ResultOptions) aiassure.Result {
 	id := "evasion/" + r.Attack
