@@ -78,13 +78,16 @@ func pointBaseline(pt *Point) Baseline {
 		Samples: pt.Samples, Of: "the attacked samples"}
 }
 
-// judge sets the Result's status and reason for the point pt. With a
-// declared robust accuracy the point estimate must reach it. Without one
-// the limit is the majority-class rate plus k times the clean accuracy's
-// margin over it, and the verdict rests on the Wilson interval of robust
-// accuracy: pass when its lower bound reaches the limit, fail when its upper
-// bound is below, inconclusive (unknown) when it contains the limit. Every
-// reason ends with the criterion in words.
+// judge sets the Result's status, reason and criterion metrics for the
+// point pt. With a declared robust accuracy the point estimate (or its
+// lower Wilson bound, by o.Basis) must reach it. Without one the limit is
+// the majority-class rate b plus k times the clean accuracy's margin over
+// it, and the verdict rests on robust accuracy given the clean accuracy of
+// the attacked samples, clean × (1 − the attack's success rate), with the
+// Wilson interval of that success rate: pass when the lower bound reaches
+// the limit, fail when the upper bound is below it, inconclusive (unknown)
+// when the interval contains it. Every reason ends with the criterion in
+// words.
 func judge(res *aiassure.Result, r *Report, pt *Point, o ResultOptions) {
 	m := res.Metrics
 	b := o.Baseline

@@ -271,7 +271,7 @@ type ResultOptions struct {
 	Baseline Baseline
 	// RetainedSkill is the share of its skill above the majority-class rate
 	// that the model must keep under attack when no robust accuracy is
-	// declared (default DefaultRetainedSkill).
+	// declared; a value outside (0, 1] means DefaultRetainedSkill.
 	RetainedSkill float64
 }
 
