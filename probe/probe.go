@@ -178,6 +178,10 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	if c.Len() != rowLen {
 		return nil, nil, inputErr("the constraints describe %d features, the samples have %d", c.Len(), rowLen)
 	}
+	// Without a declared robust accuracy the attacks are judged against
+	// what always answering the majority class of the whole test set
+	// achieves.
+	base := evasion.MajorityBaseline(tee.y, classes)
 	sc := newScale(c, tee.lo, tee.hi, shape)
 	uc := newUnitConstraint(c, sc)
 	target := wrap(in.Target, sc)
@@ -224,6 +228,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 			continue
 		}
 		eps, judge := grid(pl, a.Metric(), l2scale, in.Declared)
+		judge.Baseline = base
 		u := nb
 		if !a.Minimal() {
 			u *= len(eps)
@@ -279,9 +284,10 @@ func interrupted(when string, evidence []string) aiassure.Result {
 	}
 }
 
-// grid returns the epsilons of an attack in its norm and the point it is
-// judged at: the declared robust accuracy of that norm where the profile
-// gives one, else the plan's Judge.
+// grid returns the epsilons of an attack in its norm and how it is judged:
+// against the declared robust accuracy of that norm where the profile gives
+// one, at its ε and on the plan's Basis; else at the plan's Judge against
+// the majority-class baseline (which Run adds).
 func grid(pl Plan, norm evasion.Norm, l2scale float64, declared []profile.Declared) ([]float64, evasion.ResultOptions) {
 	conv := func(e float64) float64 {
 		if norm == evasion.L2 {
@@ -296,7 +302,7 @@ func grid(pl Plan, norm evasion.Norm, l2scale float64, declared []profile.Declar
 	judge := evasion.ResultOptions{Epsilon: conv(pl.Judge)}
 	for _, d := range declared {
 		if d.Metric == "robust_accuracy" && d.Epsilon > 0 && evasion.Norm(normOf(d.Norm)) == norm {
-			judge = evasion.ResultOptions{Epsilon: d.Epsilon, MinRobustAccuracy: d.Value}
+			judge = evasion.ResultOptions{Epsilon: d.Epsilon, MinRobustAccuracy: d.Value, Basis: pl.Basis}
 			break
 		}
 	}

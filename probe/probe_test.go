@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -118,7 +119,7 @@ func TestGrid(t *testing.T) {
 	}
 	decl := []profile.Declared{{Metric: "accuracy", Value: 0.9}, {Metric: "robust_accuracy", Value: 0.7, Epsilon: 0.03, Norm: "linf"}}
 	eps, j = grid(pl, evasion.Linf, 4, decl)
-	if !cmp.Equal(eps, []float64{0.01, 0.02, 0.03, 0.05, 0.1}) || j.Epsilon != 0.03 || j.MinRobustAccuracy != 0.7 {
+	if !cmp.Equal(eps, []float64{0.01, 0.02, 0.03, 0.05, 0.1}) || j.Epsilon != 0.03 || j.MinRobustAccuracy != 0.7 || j.Basis != pl.Basis {
 		t.Errorf("declared linf: %v %+v", eps, j)
 	}
 	// A declaration in L∞ does not judge an L2 attack.
@@ -154,6 +155,18 @@ func quick(level string) Plan {
 }
 
 func TestCheckExamples(t *testing.T) {
+	// The majority class of each example's test set, counted by hand from
+	// its label column: what always answering it achieves.
+	majority := map[string]struct {
+		rate  float64
+		class string
+		n     int
+	}{
+		"minimal-risk":      {15.0 / 45, "setosa", 45},
+		"credit-scoring":    {210.0 / 300, "good", 300},
+		"medical-diagnosis": {90.0 / 143, "benign", 143},
+		"border-biometrics": {46.0 / 450, "subject-1", 450},
+	}
 	for _, ex := range []string{"minimal-risk", "credit-scoring", "medical-diagnosis", "border-biometrics"} {
 		t.Run(ex, func(t *testing.T) {
 			p, err := profile.Load(filepath.Join("..", "examples", ex, "profile.yaml"))
@@ -174,7 +187,9 @@ func TestCheckExamples(t *testing.T) {
 			pl, _ := PlanFor(p.Assurance)
 			var ev int
 			for _, r := range rs {
-				if r.Status == aiassure.Unknown {
+				// Only an inconclusive verdict (the interval contains the
+				// limit) may be unknown.
+				if r.Status == aiassure.Unknown && r.Metrics["inconclusive"] != 1 {
 					t.Errorf("%s: unknown: %s", r.ID, r.Reason)
 				}
 				if _, ok := r.Metrics["wall_seconds"]; ok {
@@ -186,6 +201,12 @@ func TestCheckExamples(t *testing.T) {
 				if strings.HasPrefix(r.ID, "evasion/") {
 					ev++
 					checkCurve(t, r)
+					checkCriterion(t, r, p.Performance)
+					want := majority[ex]
+					if math.Abs(r.Metrics["baseline_majority_rate"]-want.rate) > 1e-12 || r.Metrics["baseline_samples"] != float64(want.n) ||
+						!strings.Contains(r.Reason, fmt.Sprintf("majority-class rate %.3f (class %s of the test set, n=%d)", want.rate, want.class, want.n)) {
+						t.Errorf("%s: baseline %g of %g samples, want %g of %d: %s", r.ID, r.Metrics["baseline_majority_rate"], r.Metrics["baseline_samples"], want.rate, want.n, r.Reason)
+					}
 				}
 			}
 			if ev != len(pl.Attacks) {
@@ -198,6 +219,36 @@ func TestCheckExamples(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// checkCriterion checks that an evasion Result states the criterion it was
+// judged by: the declared robust accuracy of its norm where the profile
+// gives one, else the majority-class baseline.
+func checkCriterion(t *testing.T, r aiassure.Result, declared []profile.Declared) {
+	t.Helper()
+	norm := "linf"
+	if r.Metrics["norm_l2"] == 1 {
+		norm = "l2"
+	}
+	var need float64
+	for _, d := range declared {
+		if d.Metric == "robust_accuracy" && normOf(d.Norm) == norm {
+			need = d.Value
+		}
+	}
+	want := "criterion: no robust accuracy declared"
+	if need > 0 {
+		want = fmt.Sprintf("criterion: the declared robust accuracy %.3g", need)
+		if r.Metrics["threshold"] != need {
+			t.Errorf("%s: threshold %g, declared %g", r.ID, r.Metrics["threshold"], need)
+		}
+	} else if r.Metrics["threshold"] != r.Metrics["baseline"] {
+		t.Errorf("%s: threshold %g, baseline %g", r.ID, r.Metrics["threshold"], r.Metrics["baseline"])
+	}
+	_, limited := r.Metrics["threshold"]
+	if !strings.Contains(r.Reason, want) || limited != strings.Contains(r.Summary, "limit ") {
+		t.Errorf("%s: the criterion %q is not stated:\n%s\n%s", r.ID, want, r.Summary, r.Reason)
 	}
 }
 
@@ -285,10 +336,16 @@ func TestBlackBox(t *testing.T) {
 			t.Errorf("%s: %s, want %s", id, got[id], st)
 		}
 	}
-	for _, id := range []string{"evasion/square-linf", "evasion/hopskipjump-linf"} {
-		if st := got[id]; st != aiassure.Pass && st != aiassure.Fail {
-			t.Errorf("%s: %q, want a verdict", id, st)
+	for _, r := range rs {
+		if r.ID != "evasion/square-linf" && r.ID != "evasion/hopskipjump-linf" {
+			continue
 		}
+		// On 40 samples the GBT's clean accuracy is that of the majority
+		// class: no skill to attack.
+		if r.Status != aiassure.Pass && r.Status != aiassure.Fail && r.Metrics["inconclusive"] != 1 && r.Metrics["no_skill"] != 1 {
+			t.Errorf("%s: %q, want a verdict: %s", r.ID, r.Status, r.Reason)
+		}
+		checkCriterion(t, r, nil)
 	}
 	if len(sum.Skipped) != 2 || sum.Attacked != 40 || sum.Samples != 300 {
 		t.Errorf("summary: skipped %v, attacked %d, samples %d", sum.Skipped, sum.Attacked, sum.Samples)

@@ -15,7 +15,10 @@
 // Evaluate runs an attack over a stream of batches and one or more epsilons
 // and returns a Report: robust accuracy with a Wilson 95% interval, attack
 // success rate, perturbation sizes, queries and wall time, per epsilon (the
-// robustness curve). Results turns reports into aiassure.Result values.
+// robustness curve). Results turns reports into aiassure.Result values,
+// judged against a declared robust accuracy or, without one, against the
+// majority-class baseline (the model must keep half of its skill above
+// always answering the majority class), each stating its criterion.
 //
 // docs/evasion.md describes each attack, its parameters and defaults, and
 // how to read the results.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -278,8 +279,8 @@ func TestSpread(t *testing.T) {
 }
 
 func TestResultOf(t *testing.T) {
-	pt := Point{Epsilon: 0.1, Samples: 100, CleanCorrect: 90, Robust: 40, Broken: 50, CleanAccuracy: 0.9, RobustAccuracy: 0.4, RobustCI: Wilson(40, 100), SuccessRate: 50.0 / 90}
-	r := &Report{Attack: "pgd-linf", Kind: WhiteBox, Norm: Linf, Target: "m", Points: []Point{{Epsilon: 0.05, Samples: 100, CleanCorrect: 90, Robust: 70, RobustAccuracy: 0.7}, pt}}
+	pt := Point{Epsilon: 0.1, Samples: 100, CleanCorrect: 90, Majority: 50, Robust: 40, Broken: 50, CleanAccuracy: 0.9, RobustAccuracy: 0.4, RobustCI: Wilson(40, 100), SuccessRate: 50.0 / 90}
+	r := &Report{Attack: "pgd-linf", Kind: WhiteBox, Norm: Linf, Target: "m", Points: []Point{{Epsilon: 0.05, Samples: 100, CleanCorrect: 90, Majority: 50, Robust: 90, CleanAccuracy: 0.9, RobustAccuracy: 0.9}, pt}}
 	cases := []struct {
 		name   string
 		r      *Report
@@ -287,7 +288,9 @@ func TestResultOf(t *testing.T) {
 		status aiassure.Status
 		threat aiassure.ThreatID
 	}{
-		{"default threshold", r, ResultOptions{}, aiassure.Fail, "evasion-white-box"},
+		// No declaration: majority rate 0.5 of the points' samples, limit
+		// 0.7; at ε 0.1 50 of 90 are broken, at 0.05 none.
+		{"baseline", r, ResultOptions{}, aiassure.Fail, "evasion-white-box"},
 		{"declared", r, ResultOptions{MinRobustAccuracy: 0.35}, aiassure.Pass, "evasion-white-box"},
 		{"smaller epsilon", r, ResultOptions{Epsilon: 0.05}, aiassure.Pass, "evasion-white-box"},
 		{"missing epsilon", r, ResultOptions{Epsilon: 0.3}, aiassure.Unknown, "evasion-white-box"},
@@ -304,12 +307,12 @@ func TestResultOf(t *testing.T) {
 			!slices.Equal(res.Requirements, []aiassure.RequirementID{"ai-act-art-15-4", "ai-act-art-15-5"}) {
 			t.Errorf("%s: wrong ties %+v", c.name, res)
 		}
-		if c.status == aiassure.Fail && res.Reason == "" {
-			t.Errorf("%s: a failure without a reason", c.name)
+		if (c.status == aiassure.Fail || c.status == aiassure.Pass) && !strings.Contains(res.Reason, "criterion: ") {
+			t.Errorf("%s: a verdict without its criterion: %q", c.name, res.Reason)
 		}
 	}
 	res := ResultOf(r, ResultOptions{})
-	for k, v := range map[string]float64{"robust_accuracy": 0.4, "epsilon": 0.1, "success_rate": 50.0 / 90, "robust_accuracy@0.05": 0.7, "threshold": DefaultMinRobustAccuracy} {
+	for k, v := range map[string]float64{"robust_accuracy": 0.4, "epsilon": 0.1, "success_rate": 50.0 / 90, "robust_accuracy@0.05": 0.9, "threshold": 0.7, "baseline_majority_rate": 0.5} {
 		if res.Metrics[k] != v {
 			t.Errorf("metric %s = %g, want %g", k, res.Metrics[k], v)
 		}

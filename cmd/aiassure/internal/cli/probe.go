@@ -263,7 +263,7 @@ func writeProbeText(w io.Writer, results []aiassure.Result, sum *probe.Summary) 
 	fmt.Fprintf(bw, "MODEL TESTS (%s plan) of %s: %d samples measured, %d attacked\n\n", sum.Level, sum.Target.Name, sum.Samples, sum.Attacked)
 	for _, r := range results {
 		fmt.Fprintf(bw, "%-14s %-24s %s\n", strings.ToUpper(string(r.Status)), r.ID, r.Summary)
-		if r.Reason != "" && r.Status != aiassure.Pass {
+		if r.Reason != "" {
 			fmt.Fprintf(bw, "%-14s %-24s %s\n", "", "", r.Reason)
 		}
 	}

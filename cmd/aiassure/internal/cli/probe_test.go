@@ -26,6 +26,7 @@ func TestProbe(t *testing.T) {
 	}{
 		{"text", iris, ExitOK, "evasion/square-linf", ""},
 		{"curve in text", iris, ExitOK, "ROBUSTNESS CURVES", ""},
+		{"criterion under a pass", iris, ExitOK, "keeps 80% of its skill: the attack broke 6 of 45 correctly classified samples (13.3%, 95% CI 6.3–26.2%); robust accuracy at least 0.738 (95%) ≥ limit 0.667; criterion: no robust accuracy declared", ""},
 		{"one attack", append([]string{"-attacks", "pgd-linf", "-epsilon", "0.1", "-samples", "10"}, iris...), ExitOK, "pgd-linf (L∞) on mlp.onnx at ε=0.1", ""},
 		{"metrics only", append([]string{"-suite", "metrics"}, iris...), ExitOK, "metrics/measured", ""},
 		{"no model", []string{"-data", ex + "minimal-risk/data/test.csv"}, ExitUsage, "", "usage: aiassure probe"},
