@@ -42,7 +42,7 @@ func TestLoadRejects(t *testing.T) {
     knowledge: black-box
     access: [query]
     attack_potential: {elapsed_time: le-1-week, expertise: proficient, knowledge: public, window: easy, equipment: standard}
-    sources: [seed:table-1]
+    sources: [enisa:table-1]
 `
 	tests := []struct {
 		name, file, data, want string

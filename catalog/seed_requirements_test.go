@@ -98,8 +98,8 @@ func TestSeedTable3(t *testing.T) {
 			if d := cmp.Diff(want, got); d != "" {
 				t.Errorf("%s seed_standards (-table 3 +catalogue):\n%s", r.ID, d)
 			}
-			if !slices.Contains(r.Sources, "seed:table-3") {
-				t.Errorf("%s: sources %v lack seed:table-3", r.ID, r.Sources)
+			if !slices.Contains(r.Sources, "enisa:table-3") {
+				t.Errorf("%s: sources %v lack enisa:table-3", r.ID, r.Sources)
 			}
 			if !slices.Contains(r.Seed, "table-3") {
 				t.Errorf("%s: seed %v lacks table-3", r.ID, r.Seed)
@@ -159,7 +159,7 @@ func TestSeedGaps(t *testing.T) {
 		if want := gapContext(ps); g.Context != want {
 			t.Errorf("%s: context %q, want %q (seed places %v)", g.ID, g.Context, want, ps)
 		}
-		if !slices.ContainsFunc(g.Sources, func(s string) bool { return strings.HasPrefix(s, "seed:") }) {
+		if !slices.ContainsFunc(g.Sources, func(s string) bool { return strings.HasPrefix(s, "enisa:") }) {
 			t.Errorf("%s: no seed source in %v", g.ID, g.Sources)
 		}
 		if g.State.AsOf == "" || g.State.Source == "" {
@@ -196,7 +196,7 @@ func TestSeedRecommendations(t *testing.T) {
 		if r.Audience != audience {
 			t.Errorf("%s: audience %q, want %q", r.ID, r.Audience, audience)
 		}
-		if !slices.Contains(r.Seed, section) || !slices.Contains(r.Sources, "seed:"+section) {
+		if !slices.Contains(r.Seed, section) || !slices.Contains(r.Sources, "enisa:"+section) {
 			t.Errorf("%s: seed %v / sources %v lack §%s", r.ID, r.Seed, r.Sources, section)
 		}
 		if r.Summary == "" {

@@ -207,8 +207,8 @@ func TestSeedAnnexA2(t *testing.T) {
 		// status source, or be marked replaced, so that the seed's stage is
 		// not lost when the status is brought up to date.
 		if s, ok := c.Standard(aiassure.StandardID(id)); ok && !strings.HasPrefix(date, "Published") {
-			if len(s.Sources) == 0 || !slices.Contains(s.Sources, "seed:annex-a.2") {
-				t.Errorf("%s: %s: sources %v lack seed:annex-a.2", where, id, s.Sources)
+			if len(s.Sources) == 0 || !slices.Contains(s.Sources, "enisa:annex-a.2") {
+				t.Errorf("%s: %s: sources %v lack enisa:annex-a.2", where, id, s.Sources)
 			}
 		}
 	}
@@ -587,8 +587,8 @@ func TestStandardsLandscape(t *testing.T) {
 		for _, cv := range s.Coverage {
 			if cv.Goal != "" {
 				got = append(got, cv.Goal)
-				if cv.Level != "general" || !slices.Contains(cv.Sources, "seed:4.1") {
-					t.Errorf("%s: coverage of %s: level %s, sources %v; want general from seed:4.1", id, cv.Goal, cv.Level, cv.Sources)
+				if cv.Level != "general" || !slices.Contains(cv.Sources, "enisa:4.1") {
+					t.Errorf("%s: coverage of %s: level %s, sources %v; want general from enisa:4.1", id, cv.Goal, cv.Level, cv.Sources)
 				}
 			}
 		}

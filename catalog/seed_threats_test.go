@@ -144,8 +144,8 @@ func TestSeedTable1(t *testing.T) {
 		if !contains(th.Goals, r.goal) {
 			t.Errorf("table-1.tsv:%d: %q -> threat %s (by %s): goals %v lack %q", r.line, r.attack, th.ID, how, th.Goals, r.goal)
 		}
-		if !contains(th.Sources, "seed:table-1") {
-			t.Errorf("table-1.tsv:%d: %q -> threat %s: sources %v lack seed:table-1", r.line, r.attack, th.ID, th.Sources)
+		if !contains(th.Sources, "enisa:table-1") {
+			t.Errorf("table-1.tsv:%d: %q -> threat %s: sources %v lack enisa:table-1", r.line, r.attack, th.ID, th.Sources)
 		}
 		if !contains(th.Seed, "table-1") {
 			t.Errorf("table-1.tsv:%d: %q -> threat %s: seed %v lacks table-1", r.line, r.attack, th.ID, th.Seed)
@@ -160,7 +160,7 @@ func TestSeedTable1(t *testing.T) {
 		}
 	}
 	for _, th := range c.Threats {
-		if !contains(th.Sources, "seed:table-1") {
+		if !contains(th.Sources, "enisa:table-1") {
 			continue
 		}
 		ok := false
@@ -168,7 +168,7 @@ func TestSeedTable1(t *testing.T) {
 			ok = ok || matched[a]
 		}
 		if !ok {
-			t.Errorf("threat %s cites seed:table-1 but is neither an attack of the table nor a refinement of one", th.ID)
+			t.Errorf("threat %s cites enisa:table-1 but is neither an attack of the table nor a refinement of one", th.ID)
 		}
 	}
 }

@@ -67,6 +67,7 @@ type Standard struct {
 	Replaces    []aiassure.StandardID `yaml:"replaces,omitempty" json:"replaces,omitempty"`
 	Coverage    []Coverage            `yaml:"coverage,omitempty" json:"coverage,omitempty"`
 	Sources     []string              `yaml:"sources" json:"sources"`
+	URL         string                `yaml:"url,omitempty" json:"url,omitempty"` // the publisher's page; derived from the designation when empty (StandardURL)
 }
 
 // AttackPotential gives the ISO/IEC 18045 factor levels an attack needs in the

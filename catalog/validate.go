@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 
 	"github.com/aiassure/aiassure"
@@ -313,5 +314,63 @@ func (c *Catalog) validate(lines map[string][]int) Problems {
 		seed(f, i, m.Seed)
 		sources(f, i, m.Sources)
 	}
+	c.checkSources(k)
 	return k.probs
+}
+
+// checkSources checks that every source the catalogue records (sources lists
+// and the source of each status, application date and gap state) resolves to
+// a public citation with a URL. A source that does not is reported at its row.
+func (c *Catalog) checkSources(k *checker) {
+	each := func(file string, n int, row func(int) any) {
+		for i := 0; i < n; i++ {
+			for _, s := range sourcesOf(row(i)) {
+				if ct := c.Cite(s); ct.URL == "" {
+					k.at(file, i, "source %q does not resolve to a public reference (see docs/catalog-sources.md for the forms Cite knows)", s)
+				}
+			}
+		}
+	}
+	each("standards.yaml", len(c.Standards), func(i int) any { return c.Standards[i] })
+	each("threats.yaml", len(c.Threats), func(i int) any { return c.Threats[i] })
+	each("requirements.yaml", len(c.Requirements), func(i int) any { return c.Requirements[i] })
+	each("crosswalk.yaml", len(c.Crosswalk), func(i int) any { return c.Crosswalk[i] })
+	each("characteristics.yaml", len(c.Characteristics), func(i int) any { return c.Characteristics[i] })
+	each("controls.yaml", len(c.Controls), func(i int) any { return c.Controls[i] })
+	each("gaps.yaml", len(c.Gaps), func(i int) any { return c.Gaps[i] })
+	each("recommendations.yaml", len(c.Recommendations), func(i int) any { return c.Recommendations[i] })
+	each("glossary.yaml", len(c.Glossary), func(i int) any { return c.Glossary[i] })
+	each("matrices.yaml", len(c.Matrices), func(i int) any { return c.Matrices[i] })
+}
+
+// sourcesOf collects the sources of a row: every string of a field named
+// Sources ([]string) or Source (string), at any depth.
+func sourcesOf(row any) []string {
+	var out []string
+	var walk func(v reflect.Value, field string)
+	walk = func(v reflect.Value, field string) {
+		switch v.Kind() {
+		case reflect.Struct:
+			t := v.Type()
+			for i := 0; i < v.NumField(); i++ {
+				if t.Field(i).IsExported() {
+					walk(v.Field(i), t.Field(i).Name)
+				}
+			}
+		case reflect.Slice:
+			for i := 0; i < v.Len(); i++ {
+				if e := v.Index(i); field == "Sources" && e.Kind() == reflect.String {
+					out = append(out, e.String())
+				} else {
+					walk(e, field)
+				}
+			}
+		case reflect.String:
+			if field == "Source" {
+				out = append(out, v.String())
+			}
+		}
+	}
+	walk(reflect.ValueOf(row), "")
+	return out
 }

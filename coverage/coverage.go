@@ -124,7 +124,7 @@ func standardisationGaps(in Input, threats []aiassure.ThreatID, reqs []aiassure.
 		}
 		var srcs []string
 		for _, s := range g.Seed {
-			srcs = append(srcs, "seed:"+s)
+			srcs = append(srcs, "enisa:"+s)
 		}
 		out = append(out, Gap{
 			ID: "std/" + string(g.ID), Kind: Standardisation, Severity: sev, Title: g.Title, Detail: detail,
