@@ -212,25 +212,36 @@ func acceptRisks(p *profile.Profile, c *catalog.Catalog, r *report.Report, at ti
 }
 
 // cite turns every finding's sources into public citations and lists the
-// documents cited in the report's references, in order of first use.
+// documents cited, with their URLs, in the report's references, in order of
+// first use: the sources, the AI Act provisions and the standard clauses. A
+// source that is no public document (a profile field, an evidence file)
+// stays a plain label and is no reference.
 func cite(c *catalog.Catalog, r *report.Report) {
 	seen := map[string]bool{}
 	r.References = []report.Reference{}
+	ref := func(ct catalog.Citation) {
+		if ct.URL != "" && !seen[ct.Label] {
+			seen[ct.Label] = true
+			r.References = append(r.References, report.Reference{Label: ct.Label, Title: ct.Title, URL: ct.URL})
+		}
+	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
 		var out []string
 		for _, s := range f.Sources {
 			ct := c.Cite(s)
-			if slices.Contains(out, ct.Label) {
-				continue
+			if !slices.Contains(out, ct.Label) {
+				out = append(out, ct.Label)
 			}
-			out = append(out, ct.Label)
-			if !seen[ct.Label] {
-				seen[ct.Label] = true
-				r.References = append(r.References, report.Reference{Label: ct.Label, Title: ct.Title, URL: ct.URL})
-			}
+			ref(ct)
 		}
 		f.Sources = out
+		for _, p := range f.Provisions {
+			ref(c.Provision(p))
+		}
+		for _, cl := range f.Clauses {
+			ref(c.Cite(cl))
+		}
 	}
 }
 

@@ -112,6 +112,33 @@ func (f *finder) clauses(ids []aiassure.ControlID) []string {
 	return out
 }
 
+// qualify names the act of a bare article among sources ("Art. 43" of the
+// AI Act becomes "AI Act Art. 43"), so that it cites a public text.
+func (f *finder) qualify(sources []string, reqs []aiassure.RequirementID) []string {
+	out := slices.Clone(sources)
+	for _, id := range reqs {
+		req, ok := f.c.Requirement(id)
+		if !ok {
+			continue
+		}
+		act := ""
+		switch {
+		case strings.HasPrefix(string(id), "ai-act-"):
+			act = "AI Act "
+		case strings.HasPrefix(string(id), "cra-"):
+			act = "Cyber Resilience Act "
+		case strings.HasPrefix(string(id), "csa-"):
+			act = "Cybersecurity Act "
+		}
+		for i, s := range out {
+			if s == req.Article && act != "" {
+				out[i] = act + s
+			}
+		}
+	}
+	return out
+}
+
 func (f *finder) requirementsOf(ids []aiassure.ControlID) []aiassure.RequirementID {
 	var out []aiassure.RequirementID
 	for _, id := range ids {
@@ -179,7 +206,7 @@ func (f *finder) findings(r *report.Report) []aiassure.Finding {
 			ID: g.ID, Kind: g.Kind, Severity: g.Severity, Title: g.Title, Detail: g.Detail,
 			Threats: g.Threats, Controls: g.Controls, Requirements: g.Requirements, Standards: g.Standards,
 			Provisions: f.provisions(g.Requirements...), Clauses: f.clauses(g.Controls),
-			Sources: g.Sources,
+			Sources: f.qualify(g.Sources, g.Requirements),
 		}
 		switch {
 		case strings.HasPrefix(g.ID, "evid/performance/"):
