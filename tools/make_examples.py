@@ -55,6 +55,10 @@ CREDIT_ARFF_PATHS = [
 
 made = []  # files written, for the summary
 
+# The examples, in the order they are made; --only picks some.
+EXAMPLE_NAMES = ["credit-scoring", "medical-diagnosis", "border-biometrics", "minimal-risk",
+                 "federated-diabetes", "water-meter-reader"]
+
 
 # ---------------------------------------------------------------- file output
 
@@ -686,16 +690,31 @@ def main():
     ap.add_argument("--ort-dir", default=os.environ.get("ORT_DIR", "/tmp/ort"),
                     help="folder whose node_modules holds onnxruntime-node (default $ORT_DIR or /tmp/ort)")
     ap.add_argument("--skip-ort", action="store_true", help="do not run ONNX Runtime (keeps the *.ort.json files)")
+    ap.add_argument("--diabetes-arff", help="path to weka's diabetes.arff (federated-diabetes)")
+    ap.add_argument("--only", action="append", choices=EXAMPLE_NAMES, metavar="NAME",
+                    help="make only this example (repeatable; default all: %s)" % ", ".join(EXAMPLE_NAMES))
     args = ap.parse_args()
+
+    # The examples in their own modules import this one by name.
+    sys.modules.setdefault("make_examples", sys.modules[__name__])
+    import example_federated
+    import example_meter
 
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     np.random.seed(SEED)
     lib = {}
-    credit(find_arff(args.credit_arff), lib)
-    medical(lib)
-    border(lib)
-    minimal(lib)
+    makers = {
+        "credit-scoring": lambda: credit(find_arff(args.credit_arff), lib),
+        "medical-diagnosis": lambda: medical(lib),
+        "border-biometrics": lambda: border(lib),
+        "minimal-risk": lambda: minimal(lib),
+        "federated-diabetes": lambda: example_federated.make(lib, example_federated.find_arff(args.diabetes_arff)),
+        "water-meter-reader": lambda: example_meter.make(lib),
+    }
+    for name in EXAMPLE_NAMES:
+        if not args.only or name in args.only:
+            makers[name]()
     if not args.skip_ort:
         ort_references(lib, args.ort_dir)
     refresh_digests()
