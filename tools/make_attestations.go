@@ -31,8 +31,12 @@ import (
 	"github.com/aiassure/aiassure/profile"
 )
 
-// codeURI is where the script that made the examples' data and models lives.
-const codeURI = "https://github.com/aiassure/aiassure/blob/main/tools/make_examples.py"
+// codeBase and codeURI say where the scripts that made the examples' data and
+// models live.
+const (
+	codeBase = "https://github.com/aiassure/aiassure/blob/main/"
+	codeURI  = codeBase + "tools/make_examples.py"
+)
 
 // trainingData lists, per example, the data sets on disk that the models were
 // trained on. The other examples were trained on scikit-learn's bundled data
@@ -41,6 +45,13 @@ const codeURI = "https://github.com/aiassure/aiassure/blob/main/tools/make_examp
 var trainingData = map[string][]string{
 	"credit-scoring":     {"data/credit-g.arff"},
 	"federated-diabetes": {"data/diabetes.arff", "data/sites.json"},
+}
+
+// exampleCode lists, per example, the scripts beside make_examples.py that
+// made its data and models.
+var exampleCode = map[string][]string{
+	"federated-diabetes": {"tools/example_federated.py"},
+	"water-meter-reader": {"tools/example_meter.py"},
 }
 
 // modelFiles are the patterns of the files under model/ that are models.
@@ -126,7 +137,10 @@ func example(ctx context.Context, dir, tmp string, now time.Time) error {
 		}
 	}
 	sort.Strings(modelNames)
-	code := lineage.Material{Role: lineage.RoleCode, URI: codeURI, Path: "tools/make_examples.py"}
+	code := []lineage.Material{{Role: lineage.RoleCode, URI: codeURI, Path: "tools/make_examples.py"}}
+	for _, c := range exampleCode[name] {
+		code = append(code, lineage.Material{Role: lineage.RoleCode, URI: codeBase + c, Path: c})
+	}
 	sign := func(file string, opts lineage.AttestOptions, who string) error {
 		opts.Root, opts.Builder = dir, "https://github.com/aiassure/aiassure/tools/make_attestations.go"
 		env, _, err := lineage.Attest(ctx, opts, signers[who])
@@ -141,12 +155,12 @@ func example(ctx context.Context, dir, tmp string, now time.Time) error {
 	}
 	// Data: the example's data directory, made by make_examples.py.
 	if err := sign("1-data.dsse.json", lineage.AttestOptions{Step: lineage.StepData, Subjects: []string{"data"},
-		Materials: []lineage.Material{code}, Finished: now,
+		Materials: code, Finished: now,
 		Parameters: map[string]any{"script": "tools/make_examples.py", "note": "collected from public data sets and split; see README.md"}}, "data-steward"); err != nil {
 		return err
 	}
 	// Training: the models, from the training data on disk (if any), the feature sheet and the code.
-	train := []lineage.Material{{Path: "data/features.json", Role: lineage.RoleConfig}, code}
+	train := append([]lineage.Material{{Path: "data/features.json", Role: lineage.RoleConfig}}, code...)
 	for _, d := range trainingData[name] {
 		train = append(train, lineage.Material{Path: d, Role: lineage.RoleDataset})
 	}
