@@ -7,10 +7,15 @@ a pyenv build that does not see Debian's packages):
     /usr/bin/python3 tools/make_examples.py
 
 Needs the Debian packages python3-sklearn, python3-torch and python3-onnx, the
-German credit ARFF (Debian package weka, or the copy already committed under
-examples/credit-scoring/data/), and, for the ONNX Runtime reference vectors,
+German credit and Pima diabetes ARFF files (Debian package weka, or the copies
+already committed under examples/credit-scoring/data/ and
+examples/federated-diabetes/data/), and, for the ONNX Runtime reference vectors,
 node with onnxruntime-node installed outside the repository (see
 tools/README.md; --skip-ort leaves the committed *.ort.json files alone).
+
+The federated-diabetes and water-meter-reader examples are made by
+tools/example_federated.py and tools/example_meter.py, which this script
+imports; --only NAME makes only the examples named.
 
 Everything is seeded and single-threaded: running the script again on the
 same package versions gives byte-identical files.
