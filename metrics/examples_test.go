@@ -68,7 +68,7 @@ func TestExamplesMatchExpected(t *testing.T) {
 		t.Skip("runs the example models")
 	}
 	ctx := context.Background()
-	for _, ex := range []string{"credit-scoring", "medical-diagnosis", "border-biometrics", "minimal-risk"} {
+	for _, ex := range []string{"credit-scoring", "medical-diagnosis", "border-biometrics", "minimal-risk", "federated-diabetes", "water-meter-reader"} {
 		dir := filepath.Join("..", "examples", ex)
 		b, err := os.ReadFile(filepath.Join(dir, "model", "expected.json"))
 		if err != nil {

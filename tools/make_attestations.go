@@ -4,9 +4,15 @@
 // (examples/*/attestations) with fresh keys whose public halves go to
 // examples/*/keys, together with a verification policy. The private keys
 // live in a temporary directory and are deleted at the end: re-running the
-// script replaces keys and attestations. Run from the repository root:
+// script replaces keys and attestations. Run from the repository root, for
+// every example or for the ones named:
 //
-//	go run tools/make_attestations.go
+//	go run tools/make_attestations.go [examples/NAME ...]
+//
+// The models are the example's model/*.onnx files and any model/*.joblib
+// file (a scikit-learn model that is not ONNX); their metrics come from
+// model/expected.json ("models", and "models_not_onnx" for the others), and
+// its "training_parameters", if any, go into the training attestation.
 package main
 
 import (
@@ -25,16 +31,31 @@ import (
 	"github.com/aiassure/aiassure/profile"
 )
 
-// codeURI is where the script that made the examples' data and models lives.
-const codeURI = "https://github.com/aiassure/aiassure/blob/main/tools/make_examples.py"
+// codeBase and codeURI say where the scripts that made the examples' data and
+// models live.
+const (
+	codeBase = "https://github.com/aiassure/aiassure/blob/main/"
+	codeURI  = codeBase + "tools/make_examples.py"
+)
 
 // trainingData lists, per example, the data sets on disk that the models were
 // trained on. The other examples were trained on scikit-learn's bundled data
 // sets, which are not in the example directory; their training attestation
 // says so in its parameters.
 var trainingData = map[string][]string{
-	"credit-scoring": {"data/credit-g.arff"},
+	"credit-scoring":     {"data/credit-g.arff"},
+	"federated-diabetes": {"data/diabetes.arff", "data/sites.json"},
 }
+
+// exampleCode lists, per example, the scripts beside make_examples.py that
+// made its data and models.
+var exampleCode = map[string][]string{
+	"federated-diabetes": {"tools/example_federated.py"},
+	"water-meter-reader": {"tools/example_meter.py"},
+}
+
+// modelFiles are the patterns of the files under model/ that are models.
+var modelFiles = []string{"*.onnx", "*.joblib"}
 
 func main() {
 	if err := run(context.Background()); err != nil {
@@ -47,6 +68,16 @@ func run(ctx context.Context) error {
 	dirs, err := filepath.Glob("examples/*/profile.yaml")
 	if err != nil {
 		return err
+	}
+	if len(os.Args) > 1 {
+		dirs = nil
+		for _, a := range os.Args[1:] {
+			pf := filepath.Join(filepath.Clean(a), "profile.yaml")
+			if _, err := os.Stat(pf); err != nil {
+				return fmt.Errorf("%s: not an example directory: %w", a, err)
+			}
+			dirs = append(dirs, pf)
+		}
 	}
 	tmp, err := os.MkdirTemp("", "aiassure-example-keys-")
 	if err != nil {
@@ -95,16 +126,21 @@ func example(ctx context.Context, dir, tmp string, now time.Time) error {
 		}
 		signers[role] = s
 	}
-	models, err := filepath.Glob(filepath.Join(dir, "model", "*.onnx"))
-	if err != nil {
-		return err
-	}
 	var modelNames []string
-	for _, m := range models {
-		modelNames = append(modelNames, "model/"+filepath.Base(m))
+	for _, pat := range modelFiles {
+		models, err := filepath.Glob(filepath.Join(dir, "model", pat))
+		if err != nil {
+			return err
+		}
+		for _, m := range models {
+			modelNames = append(modelNames, "model/"+filepath.Base(m))
+		}
 	}
 	sort.Strings(modelNames)
-	code := lineage.Material{Role: lineage.RoleCode, URI: codeURI, Path: "tools/make_examples.py"}
+	code := []lineage.Material{{Role: lineage.RoleCode, URI: codeURI, Path: "tools/make_examples.py"}}
+	for _, c := range exampleCode[name] {
+		code = append(code, lineage.Material{Role: lineage.RoleCode, URI: codeBase + c, Path: c})
+	}
 	sign := func(file string, opts lineage.AttestOptions, who string) error {
 		opts.Root, opts.Builder = dir, "https://github.com/aiassure/aiassure/tools/make_attestations.go"
 		env, _, err := lineage.Attest(ctx, opts, signers[who])
@@ -119,18 +155,31 @@ func example(ctx context.Context, dir, tmp string, now time.Time) error {
 	}
 	// Data: the example's data directory, made by make_examples.py.
 	if err := sign("1-data.dsse.json", lineage.AttestOptions{Step: lineage.StepData, Subjects: []string{"data"},
-		Materials: []lineage.Material{code}, Finished: now,
+		Materials: code, Finished: now,
 		Parameters: map[string]any{"script": "tools/make_examples.py", "note": "collected from public data sets and split; see README.md"}}, "data-steward"); err != nil {
 		return err
 	}
 	// Training: the models, from the training data on disk (if any), the feature sheet and the code.
-	train := []lineage.Material{{Path: "data/features.json", Role: lineage.RoleConfig}, code}
+	train := append([]lineage.Material{{Path: "data/features.json", Role: lineage.RoleConfig}}, code...)
 	for _, d := range trainingData[name] {
 		train = append(train, lineage.Material{Path: d, Role: lineage.RoleDataset})
+	}
+	expected, err := os.ReadFile(filepath.Join(dir, "model", "expected.json"))
+	if err != nil {
+		return err
 	}
 	params := map[string]any{"script": "tools/make_examples.py"}
 	if len(trainingData[name]) == 0 {
 		params["training_data"] = "a scikit-learn bundled data set (not in the example directory); see README.md"
+	}
+	var extra struct {
+		Training map[string]any `json:"training_parameters"`
+	}
+	if err := json.Unmarshal(expected, &extra); err != nil {
+		return fmt.Errorf("model/expected.json: %w", err)
+	}
+	for k, v := range extra.Training {
+		params[k] = v
 	}
 	if err := sign("2-training.dsse.json", lineage.AttestOptions{Step: lineage.StepTraining, Subjects: modelNames,
 		Materials: train, Parameters: params, Finished: now}, "ml-team"); err != nil {
@@ -138,17 +187,13 @@ func example(ctx context.Context, dir, tmp string, now time.Time) error {
 	}
 	// Evaluation: per model, the metrics make_examples.py measured on the
 	// test split, compared with the levels the profile declares.
-	expected, err := os.ReadFile(filepath.Join(dir, "model", "expected.json"))
-	if err != nil {
-		return err
-	}
 	for i, m := range modelNames {
 		res, err := evaluation(expected, filepath.Base(m), p)
 		if err != nil {
 			return err
 		}
 		b, _ := json.Marshal(res)
-		if err := sign(fmt.Sprintf("3-evaluation-%d-%s.dsse.json", i+1, strings.TrimSuffix(filepath.Base(m), ".onnx")), lineage.AttestOptions{
+		if err := sign(fmt.Sprintf("3-evaluation-%d-%s.dsse.json", i+1, strings.TrimSuffix(filepath.Base(m), filepath.Ext(m))), lineage.AttestOptions{
 			Step: lineage.StepEvaluation, Subjects: []string{m}, Predicate: b, Finished: now,
 			Materials: []lineage.Material{{Path: "data/test.csv", Role: lineage.RoleDataset}}}, "ml-team"); err != nil {
 			return err
@@ -197,15 +242,20 @@ var lowerIsBetter = map[string]bool{"fpr": true, "fnr": true, "log_loss": true}
 // evaluation turns one model's measured metrics into results: one per
 // declared performance level the metrics can be compared with.
 func evaluation(expected []byte, model string, p *profile.Profile) ([]aiassure.Result, error) {
+	type entry struct {
+		Metrics map[string]any `json:"metrics"`
+	}
 	var e struct {
-		Models map[string]struct {
-			Metrics map[string]any `json:"metrics"`
-		} `json:"models"`
+		Models map[string]entry `json:"models"`
+		Other  map[string]entry `json:"models_not_onnx"`
 	}
 	if err := json.Unmarshal(expected, &e); err != nil {
 		return nil, err
 	}
 	m, ok := e.Models[model]
+	if !ok {
+		m, ok = e.Other[model]
+	}
 	if !ok {
 		return nil, fmt.Errorf("expected.json has no model %s", model)
 	}

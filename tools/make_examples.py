@@ -7,10 +7,15 @@ a pyenv build that does not see Debian's packages):
     /usr/bin/python3 tools/make_examples.py
 
 Needs the Debian packages python3-sklearn, python3-torch and python3-onnx, the
-German credit ARFF (Debian package weka, or the copy already committed under
-examples/credit-scoring/data/), and, for the ONNX Runtime reference vectors,
+German credit and Pima diabetes ARFF files (Debian package weka, or the copies
+already committed under examples/credit-scoring/data/ and
+examples/federated-diabetes/data/), and, for the ONNX Runtime reference vectors,
 node with onnxruntime-node installed outside the repository (see
 tools/README.md; --skip-ort leaves the committed *.ort.json files alone).
+
+The federated-diabetes and water-meter-reader examples are made by
+tools/example_federated.py and tools/example_meter.py, which this script
+imports; --only NAME makes only the examples named.
 
 Everything is seeded and single-threaded: running the script again on the
 same package versions gives byte-identical files.
@@ -54,6 +59,10 @@ CREDIT_ARFF_PATHS = [
 ]
 
 made = []  # files written, for the summary
+
+# The examples, in the order they are made; --only picks some.
+EXAMPLE_NAMES = ["credit-scoring", "medical-diagnosis", "border-biometrics", "minimal-risk",
+                 "federated-diabetes", "water-meter-reader"]
 
 
 # ---------------------------------------------------------------- file output
@@ -686,16 +695,31 @@ def main():
     ap.add_argument("--ort-dir", default=os.environ.get("ORT_DIR", "/tmp/ort"),
                     help="folder whose node_modules holds onnxruntime-node (default $ORT_DIR or /tmp/ort)")
     ap.add_argument("--skip-ort", action="store_true", help="do not run ONNX Runtime (keeps the *.ort.json files)")
+    ap.add_argument("--diabetes-arff", help="path to weka's diabetes.arff (federated-diabetes)")
+    ap.add_argument("--only", action="append", choices=EXAMPLE_NAMES, metavar="NAME",
+                    help="make only this example (repeatable; default all: %s)" % ", ".join(EXAMPLE_NAMES))
     args = ap.parse_args()
+
+    # The examples in their own modules import this one by name.
+    sys.modules.setdefault("make_examples", sys.modules[__name__])
+    import example_federated
+    import example_meter
 
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     np.random.seed(SEED)
     lib = {}
-    credit(find_arff(args.credit_arff), lib)
-    medical(lib)
-    border(lib)
-    minimal(lib)
+    makers = {
+        "credit-scoring": lambda: credit(find_arff(args.credit_arff), lib),
+        "medical-diagnosis": lambda: medical(lib),
+        "border-biometrics": lambda: border(lib),
+        "minimal-risk": lambda: minimal(lib),
+        "federated-diabetes": lambda: example_federated.make(lib, example_federated.find_arff(args.diabetes_arff)),
+        "water-meter-reader": lambda: example_meter.make(lib),
+    }
+    for name in EXAMPLE_NAMES:
+        if not args.only or name in args.only:
+            makers[name]()
     if not args.skip_ort:
         ort_references(lib, args.ort_dir)
     refresh_digests()
