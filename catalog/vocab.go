@@ -35,7 +35,7 @@ var (
 		"personal-training-data",    // a data set holds personal or special-category data
 		"external-training-data",    // a data set comes from outside (third-party, public, open-source)
 		"continuous-learning",       // operational data is trained on (lifecycle.continuous_learning)
-		"federated-learning",        // the model is trained by federated learning (lifecycle.federated_learning)
+		"federated-learning",        // the model is trained by federated learning (lifecycle.federated_learning); every site then holds the model
 		"trains-model",              // the provider trains the model (a training phase, a pipeline, continuous or federated learning)
 		"third-party-model",         // a model comes from outside (origin third-party, open-source or public; a model component)
 		"model-published",           // a model is published (origin open-source or public)
