@@ -2,7 +2,7 @@
 // of gap, each linked to its threat or requirement, the standards that apply
 // and the controls that would close it:
 //
-//   - standardisation gaps: what the seed (and what has happened since) says
+//   - standardisation gaps: what the ENISA report (and what has happened since) says
 //     no published standard covers, where it bears on this system;
 //   - implementation gaps: controls the risk analysis calls for that the
 //     system does not implement;
@@ -120,7 +120,7 @@ func standardisationGaps(in Input, threats []aiassure.ThreatID, reqs []aiassure.
 		}
 		detail := g.Description
 		if len(g.Progress) > 0 {
-			detail += fmt.Sprintf(" Since the seed report, %s address it in part (status as of %s).", joinIDs(g.Progress), g.State.AsOf)
+			detail += fmt.Sprintf(" Since the ENISA report (2023), %s address it in part (status as of %s).", joinIDs(g.Progress), g.State.AsOf)
 		}
 		var srcs []string
 		for _, s := range g.Seed {
