@@ -48,6 +48,8 @@ type Config struct {
 	Logger *slog.Logger
 	// Progress, if set, is called as each stage starts.
 	Progress func(stage string)
+	// AllowMissing turns a declared artefact that does not exist or cannot be read (profile.CheckFiles) into a critical "not assessed" finding instead of an input error.
+	AllowMissing bool
 }
 
 // Check is a plug-in that gathers evidence for a profile: a model test, a
