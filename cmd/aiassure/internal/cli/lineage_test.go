@@ -93,7 +93,7 @@ func TestLineageBundle(t *testing.T) {
 	if err := os.WriteFile(b, tampered, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, out := verify(); code != ExitFindings || !strings.Contains(out, "FAIL  signature does not verify (attestation "+b+")") {
+	if code, out := verify(); code != ExitFindings || !strings.Contains(oneLine(out), "FAIL signature does not verify (attestation "+b+")") {
 		t.Errorf("tampered bundle: exit %d\n%s", code, out)
 	}
 }
@@ -114,7 +114,7 @@ func TestLineageIndexAndGraphDB(t *testing.T) {
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(strings.Replace(string(data), `"sig": "`, `"sig": "AAAA`, 1)), 0o644)
 	if code, out, _ := run(t, "lineage", "index", "-db", db, "-key", pub, bad, filepath.Join(dir, "att", "1-data.json")); code != ExitFindings ||
-		!strings.Contains(out, "FAIL  "+bad) || !strings.Contains(out, "0 added, 1 already indexed, 1 not verified") {
+		!strings.Contains(oneLine(out), "FAIL "+bad) || !strings.Contains(out, "0 added, 1 already indexed, 1 not verified") {
 		t.Errorf("index tampered: exit %d\n%s", code, out)
 	}
 	code, out, stderr = run(t, "lineage", "graph", "-db", db, "-from", "raw/a.csv")
