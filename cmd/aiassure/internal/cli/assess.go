@@ -214,8 +214,17 @@ func newStageProgress(w io.Writer, what string) *stageProgress {
 	return p
 }
 
+// stageNames says what assess.Run's stages do.
+var stageNames = map[string]string{
+	"classify": "classifying under the AI Act", "check lineage": "verifying the lineage attestations",
+	"check probe": "running the model tests", "risk": "analysing the risks", "coverage": "analysing standards coverage",
+}
+
 // set is the assess.Config.Progress callback.
 func (p *stageProgress) set(stage string) {
+	if s, ok := stageNames[stage]; ok {
+		stage = s
+	}
 	p.mu.Lock()
 	p.stage = stage
 	p.mu.Unlock()

@@ -271,7 +271,7 @@ func TestHelp(t *testing.T) {
 			check(t, []string{"help", c.name}, "sub-commands:", c.subs[0].name)
 		}
 	}
-	check(t, []string{"help", "assess"}, "-allow-missing", "-format format", "-fail-on SEVERITY", "-results FILE", "-o FILE")
+	check(t, []string{"help", "assess"}, "-allow-missing", "-format FORMAT", "-fail-on SEVERITY", "-results FILE", "-o FILE")
 	check(t, []string{"assess", "-help"}, "-allow-missing")
 	check(t, []string{"assess", "--help"}, "-allow-missing")
 	check(t, []string{"assess", "profile.yaml", "-h"}, "-allow-missing")

@@ -108,7 +108,7 @@ type outputFlags struct {
 // addOutput registers -format and -o (and -json when jsonAlias) on fs.
 func addOutput(fs *flag.FlagSet, spec *formatSpec, jsonAlias bool) *outputFlags {
 	o := &outputFlags{spec: spec, fs: fs}
-	fs.StringVar(&o.format, "format", "", fmt.Sprintf("output `format`: %s (default %s, or what the -o file's extension says)", strings.Join(spec.names, ", "), spec.def))
+	fs.StringVar(&o.format, "format", "", fmt.Sprintf("output `FORMAT`: %s (default %s, or what the -o file's extension says)", strings.Join(spec.names, ", "), spec.def))
 	fs.StringVar(&o.out, "o", "", "write to `FILE` instead of standard output")
 	if jsonAlias {
 		fs.BoolVar(&o.json, "json", false, "print JSON: the same as -format json")
