@@ -48,6 +48,9 @@ type Config struct {
 	Logger *slog.Logger
 	// Progress, if set, is called as each stage starts.
 	Progress func(stage string)
+	// Inputs are further files the report rests on (saved results files),
+	// listed among its artefacts with their digests.
+	Inputs []report.Artefact
 	// AllowMissing turns a declared artefact that does not exist or cannot be read (profile.CheckFiles) into a critical "not assessed" finding instead of an input error.
 	AllowMissing bool
 }

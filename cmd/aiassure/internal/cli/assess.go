@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -75,6 +77,8 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 			return usageError{fmt.Errorf("-results: %w", err)}
 		}
 		cfg.Results = append(cfg.Results, rs...)
+		cfg.Inputs = append(cfg.Inputs, report.Artefact{Role: "results", Path: rf, Digest: digest(rf),
+			Note: fmt.Sprintf("%d saved results", len(rs))})
 	}
 	bar := newStageProgress(e.stderr, "assessing "+pos[0])
 	cfg.Progress = bar.set
@@ -99,6 +103,17 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 	}
 	o.wrote(e, f.Name, findingsLine(r))
 	return failOnCheck(r, *failOn)
+}
+
+// digest is the "sha256:..." digest of the file at path, or "" when it
+// cannot be read.
+func digest(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // findingsLine sums up a report's findings: "23 findings, highest critical

@@ -85,7 +85,7 @@ func predict(ctx context.Context, t model.Target, r dataset.Reader, size int, fo
 		}
 		y, err := t.Predict(ctx, b.X)
 		if err != nil {
-			return row, fmt.Errorf("predict rows %d to %d: %w", row, row+b.X.Batch()-1, err)
+			return row, fmt.Errorf("rows %d to %d: %w", row, row+b.X.Batch()-1, err)
 		}
 		pred := y.ArgMax()
 		for i := range y.Batch() {

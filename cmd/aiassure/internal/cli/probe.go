@@ -275,8 +275,8 @@ func writeProbeText(w io.Writer, results []aiassure.Result, sum *probe.Summary, 
 	t := &table{head: []string{"STATUS", "TEST", "RESULT"}}
 	for _, r := range results {
 		text := r.Summary
-		if r.Reason != "" && r.Status != aiassure.Pass {
-			text += "\n" + r.Reason
+		if r.Reason != "" {
+			text += "\n" + r.Reason // the criterion, under a pass too
 		}
 		t.add(strings.ToUpper(string(r.Status)), r.ID, text)
 	}
