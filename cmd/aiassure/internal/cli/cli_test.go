@@ -136,6 +136,7 @@ func TestExitCodesAndMessages(t *testing.T) {
 		// -format and -o
 		{"format contradicts -o", []string{"assess", "-format", "json", "-o", filepath.Join(dir, "r.html"), minimal}, ExitUsage, "",
 			"-format json contradicts -o " + filepath.Join(dir, "r.html") + ", whose extension .html means html"},
+		{"-o in no directory", []string{"classify", "-o", filepath.Join(dir, "no", "c.txt"), minimal}, ExitUsage, "", "-o: open " + filepath.Join(dir, "no", "c.txt")},
 		{"unknown extension", []string{"assess", "-o", filepath.Join(dir, "r.pdf"), minimal}, ExitUsage, "", "the extension .pdf names no format of this command; give -format"},
 		{"json alias contradicts format", []string{"classify", "-json", "-format", "text", minimal}, ExitUsage, "", "-json and -format text contradict"},
 		{"json alias contradicts -o", []string{"classify", "-json", "-o", filepath.Join(dir, "c.txt"), minimal}, ExitUsage, "", "-json contradicts -o"},

@@ -186,7 +186,8 @@ func output(e *env, path string) (io.Writer, func() error, error) {
 	}
 	f, err := os.Create(path)
 	if err != nil {
-		return nil, nil, err
+		// a path that cannot be created is the user's to fix
+		return nil, nil, usageError{fmt.Errorf("-o: %w", err)}
 	}
 	return f, f.Close, nil
 }

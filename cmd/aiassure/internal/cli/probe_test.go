@@ -56,6 +56,9 @@ func TestProbe(t *testing.T) {
 			if !strings.Contains(errs, tt.errs) {
 				t.Errorf("stderr does not contain %q:\n%s", tt.errs, errs)
 			}
+			if line := doubled(errs); line != "" {
+				t.Errorf("doubled prefix in %q", line)
+			}
 			if strings.Contains(errs, "\r") {
 				t.Error("progress bar drawn on a non-terminal")
 			}

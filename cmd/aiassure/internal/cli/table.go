@@ -182,7 +182,7 @@ func (t *table) records(w io.Writer, total int) {
 		wrapList(w, t.indent, strings.Fields(r[0]), " ", in, total)
 		var items []string
 		for i := 1; i < len(r); i++ {
-			if r[i] == "" {
+			if strings.TrimSpace(r[i]) == "" {
 				continue
 			}
 			h := ""
@@ -194,8 +194,10 @@ func (t *table) records(w io.Writer, total int) {
 		// each "heading value" stays together where it fits
 		var words []string
 		for _, it := range items {
-			words = append(words, strings.Fields(strings.ReplaceAll(it, "\n", " "))...)
-			words[len(words)-1] += ";"
+			if f := strings.Fields(it); len(f) > 0 {
+				words = append(words, f...)
+				words[len(words)-1] += ";"
+			}
 		}
 		if len(words) > 0 {
 			words[len(words)-1] = strings.TrimSuffix(words[len(words)-1], ";")
