@@ -116,14 +116,16 @@ func digest(path string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-// findingsLine sums up a report's findings: "23 findings, highest critical
-// (2 accepted)".
+// findingsLine sums up a report's findings: "17 findings (1 accepted),
+// highest critical", the highest severity being that of the findings not
+// accepted, as in the report's summary.
 func findingsLine(r *report.Report) string {
 	n, accepted := len(r.Findings), 0
 	highest := aiassure.Severity("")
 	for _, f := range r.Findings {
 		if f.Accepted != nil {
 			accepted++
+			continue
 		}
 		if f.Severity.Rank() > highest.Rank() {
 			highest = f.Severity
@@ -132,9 +134,14 @@ func findingsLine(r *report.Report) string {
 	if n == 0 {
 		return "no findings"
 	}
-	s := fmt.Sprintf("%d finding%s, highest %s", n, plural(n), highest)
+	s := fmt.Sprintf("%d finding%s", n, plural(n))
 	if accepted > 0 {
 		s += fmt.Sprintf(" (%d accepted)", accepted)
+	}
+	if highest != "" {
+		s += ", highest " + string(highest)
+	} else {
+		s += ", all accepted"
 	}
 	return s
 }

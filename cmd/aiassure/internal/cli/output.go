@@ -211,7 +211,7 @@ func (o *outputFlags) write(e *env, format string, b []byte, detail string) erro
 }
 
 // wrote prints "wrote FILE (FORMAT, SIZE): DETAIL" on stderr when the
-// output went to a file.
+// output went to a regular file (not to a device such as /dev/null).
 func (o *outputFlags) wrote(e *env, format, detail string) {
 	if !o.toFile() {
 		return
@@ -220,10 +220,11 @@ func (o *outputFlags) wrote(e *env, format, detail string) {
 }
 
 func wroteLine(e *env, path, format, detail string) {
-	size := ""
-	if st, err := os.Stat(path); err == nil && st.Mode().IsRegular() {
-		size = ", " + humanSize(st.Size())
+	st, err := os.Stat(path)
+	if err != nil || !st.Mode().IsRegular() {
+		return // a device such as /dev/null: nothing to say
 	}
+	size := ", " + humanSize(st.Size())
 	line := fmt.Sprintf("wrote %s (%s%s)", path, format, size)
 	if detail != "" {
 		line += ": " + detail

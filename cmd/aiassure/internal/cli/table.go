@@ -191,17 +191,31 @@ func (t *table) records(w io.Writer, total int) {
 			}
 			items = append(items, h+r[i])
 		}
-		// each "heading value" stays together where it fits
-		var words []string
+		// each "heading value" stays together where it fits, else it
+		// wraps at its own spaces
+		var toks []token
 		for _, it := range items {
-			if f := strings.Fields(it); len(f) > 0 {
-				words = append(words, f...)
-				words[len(words)-1] += ";"
+			words := strings.Fields(it)
+			if len(words) == 0 {
+				continue
+			}
+			sep := "; "
+			if len(toks) == 0 {
+				sep = ""
+			}
+			if textWidth(in)+textWidth(strings.Join(words, " ")) <= total {
+				toks = append(toks, token{strings.Join(words, " "), sep})
+				continue
+			}
+			for i, wd := range words {
+				if i > 0 {
+					sep = " "
+				}
+				toks = append(toks, token{wd, sep})
 			}
 		}
-		if len(words) > 0 {
-			words[len(words)-1] = strings.TrimSuffix(words[len(words)-1], ";")
-			wrapList(w, in, words, " ", in, total)
+		if len(toks) > 0 {
+			wrapTokens(w, in, toks, in, total)
 		}
 		if n, ok := t.notes[ri]; ok {
 			wrapList(w, in, strings.Fields(n), " ", in, total)
@@ -227,6 +241,29 @@ func wrapList(out io.Writer, prefix string, items []string, sep, indent string, 
 			line += add
 		}
 		first = false
+	}
+	io.WriteString(out, strings.TrimRight(line, " ")+"\n")
+}
+
+// token is a unit of wrapped text and the separator before it.
+type token struct{ text, sep string }
+
+// wrapTokens writes prefix and the tokens, breaking lines (at a separator,
+// which is then dropped) to fit total columns; continuation lines start
+// with indent.
+func wrapTokens(out io.Writer, prefix string, toks []token, indent string, total int) {
+	line, empty := prefix, true
+	for _, tk := range toks {
+		if !empty && textWidth(line)+textWidth(tk.sep)+textWidth(tk.text) > total {
+			io.WriteString(out, strings.TrimRight(line+strings.TrimRight(tk.sep, " "), " ")+"\n")
+			line, empty = indent+tk.text, false
+			continue
+		}
+		if !empty {
+			line += tk.sep
+		}
+		line += tk.text
+		empty = false
 	}
 	io.WriteString(out, strings.TrimRight(line, " ")+"\n")
 }
