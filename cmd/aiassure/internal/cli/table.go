@@ -91,28 +91,63 @@ func (t *table) widths(total int) ([]int, bool) {
 	for _, r := range t.rows {
 		measure(r)
 	}
-	w := append([]int{}, natural...)
-	sum := func() int {
-		s := textWidth(t.indent) + gap*(n-1)
-		for _, x := range w {
-			s += x
+	avail := total - textWidth(t.indent) - gap*(n-1)
+	sum := func(x []int) int {
+		s := 0
+		for _, v := range x {
+			s += v
 		}
 		return s
 	}
-	// Narrow the widest column that can give, one column at a time.
-	for over := sum() - total; over > 0; over-- {
+	if sum(natural) <= avail {
+		return natural, true
+	}
+	// Share the room in proportion to the natural widths, so that a column
+	// of long text gives more than one of short labels; a column that
+	// would fall below its longest word keeps that and the others share
+	// the rest.
+	w := make([]int, n)
+	fixed := make([]bool, n)
+	for {
+		free, nat := avail, 0
+		for i := range w {
+			if fixed[i] {
+				free -= w[i]
+			} else {
+				nat += natural[i]
+			}
+		}
+		if nat == 0 {
+			break
+		}
+		changed := false
+		for i := range w {
+			if fixed[i] {
+				continue
+			}
+			w[i] = min(natural[i], natural[i]*max(free, 0)/nat)
+			if w[i] < least[i] {
+				w[i], fixed[i], changed = least[i], true, true
+			}
+		}
+		if !changed {
+			break
+		}
+	}
+	// Give what rounding left to the columns that can still use it.
+	for left := avail - sum(w); left > 0; left-- {
 		best := -1
 		for i := range w {
-			if w[i] > least[i] && (best < 0 || w[i] > w[best]) {
+			if w[i] < natural[i] && (best < 0 || natural[i]-w[i] > natural[best]-w[best]) {
 				best = i
 			}
 		}
 		if best < 0 {
-			return w, false
+			break
 		}
-		w[best]--
+		w[best]++
 	}
-	return w, true
+	return w, sum(w) <= avail
 }
 
 // write prints the table to fit total columns.
