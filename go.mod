@@ -11,6 +11,7 @@ require (
 
 require (
 	github.com/CycloneDX/cyclonedx-go v0.12.0
+	golang.org/x/term v0.47.0
 	modernc.org/sqlite v1.62.0
 )
 

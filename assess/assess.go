@@ -51,6 +51,8 @@ type Config struct {
 	// Inputs are further files the report rests on (saved results files),
 	// listed among its artefacts with their digests.
 	Inputs []report.Artefact
+	// AllowMissing turns a declared artefact that does not exist or cannot be read (profile.CheckFiles) into a critical "not assessed" finding instead of an input error.
+	AllowMissing bool
 }
 
 // Check is a plug-in that gathers evidence for a profile: a model test, a

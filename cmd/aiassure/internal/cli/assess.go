@@ -2,25 +2,30 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"text/tabwriter"
+	"sync"
+	"time"
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/accept"
 	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/internal/yamlx"
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/report/formats"
 	"github.com/aiassure/aiassure/report/text"
 )
 
-const assessUsage = "[-format text|json|markdown|html|sarif|oscal] [-o FILE] [-fail-on SEVERITY] [-results FILE] PROFILE"
+const assessUsage = "[-format text|json|markdown|html|sarif|oscal] [-o FILE] [-fail-on SEVERITY] [-results FILE]... [-allow-missing] PROFILE"
 
 var assessCmd = &command{
 	name:    "assess",
@@ -29,13 +34,18 @@ var assessCmd = &command{
 	run:     runAssess,
 }
 
+// allowMissingUsage is the help of -allow-missing, on every verb that
+// assesses a profile.
+const allowMissingUsage = "assess even when files the profile declares (model, data, asset paths, evidence, lineage files, " +
+	"risk acceptance) do not exist or cannot be read: each becomes a critical \"not assessed\" finding instead of an input error (exit 2)"
+
 func runAssess(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("assess", flag.ContinueOnError)
-	format := fs.String("format", "text", "report format: "+strings.Join(formatNames(), ", "))
-	out := fs.String("o", "", "write the report to `FILE` instead of standard output")
-	failOn := fs.String("fail-on", "", "exit 3 if any finding is at or above `SEVERITY` (info, low, medium, high, critical)")
+	o := addOutput(fs, reportFormats, false)
+	failOn := fs.String("fail-on", "", "exit 3 if any finding not accepted is at or above `SEVERITY` (info, low, medium, high, critical)")
+	allowMissing := fs.Bool("allow-missing", false, allowMissingUsage)
 	var resultFiles stringList
-	fs.Var(&resultFiles, "results", "add saved test results (a JSON list of results, or a report) from `FILE`; repeatable")
+	fs.Var(&resultFiles, "results", "add saved test results from `FILE`: what 'aiassure probe -format json' writes, or a JSON report; repeatable")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -43,48 +53,109 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want one profile, got %d arguments\nusage: aiassure assess %s", len(pos), assessUsage)
 	}
-	f, ok := formats.Lookup(*format)
+	name, err := o.resolve()
+	if err != nil {
+		return err
+	}
+	f, ok := formats.Lookup(name)
 	if !ok {
-		return usagef("unknown format %q (have %s)", *format, strings.Join(formatNames(), ", "))
+		return fmt.Errorf("format %q has no writer", name)
 	}
 	if *failOn != "" && aiassure.Severity(*failOn).Rank() < 0 {
-		return usagef("-fail-on: unknown severity %q", *failOn)
+		return usagef("-fail-on: unknown severity %q (info, low, medium, high, critical)", *failOn)
 	}
-	p, c, err := load(pos[0])
+	p, c, err := load(e, "assess", pos[0], *allowMissing)
 	if err != nil {
 		return err
 	}
 	cfg := assess.DefaultConfig()
 	cfg.Catalog = c
 	cfg.Logger = e.log
+	cfg.AllowMissing = *allowMissing
 	for _, rf := range resultFiles {
-		rs, err := readResults(rf)
+		rs, err := assess.LoadResults(rf)
 		if err != nil {
-			return usageError{err}
+			return usageError{fmt.Errorf("-results: %w", err)}
 		}
 		cfg.Results = append(cfg.Results, rs...)
+		cfg.Inputs = append(cfg.Inputs, report.Artefact{Role: "results", Path: rf, Digest: digest(rf),
+			Note: fmt.Sprintf("%d saved results", len(rs))})
 	}
+	bar := newStageProgress(e.stderr, "assessing "+pos[0])
+	cfg.Progress = bar.set
 	r, err := assess.Run(ctx, p, cfg)
+	bar.stop()
 	if err != nil {
 		return err
 	}
-	w, closeOut, err := output(e, *out)
+	w, closeOut, err := o.open(e)
 	if err != nil {
 		return err
 	}
-	if f.Name == "text" && isTerminal(w) && os.Getenv("NO_COLOR") == "" {
-		f = text.Format(text.Options{Color: true})
+	if f.Name == "text" {
+		f = text.Format(text.Options{Color: isTerminal(w) && os.Getenv("NO_COLOR") == "", Width: width(w)})
 	}
 	if err := f.Write(w, r); err != nil {
 		closeOut()
-		return fmt.Errorf("write %s report: %w", f.Name, err)
+		return err // the writers name their format
 	}
 	if err := closeOut(); err != nil {
 		return err
 	}
+	o.wrote(e, f.Name, findingsLine(r))
 	return failOnCheck(r, *failOn)
 }
 
+// digest is the "sha256:..." digest of the file at path, or "" when it
+// cannot be read.
+func digest(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(b)
+	return "sha256:" + hex.EncodeToString(sum[:])
+}
+
+// findingsLine sums up a report's findings: "17 findings (1 accepted),
+// highest critical", the highest severity being that of the findings not
+// accepted, as in the report's summary.
+func findingsLine(r *report.Report) string {
+	n, accepted := len(r.Findings), 0
+	highest := aiassure.Severity("")
+	for _, f := range r.Findings {
+		if f.Accepted != nil {
+			accepted++
+			continue
+		}
+		if f.Severity.Rank() > highest.Rank() {
+			highest = f.Severity
+		}
+	}
+	if n == 0 {
+		return "no findings"
+	}
+	s := fmt.Sprintf("%d finding%s", n, plural(n))
+	if accepted > 0 {
+		s += fmt.Sprintf(" (%d accepted)", accepted)
+	}
+	if highest != "" {
+		s += ", highest " + string(highest)
+	} else {
+		s += ", all accepted"
+	}
+	return s
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// failOnCheck returns a findingsError when a finding that is not accepted
+// is at or above failOn.
 func failOnCheck(r *report.Report, failOn string) error {
 	if failOn == "" {
 		return nil
@@ -96,16 +167,12 @@ func failOnCheck(r *report.Report, failOn string) error {
 	return nil
 }
 
-func formatNames() []string {
-	var names []string
-	for _, f := range formats.All() {
-		names = append(names, f.Name)
-	}
-	return names
-}
+func formatNames() []string { return formats.Names() }
 
-// load reads and checks a profile and the catalogue.
-func load(path string) (*profile.Profile, *catalog.Catalog, error) {
+// load reads and checks a profile, the catalogue and the files the profile
+// declares. A file that is missing is an input error, unless allowMissing:
+// then each is a warning on stderr here, and a finding of the assessment.
+func load(e *env, verb, path string, allowMissing bool) (*profile.Profile, *catalog.Catalog, error) {
 	c, err := catalog.Load()
 	if err != nil {
 		return nil, nil, err
@@ -117,87 +184,184 @@ func load(path string) (*profile.Profile, *catalog.Catalog, error) {
 	if err := profile.Check(p, c); err != nil {
 		return nil, nil, usageError{err}
 	}
+	if err := profile.CheckFiles(p); err != nil {
+		if !allowMissing {
+			return nil, nil, usageError{fmt.Errorf("%w\n(give -allow-missing to assess without them: each becomes a critical \"not assessed\" finding)", err)}
+		}
+		var es yamlx.Errors
+		if !errors.As(err, &es) {
+			return nil, nil, err
+		}
+		for _, x := range es {
+			fmt.Fprintf(e.stderr, "aiassure %s: warning: not assessed: %v\n", verb, x)
+		}
+	}
 	return p, c, nil
 }
 
-// readResults reads saved results: a JSON list of results, or a report whose
-// results are taken.
-func readResults(path string) ([]aiassure.Result, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var rs []aiassure.Result
-	if err := json.Unmarshal(b, &rs); err == nil {
-		return rs, nil
-	}
-	var r report.Report
-	if err := json.Unmarshal(b, &r); err != nil {
-		return nil, fmt.Errorf("%s: neither a list of results nor a report: %w", path, err)
-	}
-	return r.Results, nil
+// stageProgress shows the stage an assessment is at, with the time spent,
+// on one line of stderr when stderr is a terminal, and nothing otherwise.
+type stageProgress struct {
+	mu      sync.Mutex
+	w       io.Writer
+	what    string
+	stage   string
+	start   time.Time
+	ticker  *time.Ticker
+	done    chan struct{}
+	drew    bool
+	stopped bool
 }
 
-// Single-analysis verbs: classify, risk, gaps. Each prints a table, or JSON
-// with -json.
+func newStageProgress(w io.Writer, what string) *stageProgress {
+	p := &stageProgress{w: w, what: what, start: time.Now()}
+	if !isTerminal(w) {
+		return p
+	}
+	p.ticker, p.done = time.NewTicker(500*time.Millisecond), make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-p.ticker.C:
+				p.draw()
+			case <-p.done:
+				return
+			}
+		}
+	}()
+	return p
+}
+
+// stageNames says what assess.Run's stages do.
+var stageNames = map[string]string{
+	"classify": "classifying under the AI Act", "check lineage": "verifying the lineage attestations",
+	"check probe": "running the model tests", "risk": "analysing the risks", "coverage": "analysing standards coverage",
+}
+
+// set is the assess.Config.Progress callback.
+func (p *stageProgress) set(stage string) {
+	if s, ok := stageNames[stage]; ok {
+		stage = s
+	}
+	p.mu.Lock()
+	p.stage = stage
+	p.mu.Unlock()
+	p.draw()
+}
+
+func (p *stageProgress) draw() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ticker == nil || p.stopped || p.stage == "" {
+		return
+	}
+	line := fmt.Sprintf("%s: %s (%s)", p.what, p.stage, time.Since(p.start).Truncate(time.Second))
+	if w := width(p.w) - 1; textWidth(line) > w && w > 0 {
+		line = string([]rune(line)[:w])
+	}
+	fmt.Fprint(p.w, "\r\033[K"+line)
+	p.drew = true
+}
+
+func (p *stageProgress) stop() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ticker == nil || p.stopped {
+		return
+	}
+	p.stopped = true
+	p.ticker.Stop()
+	close(p.done)
+	if p.drew {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// Single-analysis verbs: classify, risk, gaps. Each prints a table that
+// fits the terminal, or JSON with -format json (or -json).
 
 var classifyCmd = &command{
-	name: "classify", usage: "[-json] PROFILE",
+	name: "classify", usage: "[-format text|json] [-o FILE] [-allow-missing] PROFILE",
 	summary: "classify the system under the AI Act and list the obligations that follow",
 	run: func(ctx context.Context, e *env, args []string) error {
-		return analysis(ctx, e, "classify", args, func(r *report.Report, tw *tabwriter.Writer) any {
+		return analysis(ctx, e, "classify", args, func(r *report.Report) any { return r.Classification }, func(w io.Writer, r *report.Report, width int) error {
 			c := r.Classification
-			fmt.Fprintf(tw, "tier:\t%s\t%s\n", c.Tier, c.Route)
-			fmt.Fprintf(tw, "general purpose:\t%v\t\n", c.GeneralPurpose)
-			fmt.Fprintf(tw, "transparency (Art. 50):\t%v\t\n\nverdicts:\n", c.Transparency)
-			tw.Flush()
+			bw := &errWriter{w: w}
+			head := &table{}
+			head.add("tier:", string(c.Tier), c.Route)
+			head.add("general purpose:", fmt.Sprint(c.GeneralPurpose))
+			head.add("transparency (Art. 50):", fmt.Sprint(c.Transparency))
+			head.write(bw, width)
+			fmt.Fprintln(bw, "\nverdicts:")
+			vt := &table{indent: "  ", head: []string{"OUTCOME", "ARTICLE", "WHY (PROFILE FIELDS)"}}
 			for _, v := range c.Verdicts {
-				fmt.Fprintf(tw, "  %-10s %s [%s]\n             %s\n", v.Outcome, v.Article, strings.Join(v.Fields, ", "), v.Reason)
+				vt.add(string(v.Outcome), v.Article, v.Reason+"\n("+strings.Join(v.Fields, ", ")+")")
 			}
-			fmt.Fprintln(tw, "\nobligations:")
+			vt.write(bw, width)
+			fmt.Fprintln(bw, "\nobligations:")
+			ot := &table{indent: "  ", head: []string{"ARTICLE", "OBLIGATION", "APPLIES FROM", "CHECKED"}}
 			for _, o := range c.Obligations {
-				fmt.Fprintf(tw, "  %s\t%s\tfrom %s\t%s\n", o.Article, o.Title, o.AppliesFrom, verifiedMark(o.Verified))
+				ot.add(o.Article, o.Title, o.AppliesFrom, verifiedMark(o.Verified))
 			}
-			return c
+			ot.write(bw, width)
+			return bw.err
 		})
 	},
 }
 
 var riskCmd = &command{
-	name: "risk", usage: "[-json] PROFILE",
+	name: "risk", usage: "[-format text|json] [-o FILE] [-checks=false] [-allow-missing] PROFILE",
 	summary: "run the TVRA-style threat and risk analysis",
 	run: func(ctx context.Context, e *env, args []string) error {
-		return analysis(ctx, e, "risk", args, func(r *report.Report, tw *tabwriter.Writer) any {
-			fmt.Fprintf(tw, "method: %s\n\n", r.Risk.Method)
-			fmt.Fprintln(tw, "THREAT\tASSET\tAP\tLIKELIHOOD\tIMPACT\tRISK\tRESIDUAL\tMISSING CONTROLS")
+		return analysis(ctx, e, "risk", args, func(r *report.Report) any { return r.Risk }, func(w io.Writer, r *report.Report, width int) error {
+			bw := &errWriter{w: w}
+			wrapList(bw, "method: ", strings.Fields(r.Risk.Method), " ", "  ", width)
+			fmt.Fprintln(bw)
+			t := &table{head: []string{"THREAT", "ASSETS", "AP", "LIKELIHOOD", "IMPACT", "RISK", "RESIDUAL"}}
 			for _, x := range r.Risk.Entries {
-				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\t%s\t%d\n", x.Threat, x.AssetList(), x.AttackPotential, x.Likelihood.Level, x.Impact.Level, x.Risk.Level, x.Residual.Level, len(x.Missing))
+				missing := make([]string, len(x.Missing))
+				for i, m := range x.Missing {
+					missing[i] = string(m)
+				}
+				t.add(string(x.Threat), x.AssetList(), fmt.Sprint(x.AttackPotential), x.Likelihood.Level, x.Impact.Level, x.Risk.Level, x.Residual.Level)
+				if len(missing) > 0 {
+					t.note("missing controls: " + strings.Join(missing, ", "))
+				}
 			}
-			return r.Risk
+			t.write(bw, width)
+			return bw.err
 		})
 	},
 }
 
 var gapsCmd = &command{
-	name: "gaps", usage: "[-json] PROFILE",
+	name: "gaps", usage: "[-format text|json] [-o FILE] [-checks=false] [-allow-missing] PROFILE",
 	summary: "list standardisation, implementation and evidence gaps",
 	run: func(ctx context.Context, e *env, args []string) error {
-		return analysis(ctx, e, "gaps", args, func(r *report.Report, tw *tabwriter.Writer) any {
-			fmt.Fprintln(tw, "SEVERITY\tKIND\tID\tTITLE")
+		return analysis(ctx, e, "gaps", args, func(r *report.Report) any { return r.Coverage }, func(w io.Writer, r *report.Report, width int) error {
+			t := &table{head: []string{"GAP", "SEVERITY", "KIND", "TITLE"}}
 			for _, g := range r.Coverage.Gaps {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", g.Severity, g.Kind, g.ID, g.Title)
+				t.add(g.ID, string(g.Severity), g.Kind, g.Title)
 			}
-			return r.Coverage
+			return t.write(w, width)
 		})
 	},
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // analysis runs one analysis verb. Classification needs no evidence, so it
 // runs no checks; risk and gaps run the default checks (lineage, model tests)
 // unless -checks=false.
-func analysis(ctx context.Context, e *env, name string, args []string, show func(*report.Report, *tabwriter.Writer) any) error {
+func analysis(ctx context.Context, e *env, name string, args []string, part func(*report.Report) any, show func(io.Writer, *report.Report, int) error) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
+	o := addOutput(fs, textJSON, true)
+	allowMissing := fs.Bool("allow-missing", false, allowMissingUsage)
 	checks := new(bool)
 	if name != "classify" {
 		checks = fs.Bool("checks", true, "gather evidence first (verify lineage, run the model tests of the profile's plan)")
@@ -209,28 +373,45 @@ func analysis(ctx context.Context, e *env, name string, args []string, show func
 	if len(pos) != 1 {
 		return usagef("want one profile, got %d arguments", len(pos))
 	}
-	p, c, err := load(pos[0])
+	format, err := o.resolve()
+	if err != nil {
+		return err
+	}
+	p, c, err := load(e, name, pos[0], *allowMissing)
 	if err != nil {
 		return err
 	}
 	cfg := assess.DefaultConfig()
 	cfg.Catalog = c
+	cfg.Logger = e.log
+	cfg.AllowMissing = *allowMissing
 	if !*checks {
 		cfg.Checks = nil
 	}
+	bar := newStageProgress(e.stderr, name+" "+pos[0])
+	cfg.Progress = bar.set
 	r, err := assess.Run(ctx, p, cfg)
+	bar.stop()
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-	if *asJSON {
-		v := show(r, tabwriter.NewWriter(new(strings.Builder), 0, 0, 0, ' ', 0))
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
+	w, closeOut, err := o.open(e)
+	if err != nil {
+		return err
 	}
-	show(r, tw)
-	return tw.Flush()
+	if format == "json" {
+		err = writeJSON(w, part(r))
+	} else {
+		err = show(w, r, width(w))
+	}
+	if cerr := closeOut(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	o.wrote(e, format, "")
+	return nil
 }
 
 func verifiedMark(v bool) string {
@@ -240,12 +421,8 @@ func verifiedMark(v bool) string {
 	return "unverified"
 }
 
-// isTerminal reports whether w is a character device (a terminal).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }

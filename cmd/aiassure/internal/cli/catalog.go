@@ -1,9 +1,9 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -18,99 +18,127 @@ import (
 	"github.com/aiassure/aiassure/internal/oscal"
 )
 
-const catalogUsage = `list KIND | show KIND ID | search WORDS... | matrix [-format table|csv|json] [ID] |
-       validate [DIR] | export -format oscal [-what catalog|mapping] [-o FILE]`
-
 var catalogCmd = &command{
 	name:    "catalog",
-	usage:   catalogUsage,
 	summary: "query, validate and export the knowledge base",
+	subs:    catalogSubs,
 	run:     runCatalog,
 }
 
+var catalogSubs = []subcommand{
+	{"list", "[-format text|json] [-o FILE] KIND", "list the entries of a kind: " + strings.Join(catalog.Kinds, ", ")},
+	{"show", "[-format yaml|json] [-o FILE] KIND ID", "show one entry"},
+	{"search", "[-format text|json] [-o FILE] WORDS...", "search every kind for words"},
+	{"matrix", "[-format text|csv|json] [-o FILE] [ID...]", "the ENISA report's annex matrices of standards against requirements"},
+	{"validate", "[-format text|json] [DIR]", "validate the embedded catalogue, or the catalogue directory DIR"},
+	{"export", "[-format oscal] [-what catalog|mapping] [-o FILE]", "export the catalogue as OSCAL catalog or mapping-collection JSON"},
+}
+
 func runCatalog(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 {
-		return usagef("want a subcommand\nusage: aiassure catalog %s", catalogUsage)
+	if len(args) == 0 || isHelpFlag(args[0]) {
+		return helpError{name: "catalog"}
 	}
 	sub, args := args[0], args[1:]
-	if sub == "validate" {
-		return catalogValidate(e, args)
+	fs := flag.NewFlagSet("catalog "+sub, flag.ContinueOnError)
+	switch sub {
+	case "validate":
+		return catalogValidate(e, fs, args)
+	case "list", "show", "search", "matrix", "export":
+	default:
+		return usagef("unknown sub-command %q (have %s)%s", sub, strings.Join(subNames(catalogSubs), ", "), suggest(sub, subNames(catalogSubs)))
+	}
+	var o *outputFlags
+	switch sub {
+	case "list", "search":
+		o = addOutput(fs, textJSON, sub == "list")
+	case "show":
+		o = addOutput(fs, yamlJSON, true)
+	case "matrix":
+		o = addOutput(fs, matrixFormats, false)
+	case "export":
+		o = addOutput(fs, oscalOnly, false)
+	}
+	what := new(string)
+	if sub == "export" {
+		what = fs.String("what", "catalog", "what to export: catalog (OSCAL catalog) or mapping (OSCAL mapping-collection)")
+	}
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	format, err := o.resolve()
+	if err != nil {
+		return err
 	}
 	c, err := catalog.Load()
 	if err != nil {
 		return err
 	}
+	var buf bytes.Buffer
+	detail := ""
 	switch sub {
 	case "list":
-		fs := flag.NewFlagSet("list", flag.ContinueOnError)
-		asJSON := fs.Bool("json", false, "print JSON")
-		pos, err := parse(fs, args)
-		if err != nil {
-			return err
-		}
 		if len(pos) != 1 {
-			return usagef("catalog list: want a kind (%s)", strings.Join(catalog.Kinds, ", "))
+			return usagef("want a kind (%s)", strings.Join(catalog.Kinds, ", "))
 		}
 		ids, titles, rows, ok := c.Rows(pos[0])
 		if !ok {
-			return usagef("catalog list: unknown kind %q (have %s)", pos[0], strings.Join(catalog.Kinds, ", "))
+			return usagef("unknown kind %q (have %s)%s", pos[0], strings.Join(catalog.Kinds, ", "), suggest(pos[0], catalog.Kinds))
 		}
-		if *asJSON {
-			return writeJSON(e.stdout, rows)
+		if format == "json" {
+			err = writeJSON(&buf, rows)
+		} else {
+			t := &table{}
+			for i := range ids {
+				t.add(ids[i], titles[i])
+			}
+			t.write(&buf, o.width(e))
+			fmt.Fprintf(&buf, "(%d %s, catalogue %s)\n", len(ids), pos[0], c.Version)
 		}
-		tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-		for i := range ids {
-			fmt.Fprintf(tw, "%s\t%s\n", ids[i], titles[i])
-		}
-		fmt.Fprintf(tw, "(%d %s, catalogue %s)\n", len(ids), pos[0], c.Version)
-		return tw.Flush()
+		detail = fmt.Sprintf("%d %s", len(ids), pos[0])
 	case "show":
-		fs := flag.NewFlagSet("show", flag.ContinueOnError)
-		asJSON := fs.Bool("json", false, "print JSON instead of YAML")
-		pos, err := parse(fs, args)
-		if err != nil {
-			return err
-		}
 		if len(pos) != 2 {
-			return usagef("catalog show: want KIND ID")
+			return usagef("want KIND ID")
 		}
 		ids, _, rows, ok := c.Rows(pos[0])
 		if !ok {
-			return usagef("catalog show: unknown kind %q (have %s)", pos[0], strings.Join(catalog.Kinds, ", "))
+			return usagef("unknown kind %q (have %s)%s", pos[0], strings.Join(catalog.Kinds, ", "), suggest(pos[0], catalog.Kinds))
 		}
 		i := slices.Index(ids, pos[1])
 		if i < 0 {
-			return usagef("catalog show: no %s with id %q%s", pos[0], pos[1], suggest(pos[1], ids))
+			return usagef("no %s with id %q%s", pos[0], pos[1], suggest(pos[1], ids))
 		}
-		if *asJSON {
-			return writeJSON(e.stdout, rows[i])
+		if format == "json" {
+			err = writeJSON(&buf, rows[i])
+		} else {
+			enc := yaml.NewEncoder(&buf)
+			enc.SetIndent(2)
+			err = enc.Encode(rows[i])
 		}
-		enc := yaml.NewEncoder(e.stdout)
-		enc.SetIndent(2)
-		return enc.Encode(rows[i])
 	case "search":
-		if len(args) == 0 {
-			return usagef("catalog search: want words to search for")
+		if len(pos) == 0 {
+			return usagef("want words to search for")
 		}
-		hits := c.Search(strings.Join(args, " "))
-		tw := tabwriter.NewWriter(e.stdout, 2, 4, 2, ' ', 0)
-		for _, h := range hits {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", h.Kind, h.ID, h.Title)
+		hits := c.Search(strings.Join(pos, " "))
+		if format == "json" {
+			if hits == nil {
+				hits = []catalog.Hit{}
+			}
+			err = writeJSON(&buf, hits)
+		} else {
+			t := &table{}
+			for _, h := range hits {
+				t.add(h.Kind, h.ID, h.Title)
+			}
+			t.write(&buf, o.width(e))
+			fmt.Fprintf(&buf, "(%d hits)\n", len(hits))
 		}
-		fmt.Fprintf(tw, "(%d hits)\n", len(hits))
-		return tw.Flush()
+		detail = fmt.Sprintf("%d hits", len(hits))
 	case "matrix":
-		return catalogMatrix(e, c, args)
+		err = catalogMatrix(&buf, c, pos, format, o.width(e))
 	case "export":
-		fs := flag.NewFlagSet("export", flag.ContinueOnError)
-		format := fs.String("format", "oscal", "export format: oscal")
-		what := fs.String("what", "catalog", "what to export: catalog (OSCAL catalog) or mapping (OSCAL mapping-collection)")
-		out := fs.String("o", "", "write to `FILE`")
-		if _, err := parse(fs, args); err != nil {
-			return err
-		}
-		if *format != "oscal" {
-			return usagef("catalog export: unknown format %q (have oscal)", *format)
+		if len(pos) != 0 {
+			return usagef("want no arguments, got %q", pos)
 		}
 		var b []byte
 		switch *what {
@@ -119,27 +147,24 @@ func runCatalog(ctx context.Context, e *env, args []string) error {
 		case "mapping":
 			b, err = oscal.MappingCollection(c)
 		default:
-			return usagef("catalog export: -what %q: want catalog or mapping", *what)
+			return usagef("-what %q: want catalog or mapping", *what)
 		}
-		if err != nil {
-			return err
-		}
-		w, closeOut, err := output(e, *out)
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(b); err != nil {
-			closeOut()
-			return err
-		}
-		return closeOut()
+		buf.Write(b)
+		format = "oscal " + *what
 	}
-	return usagef("catalog: unknown subcommand %q\nusage: aiassure catalog %s", sub, catalogUsage)
+	if err != nil {
+		return err
+	}
+	return o.write(e, format, buf.Bytes(), detail)
 }
 
-func catalogValidate(e *env, args []string) error {
-	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+func catalogValidate(e *env, fs *flag.FlagSet, args []string) error {
+	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	format, err := o.resolve()
 	if err != nil {
 		return err
 	}
@@ -152,65 +177,80 @@ func catalogValidate(e *env, args []string) error {
 		src = pos[0]
 		c, err = catalog.LoadFS(os.DirFS(pos[0]))
 	default:
-		return usagef("catalog validate: want at most one directory")
+		return usagef("want at most one directory")
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s %s: valid (%d standards, %d threats, %d requirements, %d mappings, %d characteristics, %d controls, %d gaps, %d recommendations, %d terms, %d matrices)\n",
-		src, c.Version, len(c.Standards), len(c.Threats), len(c.Requirements), len(c.Crosswalk), len(c.Characteristics),
-		len(c.Controls), len(c.Gaps), len(c.Recommendations), len(c.Glossary), len(c.Matrices))
-	return nil
+	counts := []struct {
+		name string
+		n    int
+	}{{"standards", len(c.Standards)}, {"threats", len(c.Threats)}, {"requirements", len(c.Requirements)},
+		{"mappings", len(c.Crosswalk)}, {"characteristics", len(c.Characteristics)}, {"controls", len(c.Controls)},
+		{"gaps", len(c.Gaps)}, {"recommendations", len(c.Recommendations)}, {"terms", len(c.Glossary)}, {"matrices", len(c.Matrices)}}
+	var buf bytes.Buffer
+	if format == "json" {
+		m := map[string]int{}
+		for _, x := range counts {
+			m[x.name] = x.n
+		}
+		err = writeJSON(&buf, map[string]any{"source": src, "version": c.Version, "valid": true, "counts": m})
+	} else {
+		var parts []string
+		for _, x := range counts {
+			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.name))
+		}
+		wrapList(&buf, fmt.Sprintf("%s %s: valid (", src, c.Version), parts, ", ", "  ", o.width(e))
+		b := bytes.TrimRight(buf.Bytes(), "\n")
+		buf.Truncate(len(b))
+		buf.WriteString(")\n")
+	}
+	if err != nil {
+		return err
+	}
+	return o.write(e, format, buf.Bytes(), "")
 }
 
-func catalogMatrix(e *env, c *catalog.Catalog, args []string) error {
-	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
-	format := fs.String("format", "table", "table, csv or json")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
+func catalogMatrix(w io.Writer, c *catalog.Catalog, ids []string, format string, width int) error {
 	var ms []catalog.Matrix
 	for _, m := range c.Matrices {
-		if len(pos) == 0 || slices.Contains(pos, m.ID) {
+		if len(ids) == 0 || slices.Contains(ids, m.ID) {
 			ms = append(ms, m)
 		}
 	}
 	if len(ms) == 0 {
-		var ids []string
+		var have []string
 		for _, m := range c.Matrices {
-			ids = append(ids, m.ID)
+			have = append(have, m.ID)
 		}
-		return usagef("catalog matrix: no matrix %v (have %s)", pos, strings.Join(ids, ", "))
+		return usagef("no matrix %v (have %s)", ids, strings.Join(have, ", "))
 	}
-	switch *format {
+	switch format {
 	case "json":
-		return writeJSON(e.stdout, ms)
+		return writeJSON(w, ms)
 	case "csv":
-		w := csv.NewWriter(e.stdout)
+		cw := csv.NewWriter(w)
 		for _, m := range ms {
 			head := []string{"matrix", "standard", "label"}
 			for _, col := range m.Columns {
 				head = append(head, string(col))
 			}
-			w.Write(append(head, "verified"))
+			cw.Write(append(head, "verified"))
 			for _, r := range m.Rows {
 				rec := []string{m.ID, string(r.Standard), r.Label}
 				for _, mk := range r.Marks {
 					rec = append(rec, markCell(mk))
 				}
-				w.Write(append(rec, fmt.Sprint(r.Verified)))
+				cw.Write(append(rec, fmt.Sprint(r.Verified)))
 			}
 		}
-		w.Flush()
-		return w.Error()
-	case "table":
-		for _, m := range ms {
-			writeMatrixTable(e.stdout, c, m)
-		}
-		return nil
+		cw.Flush()
+		return cw.Error()
 	}
-	return usagef("catalog matrix: unknown format %q (have table, csv, json)", *format)
+	for _, m := range ms {
+		writeMatrixTable(w, c, m, width)
+	}
+	return nil
 }
 
 func markCell(r rune) string {
@@ -220,7 +260,7 @@ func markCell(r rune) string {
 	return string(r)
 }
 
-func writeMatrixTable(w io.Writer, c *catalog.Catalog, m catalog.Matrix) {
+func writeMatrixTable(w io.Writer, c *catalog.Catalog, m catalog.Matrix, width int) {
 	fmt.Fprintf(w, "%s: %s", m.ID, m.Title)
 	if m.Reconstructed {
 		fmt.Fprint(w, " (reconstructed)")
@@ -244,20 +284,16 @@ func writeMatrixTable(w io.Writer, c *catalog.Catalog, m catalog.Matrix) {
 	}
 	tw.Flush()
 	fmt.Fprintln(w, "columns:")
+	legend := &table{indent: "  ", gap: 1}
 	for i, col := range m.Columns {
 		title := ""
 		if r, ok := c.Requirement(col); ok {
 			title = r.Article + " " + r.Title
 		}
-		fmt.Fprintf(w, "  %2d %s %s\n", i+1, col, title)
+		legend.add(fmt.Sprintf("%2d", i+1), string(col), title)
 	}
+	legend.write(w, width)
 	fmt.Fprintln(w)
-}
-
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }
 
 // suggest returns ", did you mean X?" for the closest of ids, if close.

@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 
 	"github.com/aiassure/aiassure/accept"
+	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/internal/yamlx"
 )
 
 // Exit codes of aiassure, the one place they are defined (doc.go lists them
@@ -35,11 +38,31 @@ func (f findingsError) Error() string {
 	return fmt.Sprintf("%d findings at or above %s", f.n, f.level)
 }
 
+// flagError is a usage error in the flags themselves; Main adds a pointer
+// to the verb's help.
+type flagError struct{ usageError }
+
+func (f flagError) Unwrap() error { return f.usageError }
+
+func isFlagError(err error) bool {
+	var f flagError
+	return errors.As(err, &f)
+}
+
+// helpError asks Main to print the help of the verb (or "verb sub") name,
+// with the flags of fs (nil: none), on stdout and exit 0.
+type helpError struct {
+	name string
+	fs   *flag.FlagSet
+}
+
+func (h helpError) Error() string { return "help requested" }
+
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
 
 // inputErrors are sentinels that mean the user's input is wrong (exit 2)
 // wherever they surface.
-var inputErrors = []error{catalog.ErrInvalid, accept.ErrInvalid}
+var inputErrors = []error{catalog.ErrInvalid, accept.ErrInvalid, assess.ErrResults}
 
 func exitCode(err error) int {
 	if err == nil {
@@ -47,8 +70,15 @@ func exitCode(err error) int {
 	}
 	var u usageError
 	var f findingsError
+	var ye yamlx.Errors
+	var y *yamlx.Error
+	var h helpError
 	switch {
-	case errors.As(err, &u):
+	case errors.As(err, &h):
+		return ExitOK
+	case errors.As(err, &u), errors.As(err, &ye), errors.As(err, &y):
+		// a yamlx error is always about an input document (a profile, a
+		// catalogue file), wherever it surfaces, e.g. from assess.Run
 		return ExitUsage
 	case errors.As(err, &f):
 		return ExitFindings

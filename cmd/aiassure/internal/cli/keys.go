@@ -9,11 +9,14 @@ import (
 )
 
 var keysCmd = &command{
-	name: "keys", usage: "generate [-type ed25519|ecdsa-p256] -o PREFIX",
-	summary: "make a signing key pair for lineage attestations (PREFIX.key, PREFIX.pub)",
+	name: "keys", summary: "make a signing key pair for lineage attestations (PREFIX.key, PREFIX.pub)",
+	subs: []subcommand{{"generate", "[-type ed25519|ecdsa-p256] -o PREFIX", "generate a key pair: PREFIX.key (private, mode 0600) and PREFIX.pub"}},
 	run: func(ctx context.Context, e *env, args []string) error {
-		if len(args) == 0 || args[0] != "generate" {
-			return usagef("usage: aiassure keys generate [-type ed25519|ecdsa-p256] -o PREFIX")
+		if len(args) == 0 || isHelpFlag(args[0]) {
+			return helpError{name: "keys"}
+		}
+		if args[0] != "generate" {
+			return usagef("unknown sub-command %q (have generate)", args[0])
 		}
 		fs := flag.NewFlagSet("keys generate", flag.ContinueOnError)
 		typ := fs.String("type", lineage.KeyEd25519, "key type: ed25519 or ecdsa-p256")
@@ -23,7 +26,7 @@ var keysCmd = &command{
 			return err
 		}
 		if len(pos) != 0 || *out == "" {
-			return usagef("keys generate: give -o PREFIX and no arguments")
+			return usagef("give -o PREFIX and no arguments")
 		}
 		s, err := lineage.GenerateKey(*typ)
 		if err != nil {

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -15,20 +16,24 @@ import (
 	"github.com/aiassure/aiassure/profile"
 )
 
-var lineageUsage = `hash PATH [-shards SIZE] [-format manifest|oms] [-o FILE]
-       attest -step data|training|evaluation|release [-key FILE] -subject PATH... [-material [ROLE=]PATH...] [-predicate FILE] [-profile FILE] [-root DIR] [-bundle] -o FILE
-       verify [-key PUB...] [-policy FILE] [-root DIR] [-format text|json] ATTESTATION...|DIR   (envelopes or Sigstore bundles)
-       graph -key PUB... [-from PATH|DIGEST] [-to PATH|DIGEST] [-format text|dot|svg|json] ATTESTATION...|DIR
-       graph -db FILE [-from PATH|DIGEST] [-to PATH|DIGEST] [-format text|dot|svg|json]
-       index -db FILE -key PUB... ATTESTATION...|DIR
-       bom [-profile FILE] [-root DIR] -model PATH... [-material [ROLE=]PATH...] [-o FILE]`
+var lineageSubs = []subcommand{
+	{"hash", "[-shards SIZE] [-format manifest|oms] [-o FILE] PATH", "hash a file or directory into a manifest (OpenSSF model-signing style)"},
+	{"attest", "-step data|training|evaluation|release [-key FILE] -subject PATH... [-material [ROLE=]PATH...] [-predicate FILE] [-profile FILE] [-root DIR] [-bundle] -o FILE",
+		"sign an in-toto Statement of one life-cycle step in a DSSE envelope (or a Sigstore bundle)"},
+	{"verify", "[-key PUB...] [-policy FILE] [-root DIR] [-format text|json] [-o FILE] ATTESTATION...|DIR",
+		"verify signatures, digests on disk and a policy from source to sink (envelopes or Sigstore bundles)"},
+	{"graph", "(-key PUB... ATTESTATION...|DIR | -db FILE) [-from PATH|DIGEST] [-to PATH|DIGEST] [-format text|dot|svg|json] [-o FILE]",
+		"show the lineage graph, or what a data set went into, or what a model came from"},
+	{"index", "-db FILE -key PUB... [-format text|json] [-o FILE] ATTESTATION...|DIR", "record verified attestations in a lineage store (SQLite)"},
+	{"bom", "[-profile FILE] [-root DIR] -model PATH... [-material [ROLE=]PATH...] [-o FILE]", "write a CycloneDX 1.6 ML-BOM of models and their inputs"},
+}
 
 var lineageCmd = &command{
-	name: "lineage", usage: lineageUsage,
+	name: "lineage", subs: lineageSubs,
 	summary: "hash, attest, verify and trace data and models (in-toto, DSSE, CycloneDX)",
 	run: func(ctx context.Context, e *env, args []string) error {
-		if len(args) == 0 {
-			return usagef("usage: aiassure lineage %s", lineageUsage)
+		if len(args) == 0 || isHelpFlag(args[0]) {
+			return helpError{name: "lineage"}
 		}
 		switch args[0] {
 		case "hash":
@@ -44,26 +49,29 @@ var lineageCmd = &command{
 		case "index":
 			return lineageIndex(ctx, e, args[1:])
 		}
-		return usagef("lineage: unknown sub-command %q (hash, attest, verify, graph, index, bom)", args[0])
+		return usagef("unknown sub-command %q (have %s)%s", args[0], strings.Join(subNames(lineageSubs), ", "), suggest(args[0], subNames(lineageSubs)))
 	},
 }
 
 func lineageHash(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("lineage hash", flag.ContinueOnError)
 	shards := fs.Int64("shards", 0, "split files into shards of `SIZE` bytes hashed in parallel (model-signing method shards); 0: whole files")
-	format := fs.String("format", "manifest", "output: manifest (aiassure manifest) or oms (the unsigned model-signing v1.0 in-toto statement)")
+	o := addOutput(fs, hashFormats, false)
 	workers := fs.Int("workers", 0, "hashing workers (default GOMAXPROCS)")
 	symlinks := fs.String("symlinks", "", "symbolic links: default records in-tree links and refuses links leaving the root; skip; follow")
 	var ignore stringList
 	fs.Var(&ignore, "ignore", "a relative `PATH` to leave out (repeatable)")
-	out := fs.String("o", "", "write to `FILE`")
 	quiet := fs.Bool("q", false, "no progress on stderr")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
-		return usagef("lineage hash: want one PATH")
+		return usagef("want one PATH")
+	}
+	format, err := o.resolve()
+	if err != nil {
+		return err
 	}
 	opts := lineage.HashOptions{Workers: *workers, Symlinks: *symlinks, Ignore: ignore}
 	if *shards > 0 {
@@ -93,31 +101,22 @@ func lineageHash(ctx context.Context, e *env, args []string) error {
 		e.log.Info("hash", "note", n)
 	}
 	var b []byte
-	switch *format {
+	switch format {
 	case "manifest":
 		b, err = m.Marshal()
 	case "oms":
 		b, err = json.MarshalIndent(m.Statement(), "", "  ")
 		b = append(b, '\n')
-	default:
-		return usagef("lineage hash: unknown format %q (manifest, oms)", *format)
 	}
 	if err != nil {
 		return err
 	}
-	return writeOut(e, *out, b)
+	return o.write(e, format, b, "")
 }
 
-func writeOut(e *env, path string, b []byte) error {
-	w, done, err := output(e, path)
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(b); err != nil {
-		done()
-		return err
-	}
-	return done()
+// writeOut writes b to the -o file path (or stdout) and says so on stderr.
+func writeOut(e *env, path, format string, b []byte) error {
+	return (&outputFlags{out: path}).write(e, format, b, "")
 }
 
 // materials reads "[ROLE=]PATH" values; ROLE is dataset, code,
@@ -159,10 +158,10 @@ func lineageAttest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if len(pos) != 0 {
-		return usagef("lineage attest: unexpected arguments %q; use -subject and -material", pos)
+		return usagef("unexpected arguments %q; use -subject and -material", pos)
 	}
 	if len(subjects) == 0 || *step == "" {
-		return usagef("lineage attest: give -step and at least one -subject")
+		return usagef("give -step and at least one -subject")
 	}
 	opts := lineage.AttestOptions{Step: lineage.Step(*step), Root: *root, Subjects: subjects, Builder: *builder, Parameters: map[string]any{}}
 	if opts.Materials, err = materials(mats); err != nil {
@@ -210,7 +209,11 @@ func lineageAttest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	e.log.Info("attested", "step", *step, "subjects", len(st.Subject), "key", signer.KeyID())
-	return writeOut(e, *out, b)
+	kind := "DSSE envelope"
+	if *bundle {
+		kind = "Sigstore bundle"
+	}
+	return writeOut(e, *out, kind, b)
 }
 
 func loadVerifiers(keys []string) ([]*lineage.Verifier, error) {
@@ -231,13 +234,17 @@ func lineageVerify(ctx context.Context, e *env, args []string) error {
 	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable)")
 	pol := fs.String("policy", "", "verification policy `FILE` (YAML, docs/lineage.md)")
 	root := fs.String("root", ".", "attested names are relative to `DIR`")
-	format := fs.String("format", "text", "output: text or json")
+	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 0 {
-		return usagef("lineage verify: name attestation files or a directory")
+		return usagef("name attestation files or a directory")
+	}
+	format, err := o.resolve()
+	if err != nil {
+		return err
 	}
 	vs, err := loadVerifiers(keys)
 	if err != nil {
@@ -250,7 +257,7 @@ func lineageVerify(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if len(vs) == 0 && (opts.Policy == nil || len(opts.Policy.Keys) == 0) {
-		return usagef("lineage verify: give at least one -key or a policy with keys")
+		return usagef("give at least one -key or a policy with keys")
 	}
 	inputs, err := lineage.LoadInputs(pos)
 	if err != nil {
@@ -260,7 +267,8 @@ func lineageVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	switch *format {
+	var buf bytes.Buffer
+	switch format {
 	case "json":
 		type prob struct {
 			Kind string `json:"kind"`
@@ -286,18 +294,22 @@ func lineageVerify(ctx context.Context, e *env, args []string) error {
 		for _, p := range rep.Problems {
 			out.Problems = append(out.Problems, prob{p.KindName(), p})
 		}
-		b, _ := json.MarshalIndent(out, "", "  ")
-		fmt.Fprintf(e.stdout, "%s\n", b)
+		if err := writeJSON(&buf, out); err != nil {
+			return err
+		}
 	case "text":
+		t := &table{}
 		for _, a := range rep.Attestations {
-			fmt.Fprintf(e.stdout, "ok    %-10s %s (key %.16s)\n", a.Step, a.File, a.KeyID)
+			t.add("ok", string(a.Step), fmt.Sprintf("%s (key %.16s)", a.File, a.KeyID))
 		}
 		for _, p := range rep.Problems {
-			fmt.Fprintf(e.stdout, "FAIL  %s\n", p.Error())
+			t.add("FAIL", "", p.Error())
 		}
-		fmt.Fprintf(e.stdout, "%d attestation(s) verified, %d file(s) checked, %d problem(s)\n", len(rep.Attestations), len(rep.Disk), len(rep.Problems))
-	default:
-		return usagef("lineage verify: unknown format %q (text, json)", *format)
+		t.write(&buf, o.width(e))
+		fmt.Fprintf(&buf, "%d attestation(s) verified, %d file(s) checked, %d problem(s)\n", len(rep.Attestations), len(rep.Disk), len(rep.Problems))
+	}
+	if err := o.write(e, format, buf.Bytes(), fmt.Sprintf("%d problem(s)", len(rep.Problems))); err != nil {
+		return err
 	}
 	if len(rep.Problems) > 0 {
 		return findingsError{n: len(rep.Problems), level: "failure (lineage verification)"}
@@ -311,20 +323,18 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable); only verified attestations enter the graph")
 	from := fs.String("from", "", "show what was made from this `PATH|DIGEST` (which models used this data set)")
 	to := fs.String("to", "", "show what this `PATH|DIGEST` came from (default: every final output)")
-	format := fs.String("format", "text", "output: text, dot, svg or json")
+	o := addOutput(fs, graphFormats, false)
 	db := fs.String("db", "", "answer from the lineage store `FILE` (made by lineage index) instead of attestation files")
-	out := fs.String("o", "", "write to `FILE`")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	switch *format {
-	case "text", "dot", "svg", "json":
-	default:
-		return usagef("lineage graph: unknown format %q (text, dot, svg, json)", *format)
+	format, err := o.resolve()
+	if err != nil {
+		return err
 	}
 	if *from != "" && *to != "" {
-		return usagef("lineage graph: give -from or -to, not both")
+		return usagef("give -from or -to, not both")
 	}
 	ref, forward := *to, false
 	if *from != "" {
@@ -334,14 +344,14 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 	var roots []*lineage.Node
 	if *db != "" {
 		if len(pos) != 0 || len(keys) != 0 {
-			return usagef("lineage graph: with -db, give no -key or attestations (add them with lineage index)")
+			return usagef("with -db, give no -key or attestations (add them with lineage index)")
 		}
 		if g, roots, err = graphFromStore(ctx, *db, ref, forward); err != nil {
 			return err
 		}
 	} else {
 		if len(pos) == 0 || len(keys) == 0 {
-			return usagef("lineage graph: give -key and attestation files or a directory, or -db")
+			return usagef("give -key and attestation files or a directory, or -db")
 		}
 		vs, err := loadVerifiers(keys)
 		if err != nil {
@@ -365,7 +375,7 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 		if ref != "" {
 			roots = g.Find(ref)
 			if len(roots) == 0 {
-				return usagef("lineage graph: no attested artefact is named %q or has that digest", ref)
+				return usagef("no attested artefact is named %q or has that digest", ref)
 			}
 			if forward {
 				g = g.Descendants(roots...)
@@ -374,11 +384,11 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}
-	w, done, err := output(e, *out)
+	w, done, err := o.open(e)
 	if err != nil {
 		return err
 	}
-	switch *format {
+	switch format {
 	case "text":
 		err = g.WriteText(w, roots, forward)
 		if err == nil && forward {
@@ -405,7 +415,11 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 		done()
 		return err
 	}
-	return done()
+	if err := done(); err != nil {
+		return err
+	}
+	o.wrote(e, format, fmt.Sprintf("%d nodes", len(g.Nodes)))
+	return nil
 }
 
 // graphFromStore answers a graph query from the lineage store: the whole
@@ -413,7 +427,7 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 // with forward) through a recursive query.
 func graphFromStore(ctx context.Context, path, ref string, forward bool) (*lineage.Graph, []*lineage.Node, error) {
 	if _, err := os.Stat(path); err != nil {
-		return nil, nil, usageError{fmt.Errorf("lineage graph: %w (make it with lineage index)", err)}
+		return nil, nil, usageError{fmt.Errorf("%w (make it with lineage index)", err)}
 	}
 	st, err := store.Open(ctx, path)
 	if err != nil {
@@ -432,7 +446,7 @@ func graphFromStore(ctx context.Context, path, ref string, forward bool) (*linea
 		return nil, nil, err
 	}
 	if len(ids) == 0 {
-		return nil, nil, usagef("lineage graph: no indexed artefact is named %q or has that digest", ref)
+		return nil, nil, usagef("no indexed artefact is named %q or has that digest", ref)
 	}
 	var g *lineage.Graph
 	if forward {
@@ -461,12 +475,17 @@ func lineageIndex(ctx context.Context, e *env, args []string) error {
 	var keys stringList
 	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable); only attestations that verify are recorded")
 	db := fs.String("db", "", "the lineage store `FILE` (SQLite; created if absent)")
+	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if *db == "" || len(keys) == 0 || len(pos) == 0 {
-		return usagef("lineage index: give -db, -key and attestation files or a directory")
+		return usagef("give -db, -key and attestation files or a directory")
+	}
+	format, err := o.resolve()
+	if err != nil {
+		return err
 	}
 	vs, err := loadVerifiers(keys)
 	if err != nil {
@@ -485,21 +504,47 @@ func lineageIndex(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	type outcome struct {
+		File   string       `json:"file"`
+		Step   lineage.Step `json:"step,omitempty"`
+		Status string       `json:"status"` // added, known, failed
+		Error  string       `json:"error,omitempty"`
+	}
+	var all []outcome
 	added, known, failed := 0, 0, 0
-	for _, o := range outcomes {
+	t := &table{}
+	for _, oc := range outcomes {
 		switch {
-		case o.Err != nil:
+		case oc.Err != nil:
 			failed++
-			fmt.Fprintf(e.stdout, "FAIL  %s: %v\n", o.Name, o.Err)
-		case o.New:
+			all = append(all, outcome{oc.Name, oc.Step, "failed", oc.Err.Error()})
+			t.add("FAIL", "", fmt.Sprintf("%s: %v", oc.Name, oc.Err))
+		case oc.New:
 			added++
-			fmt.Fprintf(e.stdout, "added %-10s %s\n", o.Step, o.Name)
+			all = append(all, outcome{oc.Name, oc.Step, "added", ""})
+			t.add("added", string(oc.Step), oc.Name)
 		default:
 			known++
-			fmt.Fprintf(e.stdout, "known %-10s %s\n", o.Step, o.Name)
+			all = append(all, outcome{oc.Name, oc.Step, "known", ""})
+			t.add("known", string(oc.Step), oc.Name)
 		}
 	}
-	fmt.Fprintf(e.stdout, "%d added, %d already indexed, %d not verified (not recorded)\n", added, known, failed)
+	var buf bytes.Buffer
+	if format == "json" {
+		if all == nil {
+			all = []outcome{}
+		}
+		err = writeJSON(&buf, map[string]any{"db": *db, "added": added, "known": known, "failed": failed, "attestations": all})
+	} else {
+		t.write(&buf, o.width(e))
+		fmt.Fprintf(&buf, "%d added, %d already indexed, %d not verified (not recorded)\n", added, known, failed)
+	}
+	if err != nil {
+		return err
+	}
+	if err := o.write(e, format, buf.Bytes(), fmt.Sprintf("%d added", added)); err != nil {
+		return err
+	}
 	if failed > 0 {
 		return findingsError{n: failed, level: "failure (lineage index: attestations that do not verify)"}
 	}
@@ -520,13 +565,17 @@ func lineageBOM(ctx context.Context, e *env, args []string) error {
 	var models, mats stringList
 	fs.Var(&models, "model", "a model `PATH` (repeatable)")
 	fs.Var(&mats, "material", "a data set or other input `[ROLE=]PATH` (repeatable)")
-	out := fs.String("o", "", "write to `FILE`")
+	o := addOutput(fs, bomFormats, false)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 0 || len(models) == 0 {
-		return usagef("lineage bom: give at least one -model")
+		return usagef("give at least one -model")
+	}
+	format, err := o.resolve()
+	if err != nil {
+		return err
 	}
 	in := lineage.BOMInput{Time: time.Now().UTC()}
 	if *prof != "" {
@@ -556,5 +605,5 @@ func lineageBOM(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	return writeOut(e, *out, append(b, '\n'))
+	return o.write(e, format, append(b, '\n'), fmt.Sprintf("%d models, %d materials", len(in.Models), len(in.Materials)))
 }

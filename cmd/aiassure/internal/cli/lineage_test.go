@@ -93,7 +93,7 @@ func TestLineageBundle(t *testing.T) {
 	if err := os.WriteFile(b, tampered, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if code, out := verify(); code != ExitFindings || !strings.Contains(out, "FAIL  signature does not verify (attestation "+b+")") {
+	if code, out := verify(); code != ExitFindings || !strings.Contains(oneLine(out), "FAIL signature does not verify (attestation "+b+")") {
 		t.Errorf("tampered bundle: exit %d\n%s", code, out)
 	}
 }
@@ -114,7 +114,7 @@ func TestLineageIndexAndGraphDB(t *testing.T) {
 	bad := filepath.Join(dir, "bad.json")
 	os.WriteFile(bad, []byte(strings.Replace(string(data), `"sig": "`, `"sig": "AAAA`, 1)), 0o644)
 	if code, out, _ := run(t, "lineage", "index", "-db", db, "-key", pub, bad, filepath.Join(dir, "att", "1-data.json")); code != ExitFindings ||
-		!strings.Contains(out, "FAIL  "+bad) || !strings.Contains(out, "0 added, 1 already indexed, 1 not verified") {
+		!strings.Contains(oneLine(out), "FAIL "+bad) || !strings.Contains(out, "0 added, 1 already indexed, 1 not verified") {
 		t.Errorf("index tampered: exit %d\n%s", code, out)
 	}
 	code, out, stderr = run(t, "lineage", "graph", "-db", db, "-from", "raw/a.csv")
@@ -154,4 +154,33 @@ func stepless(s string) string {
 		b.WriteString(l + "\n")
 	}
 	return b.String()
+}
+
+// TestLineageOutputs: the lineage verbs follow the -o extension and refuse
+// a contradicting -format.
+func TestLineageOutputs(t *testing.T) {
+	dir := lineageDir(t)
+	pub, att := filepath.Join(dir, "k.pub"), filepath.Join(dir, "att")
+	svg := filepath.Join(dir, "g.svg")
+	code, out, stderr := run(t, "lineage", "graph", "-key", pub, "-o", svg, att)
+	if code != ExitOK || out != "" || !strings.HasPrefix(stderr, "wrote "+svg+" (svg, ") {
+		t.Fatalf("graph -o g.svg: exit %d, stdout %q, stderr %q", code, out, stderr)
+	}
+	if b, _ := os.ReadFile(svg); xml.Unmarshal(b, new(struct{})) != nil {
+		t.Errorf("g.svg is not XML: %.200s", b)
+	}
+	code, _, stderr = run(t, "lineage", "verify", "-key", pub, "-format", "json", "-o", filepath.Join(dir, "v.txt"), att)
+	if code != ExitUsage || !strings.Contains(stderr, "aiassure lineage verify: -format json contradicts -o") {
+		t.Errorf("verify -format json -o v.txt: exit %d: %s", code, stderr)
+	}
+	vj := filepath.Join(dir, "v.json")
+	code, _, stderr = run(t, "lineage", "verify", "-key", pub, "-root", dir, "-o", vj, att)
+	var v struct{ OK bool }
+	if b, _ := os.ReadFile(vj); code != ExitOK || json.Unmarshal(b, &v) != nil || !v.OK {
+		t.Errorf("verify -o v.json: exit %d: %s", code, stderr)
+	}
+	code, _, stderr = run(t, "lineage", "hash", "-q", "-o", filepath.Join(dir, "m.txt"), filepath.Join(dir, "raw"))
+	if code != ExitUsage || !strings.Contains(stderr, "the extension .txt names no format") {
+		t.Errorf("hash -o m.txt: exit %d: %s", code, stderr)
+	}
 }

@@ -28,21 +28,21 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	data := fs.String("data", "", "the data set: CSV, NPY, ARFF or a folder of images")
 	label := fs.String("label", "", "the label column (CSV) or attribute (ARFF); default label/class")
 	unlabelled := fs.Bool("unlabelled", false, "the CSV has no label column")
-	format := fs.String("format", "csv", "csv or json (one JSON object per line)")
 	batch := fs.Int("batch", 256, "samples per batch")
-	out := fs.String("o", "", "write to `FILE`")
+	o := addOutput(fs, predictFormats, false)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 || *data == "" {
-		return usagef("usage: aiassure predict %s", predictUsage)
+		return usagef("give -data and -model or -endpoint\nusage: aiassure predict %s", predictUsage)
 	}
-	if *format != "csv" && *format != "json" {
-		return usagef("predict: -format %q: want csv or json", *format)
+	format, err := o.resolve()
+	if err != nil {
+		return err
 	}
 	if *batch < 1 {
-		return usagef("predict: -batch must be at least 1")
+		return usagef("-batch must be at least 1")
 	}
 	m, err := tf.open(ctx)
 	if err != nil {
@@ -53,12 +53,13 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 		return usageError{err}
 	}
 	defer r.Close()
-	w, closeOut, err := output(e, *out)
+	w, closeOut, err := o.open(e)
 	if err != nil {
 		return err
 	}
 	bw := bufio.NewWriter(w)
-	if err := predict(ctx, m, r, *batch, *format, bw); err != nil {
+	rows, err := predict(ctx, m, r, *batch, format, bw)
+	if err != nil {
 		closeOut()
 		return err
 	}
@@ -66,21 +67,25 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 		closeOut()
 		return err
 	}
-	return closeOut()
+	if err := closeOut(); err != nil {
+		return err
+	}
+	o.wrote(e, format, fmt.Sprintf("%d rows", rows))
+	return nil
 }
 
 // predict streams the data set through the target batch by batch, so memory
 // grows with the batch, not the data set.
-func predict(ctx context.Context, t model.Target, r dataset.Reader, size int, format string, w *bufio.Writer) error {
+func predict(ctx context.Context, t model.Target, r dataset.Reader, size int, format string, w *bufio.Writer) (int, error) {
 	row := 0
 	header := false
 	for b, err := range dataset.Batches(ctx, r, size) {
 		if err != nil {
-			return err
+			return row, err
 		}
 		y, err := t.Predict(ctx, b.X)
 		if err != nil {
-			return fmt.Errorf("predict rows %d to %d: %w", row, row+b.X.Batch()-1, err)
+			return row, fmt.Errorf("rows %d to %d: %w", row, row+b.X.Batch()-1, err)
 		}
 		pred := y.ArgMax()
 		for i := range y.Batch() {
@@ -117,7 +122,7 @@ func predict(ctx context.Context, t model.Target, r dataset.Reader, size int, fo
 				}
 				bs, err := json.Marshal(rec)
 				if err != nil {
-					return err
+					return row, err
 				}
 				w.Write(bs)
 				w.WriteByte('\n')
@@ -125,5 +130,5 @@ func predict(ctx context.Context, t model.Target, r dataset.Reader, size int, fo
 			row++
 		}
 	}
-	return nil
+	return row, nil
 }

@@ -1,6 +1,9 @@
 package cli
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -66,5 +69,25 @@ func TestPredictUsage(t *testing.T) {
 		if code, _, _ := run(t, args...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want %d", args, code, ExitUsage)
 		}
+	}
+}
+
+// TestPredictOutputs: -o FILE.jsonl writes JSON lines, -o FILE.csv CSV,
+// and a contradiction is refused.
+func TestPredictOutputs(t *testing.T) {
+	dir := t.TempDir()
+	jl := filepath.Join(dir, "p.jsonl")
+	code, out, errs := run(t, "predict", "-model", medModel, "-data", medData, "-o", jl)
+	if code != ExitOK || out != "" || !strings.HasPrefix(errs, "wrote "+jl+" (json, ") || !strings.Contains(errs, " rows") {
+		t.Fatalf("predict -o p.jsonl: exit %d, stderr %q", code, errs)
+	}
+	b, _ := os.ReadFile(jl)
+	first, _, _ := strings.Cut(string(b), "\n")
+	var rec struct{ Pred *int }
+	if err := json.Unmarshal([]byte(first), &rec); err != nil || rec.Pred == nil {
+		t.Errorf("first line is not a prediction: %q (%v)", first, err)
+	}
+	if code, _, errs := run(t, "predict", "-model", medModel, "-data", medData, "-format", "csv", "-o", filepath.Join(dir, "p.json")); code != ExitUsage || !strings.Contains(errs, "contradicts") {
+		t.Errorf("-format csv -o p.json: exit %d: %s", code, errs)
 	}
 }

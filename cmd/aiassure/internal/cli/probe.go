@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/dataset"
 	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/model/onnx"
@@ -50,17 +51,17 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	budget := fs.Int("budget", -1, "query budget per sample of the black-box attacks (default: the plan's)")
 	samples := fs.Int("samples", -1, "samples to attack, 0 for all (default: the plan's)")
 	seed := fs.Uint64("seed", 0, "seed of sampling and random attacks (default: the plan's)")
-	format := fs.String("format", "text", "text or json")
-	out := fs.String("o", "", "write to `FILE`")
+	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) > 0 || *data == "" || (*modelPath == "") == (*endpoint == "") {
-		return usagef("usage: aiassure probe %s", probeUsage)
+		return usagef("give -data and one of -model or -endpoint\nusage: aiassure probe %s", probeUsage)
 	}
-	if *format != "text" && *format != "json" {
-		return usagef("probe: -format %q: want text or json", *format)
+	format, err := o.resolve()
+	if err != nil {
+		return err
 	}
 	pl, err := probe.PlanFor(*level)
 	if err != nil {
@@ -112,14 +113,14 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		}
 		return runErr
 	}
-	w, closeOut, err := output(e, *out)
+	w, closeOut, err := o.open(e)
 	if err != nil {
 		return err
 	}
-	if *format == "json" {
-		err = writeProbeJSON(w, results, sum)
+	if format == "json" {
+		err = assess.WriteResults(w, results, sum)
 	} else {
-		err = writeProbeText(w, results, sum)
+		err = writeProbeText(w, results, sum, width(w))
 	}
 	if cerr := closeOut(); err == nil {
 		err = cerr
@@ -127,6 +128,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	o.wrote(e, format, resultsLine(results))
 	return runErr
 }
 
@@ -159,7 +161,7 @@ func adjustPlan(pl *probe.Plan, set map[string]bool, suites, attacks, epsilon st
 		for _, s := range splitList(epsilon) {
 			v, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return usagef("probe: -epsilon %q: %v", s, errors.Unwrap(err))
+				return usagef("-epsilon %q: %v", s, errors.Unwrap(err))
 			}
 			pl.Epsilons = append(pl.Epsilons, v)
 		}
@@ -169,13 +171,13 @@ func adjustPlan(pl *probe.Plan, set map[string]bool, suites, attacks, epsilon st
 	}
 	if set["budget"] {
 		if budget < 1 {
-			return usagef("probe: -budget must be at least 1")
+			return usagef("-budget must be at least 1")
 		}
 		pl.Budget = budget
 	}
 	if set["samples"] {
 		if samples < 0 {
-			return usagef("probe: -samples must not be negative")
+			return usagef("-samples must not be negative")
 		}
 		pl.Samples = samples
 	}
@@ -208,7 +210,7 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		opts = append(opts, remote.WithoutCredentials())
 	}
 	if maxQueries < 0 {
-		return nil, usagef("probe: -max-queries must not be negative")
+		return nil, usagef("-max-queries must not be negative")
 	}
 	if maxQueries > 0 {
 		opts = append(opts, remote.WithBudget(remote.NewBudget(maxQueries)))
@@ -219,7 +221,7 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		if name == "" {
 			i := strings.LastIndex(base, "/v2/models/")
 			if i < 0 {
-				return nil, usagef("probe: -endpoint %q: name the model with -endpoint-model, or give its URL as BASE/v2/models/NAME", url)
+				return nil, usagef("-endpoint %q: name the model with -endpoint-model, or give its URL as BASE/v2/models/NAME", url)
 			}
 			base, name = base[:i], base[i+len("/v2/models/"):]
 		}
@@ -230,7 +232,7 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		return t, nil
 	case "json":
 		if mappingFile == "" {
-			return nil, usagef("probe: -protocol json needs -mapping FILE")
+			return nil, usagef("-protocol json needs -mapping FILE")
 		}
 		b, err := os.ReadFile(mappingFile)
 		if err != nil {
@@ -238,7 +240,7 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		}
 		var m remote.Mapping
 		if err := json.Unmarshal(b, &m); err != nil {
-			return nil, usagef("probe: -mapping %s: %v", mappingFile, err)
+			return nil, usagef("-mapping %s: %v", mappingFile, err)
 		}
 		t, err := remote.NewJSON(url, m, opts...)
 		if err != nil {
@@ -246,39 +248,53 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		}
 		return t, nil
 	}
-	return nil, usagef("probe: -protocol %q: want oip or json", protocol)
+	return nil, usagef("-protocol %q: want oip or json", protocol)
 }
 
-func writeProbeJSON(w io.Writer, results []aiassure.Result, sum *probe.Summary) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(struct {
-		Results []aiassure.Result `json:"results"`
-		Summary *probe.Summary    `json:"summary"`
-	}{results, sum})
-}
-
-func writeProbeText(w io.Writer, results []aiassure.Result, sum *probe.Summary) error {
-	bw := &errWriter{w: w}
-	fmt.Fprintf(bw, "MODEL TESTS (%s plan) of %s: %d samples measured, %d attacked\n\n", sum.Level, sum.Target.Name, sum.Samples, sum.Attacked)
+// resultsLine sums up results: "9 results: 7 pass, 2 fail".
+func resultsLine(results []aiassure.Result) string {
+	n := map[aiassure.Status]int{}
 	for _, r := range results {
-		fmt.Fprintf(bw, "%-14s %-24s %s\n", strings.ToUpper(string(r.Status)), r.ID, r.Summary)
-		if r.Reason != "" {
-			fmt.Fprintf(bw, "%-14s %-24s %s\n", "", "", r.Reason)
+		n[r.Status]++
+	}
+	var parts []string
+	for _, st := range []aiassure.Status{aiassure.Pass, aiassure.Fail, aiassure.Unknown, aiassure.NotApplicable} {
+		if n[st] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n[st], st))
 		}
 	}
+	return fmt.Sprintf("%d result%s: %s", len(results), plural(len(results)), orDash(strings.Join(parts, ", ")))
+}
+
+// writeProbeText prints the results in columns that fit width, and the
+// robustness curves with each point whole.
+func writeProbeText(w io.Writer, results []aiassure.Result, sum *probe.Summary, width int) error {
+	bw := &errWriter{w: w}
+	wrapList(bw, "", strings.Fields(fmt.Sprintf("MODEL TESTS (%s plan) of %s: %d samples measured, %d attacked", sum.Level, sum.Target.Name, sum.Samples, sum.Attacked)), " ", "  ", width)
+	fmt.Fprintln(bw)
+	t := &table{head: []string{"STATUS", "TEST", "RESULT"}}
+	for _, r := range results {
+		text := r.Summary
+		if r.Reason != "" {
+			text += "\n" + r.Reason // the criterion, under a pass too
+		}
+		t.add(strings.ToUpper(string(r.Status)), r.ID, text)
+	}
+	t.write(bw, width)
 	if len(sum.Evasion) > 0 {
-		fmt.Fprintf(bw, "\nROBUSTNESS CURVES (robust accuracy [Wilson 95%%] by epsilon, a share of each feature's range; L2: times sqrt(d))\n")
+		fmt.Fprintln(bw)
+		wrapList(bw, "", strings.Fields("ROBUSTNESS CURVES (robust accuracy [Wilson 95%] by epsilon, a share of each feature's range; L2: times sqrt(d))"), " ", "  ", width)
 		for _, rep := range sum.Evasion {
-			fmt.Fprintf(bw, "%s (%s, %s):", rep.Attack, rep.Kind, rep.Norm)
+			var points []string
 			for _, p := range rep.Points {
-				fmt.Fprintf(bw, "  %g: %.1f%% [%.1f, %.1f]", p.Epsilon, 100*p.RobustAccuracy, 100*p.RobustCI.Lo, 100*p.RobustCI.Hi)
+				points = append(points, fmt.Sprintf("%g: %.1f%% [%.1f, %.1f]", p.Epsilon, 100*p.RobustAccuracy, 100*p.RobustCI.Lo, 100*p.RobustCI.Hi))
 			}
-			fmt.Fprintf(bw, "  (%.2fs, %d queries)\n", rep.Wall, totalQueries(rep))
+			points = append(points, fmt.Sprintf("(%.2fs, %d queries)", rep.Wall, totalQueries(rep)))
+			wrapList(bw, fmt.Sprintf("%s (%s, %s):  ", rep.Attack, rep.Kind, rep.Norm), points, "  ", "    ", width)
 		}
 	}
 	for _, s := range sum.Skipped {
-		fmt.Fprintf(bw, "skipped: %s\n", s)
+		wrapList(bw, "skipped: ", strings.Fields(s), " ", "  ", width)
 	}
 	return bw.err
 }

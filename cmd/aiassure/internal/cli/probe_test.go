@@ -30,6 +30,7 @@ func TestProbe(t *testing.T) {
 		{"one attack", append([]string{"-attacks", "pgd-linf", "-epsilon", "0.1", "-samples", "10"}, iris...), ExitOK, "pgd-linf (L∞) on mlp.onnx at ε=0.1", ""},
 		{"metrics only", append([]string{"-suite", "metrics"}, iris...), ExitOK, "metrics/measured", ""},
 		{"no model", []string{"-data", ex + "minimal-risk/data/test.csv"}, ExitUsage, "", "usage: aiassure probe"},
+		{"format contradicts -o", append([]string{"-format", "text", "-o", filepath.Join(dir, "r.json")}, iris...), ExitUsage, "", "-format text contradicts -o"},
 		{"model and endpoint", append([]string{"-endpoint", "http://127.0.0.1:1"}, iris...), ExitUsage, "", "usage: aiassure probe"},
 		{"bad level", append([]string{"-level", "extreme"}, iris...), ExitUsage, "", `assurance level "extreme"`},
 		{"bad attack", append([]string{"-attacks", "cw-l2"}, iris...), ExitUsage, "", `unknown evasion attack "cw-l2"`},
@@ -37,7 +38,7 @@ func TestProbe(t *testing.T) {
 		{"bad epsilon", append([]string{"-epsilon", "big"}, iris...), ExitUsage, "", `-epsilon "big"`},
 		{"negative epsilon", append([]string{"-epsilon", "-0.1"}, iris...), ExitUsage, "", "not a positive number"},
 		{"bad budget", append([]string{"-budget", "0"}, iris...), ExitUsage, "", "-budget"},
-		{"bad format", append([]string{"-format", "xml"}, iris...), ExitUsage, "", `-format "xml"`},
+		{"bad format", append([]string{"-format", "xml"}, iris...), ExitUsage, "", `-format: unknown format "xml" (have text, json)`},
 		{"missing model", []string{"-model", filepath.Join(dir, "none.onnx"), "-data", ex + "minimal-risk/data/test.csv"}, ExitUsage, "", "none.onnx"},
 		{"missing data", []string{"-model", ex + "minimal-risk/model/mlp.onnx", "-data", filepath.Join(dir, "none.csv")}, ExitUsage, "", "none.csv"},
 		{"data that does not fit", []string{"-model", ex + "minimal-risk/model/mlp.onnx", "-data", ex + "medical-diagnosis/data/test.csv"}, ExitUsage, "", "bad input"},
@@ -50,11 +51,14 @@ func TestProbe(t *testing.T) {
 			if code != tt.code {
 				t.Errorf("exit code %d, want %d\nstderr: %s", code, tt.code, errs)
 			}
-			if !strings.Contains(out, tt.out) {
+			if !strings.Contains(oneLine(out), tt.out) {
 				t.Errorf("stdout does not contain %q:\n%.3000s", tt.out, out)
 			}
 			if !strings.Contains(errs, tt.errs) {
 				t.Errorf("stderr does not contain %q:\n%s", tt.errs, errs)
+			}
+			if line := doubled(errs); line != "" {
+				t.Errorf("doubled prefix in %q", line)
 			}
 			if strings.Contains(errs, "\r") {
 				t.Error("progress bar drawn on a non-terminal")
