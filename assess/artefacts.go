@@ -8,8 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
@@ -27,7 +25,7 @@ func artefacts(p *profile.Profile, extra []report.Artefact) []report.Artefact {
 	var out []report.Artefact
 	seen := map[string]bool{}
 	add := func(role, rel string) {
-		if rel == "" || isURL(rel) {
+		if rel == "" || profile.HasScheme(rel) {
 			return
 		}
 		path := p.Resolve(rel)
@@ -113,16 +111,4 @@ func errText(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
-}
-
-// isURL reports whether ref names a document by URL rather than a file.
-func isURL(ref string) bool {
-	scheme, _, ok := strings.Cut(ref, "://")
-	return ok && scheme != "" && !strings.ContainsAny(scheme, `/\.`)
-}
-
-// missing lists the declared artefacts that cannot be read, as
-// "role path: reason" lines, in the order of the artefact list.
-func missing(as []report.Artefact) []report.Artefact {
-	return slices.DeleteFunc(slices.Clone(as), func(a report.Artefact) bool { return a.Note == "" })
 }

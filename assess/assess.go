@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -21,6 +22,7 @@ import (
 	"github.com/aiassure/aiassure/catalog"
 	"github.com/aiassure/aiassure/classify"
 	"github.com/aiassure/aiassure/coverage"
+	"github.com/aiassure/aiassure/internal/yamlx"
 	"github.com/aiassure/aiassure/lineage"
 	"github.com/aiassure/aiassure/probe"
 	"github.com/aiassure/aiassure/profile"
@@ -120,6 +122,12 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 	if err := profile.Check(p, c); err != nil {
 		return nil, fmt.Errorf("assess: %w", err)
 	}
+	var unread yamlx.Errors
+	if err := profile.CheckFiles(p); err != nil {
+		if !cfg.AllowMissing || !errors.As(err, &unread) {
+			return nil, err
+		}
+	}
 	at := now().UTC()
 
 	stage("classify")
@@ -165,7 +173,7 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 		Coverage:       cov,
 		Results:        results,
 	}
-	f := &finder{p: p, c: c, cls: cls}
+	f := &finder{p: p, c: c, cls: cls, unread: unread}
 	r.Findings = f.findings(r)
 	if err := acceptRisks(p, c, r, at); err != nil {
 		return nil, err

@@ -300,3 +300,36 @@ func TestSeverityScale(t *testing.T) {
 		t.Errorf("accepted %v (summary %d), want risk/model-extraction", accepted, r.Summary.Accepted)
 	}
 }
+
+// TestMissingArtefact checks that a declared file that does not exist is an
+// input error naming the field and line, and with AllowMissing a critical
+// "not assessed" finding at that line instead.
+func TestMissingArtefact(t *testing.T) {
+	dir := t.TempDir()
+	src := "api_version: aiassure.dev/v1\nsystem:\n  name: S\n  intended_purpose: P.\n  sector: it\nrole: provider\nassurance: basic\n" +
+		"assets:\n  - id: m\n    kind: model\n    path: model/missing.onnx\n"
+	p, err := profile.Decode(filepath.Join(dir, "profile.yaml"), []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config(t)
+	cfg.Checks = nil
+	_, err = assess.Run(context.Background(), p, cfg)
+	if err == nil || !strings.Contains(err.Error(), ":11:") || !strings.Contains(err.Error(), "assets[0].path") {
+		t.Fatalf("missing model file: error %v, want one at line 11 naming assets[0].path", err)
+	}
+	cfg.AllowMissing = true
+	r, err := assess.Run(context.Background(), p, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found bool
+	for _, f := range r.Findings {
+		if f.Kind == "input" {
+			found = f.Severity == aiassure.Critical && len(f.Locations) == 1 && f.Locations[0].Line == 11
+		}
+	}
+	if !found || r.Summary.Highest != aiassure.Critical {
+		t.Errorf("no critical not-assessed finding at line 11: %+v", r.Findings)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"github.com/aiassure/aiassure/catalog"
 	"github.com/aiassure/aiassure/classify"
 	"github.com/aiassure/aiassure/coverage"
+	"github.com/aiassure/aiassure/internal/yamlx"
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/risk"
@@ -35,9 +36,10 @@ const art155 = "ai-act-art-15-5"
 
 // finder builds the findings of one report.
 type finder struct {
-	p   *profile.Profile
-	c   *catalog.Catalog
-	cls classify.Result
+	p      *profile.Profile
+	c      *catalog.Catalog
+	cls    classify.Result
+	unread yamlx.Errors // declared files that cannot be read (Config.AllowMissing)
 }
 
 // binding reports whether requirement id applies to the system as
@@ -186,6 +188,16 @@ func (f *finder) findings(r *report.Report) []aiassure.Finding {
 	// every asset at which the risk stays major or critical.
 	var order []aiassure.ThreatID
 	byThreat := map[aiassure.ThreatID][]risk.Entry{}
+	// A declared file that cannot be read (allowed by Config.AllowMissing)
+	// leaves what it should show unassessed.
+	for _, e := range f.unread {
+		add(aiassure.Finding{
+			ID: "input/" + e.Path, Kind: "input", Severity: aiassure.Critical,
+			Title:     "not assessed: " + e.Msg,
+			Detail:    fmt.Sprintf("%s declares a file that cannot be read, so what it should show was not assessed. Restore the file or correct the path.", e.Path),
+			Locations: []aiassure.Location{{File: e.File, Line: e.Line, Field: e.Path}},
+		})
+	}
 	for _, e := range r.Risk.Entries {
 		if _, ok := RiskSeverity(e.Residual.Level); !ok {
 			continue
