@@ -442,13 +442,13 @@ func justification(a *aiassure.Acceptance) string {
 func message(f aiassure.Finding, line int) string {
 	parts := []string{sentence(f.Title), sentence(f.Detail)}
 	if f.Kind == "risk" && len(f.Controls) > 0 {
-		parts = append(parts, "Missing controls (the remedy): "+controlList(f.Controls, false)+".")
+		parts = append(parts, "Missing controls: "+controlList(f.Controls, false)+".")
 	}
 	if len(f.Provisions) > 0 {
-		parts = append(parts, "AI Act: "+strings.Join(f.Provisions, ", ")+".")
+		parts = append(parts, "Provisions: "+strings.Join(f.Provisions, ", ")+".")
 	}
 	if len(f.Clauses) > 0 {
-		parts = append(parts, "Standards: "+strings.Join(f.Clauses, "; ")+".")
+		parts = append(parts, "Standard clauses: "+strings.Join(f.Clauses, "; ")+".")
 	}
 	if len(f.Assets) > 0 {
 		parts = append(parts, "Assets: "+strings.Join(f.Assets, ", ")+".")

@@ -226,7 +226,7 @@ func TestStructure(t *testing.T) {
 		s.Location.PhysicalLocation.Region.StartLine != 4 {
 		t.Errorf("suppression = %+v", s)
 	}
-	if !strings.Contains(run.Results[0].Message.Text, "Missing controls (the remedy)") {
+	if !strings.Contains(run.Results[0].Message.Text, "Missing controls: ") {
 		t.Errorf("risk message names no remedy: %q", run.Results[0].Message.Text)
 	}
 	// Artifacts: the profile with its digest, the evidence file with its
