@@ -434,7 +434,7 @@ func justification(a *aiassure.Acceptance) string {
 	if !a.Expires.IsZero() {
 		s += ", until " + a.Expires.UTC().Format("2006-01-02")
 	}
-	return s + ": " + orDefault(strings.TrimSpace(a.Reason), "no reason given") + " (AI Act Art. 9 risk-management record)"
+	return s + ": " + sentence(orDefault(strings.TrimSpace(a.Reason), "no reason given")) + " Recorded under AI Act Art. 9 (risk management)."
 }
 
 // message is the result's text: title, detail, remedy, provisions, clauses,
@@ -457,7 +457,7 @@ func message(f aiassure.Finding, line int) string {
 		parts = append(parts, "The input line is not known; the result is placed on line 1.")
 	}
 	if f.Accepted != nil {
-		parts = append(parts, justification(f.Accepted)+".")
+		parts = append(parts, justification(f.Accepted))
 	}
 	text := strings.Join(slices.DeleteFunc(parts, func(s string) bool { return s == "" }), " ")
 	if text == "" {
