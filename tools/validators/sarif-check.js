@@ -41,7 +41,13 @@ const byFile = new Map(files.map((f) => [path.resolve(f), { errors: [], warnings
 for (const r of log.runs[0].results || []) {
   const uri = r.locations?.[0]?.physicalLocation?.artifactLocation?.uri || '';
   const file = uri.startsWith('file:') ? decodeURIComponent(new URL(uri).pathname) : path.resolve(uri);
-  const entry = byFile.get(file) || byFile.values().next().value;
+  let entry = byFile.get(file);
+  if (!entry) {
+    // A result the validator could not tie to one of the inputs counts
+    // against the run as a whole.
+    entry = byFile.get('(unattributed)') || { errors: [], warnings: 0 };
+    byFile.set('(unattributed)', entry);
+  }
   const level = r.level || 'warning';
   if (level === 'error') {
     const m = r.message || {};
@@ -60,5 +66,11 @@ for (const f of files) {
   } else {
     console.log(`ok ${f}: 0 errors, ${e.warnings} warnings (SARIF Multitool ${version}, Gh;Sarif)`);
   }
+}
+const other = byFile.get('(unattributed)');
+if (other && other.errors.length > 0) {
+  failed = true;
+  console.log(`FAIL: ${other.errors.length} errors not tied to an input file`);
+  for (const m of other.errors.slice(0, 20)) console.log('  ' + m);
 }
 process.exit(failed ? 1 : 0);
