@@ -21,7 +21,7 @@ const (
 // mitigates, its life-cycle phases and evidence kinds as properties, and
 // links to the requirements it serves and the standards that ask for it) and
 // a group of regulatory requirements (nested under their parent article,
-// with links to the standards the seed names for them). Standards and the
+// with links to the standards the ENISA report names for them). Standards and the
 // regulations are back-matter resources. The output is deterministic.
 func Catalog(c *catalog.Catalog) ([]byte, error) {
 	doc, err := CatalogModelOf(c)
@@ -54,7 +54,7 @@ func CatalogModelOf(c *catalog.Catalog) (CatalogModel, error) {
 	if len(c.Controls) > 0 {
 		g := Group{ID: GroupControls, Class: "security-controls", Title: "Security controls for AI systems"}
 		for _, ctl := range c.Controls {
-			g.Controls = append(g.Controls, controlOf(ctl, reqIDs))
+			g.Controls = append(g.Controls, controlOf(c, ctl, reqIDs))
 		}
 		model.Groups = append(model.Groups, g)
 	}
@@ -62,7 +62,7 @@ func CatalogModelOf(c *catalog.Catalog) (CatalogModel, error) {
 		model.Groups = append(model.Groups, Group{
 			ID: GroupRequirements, Class: "regulatory-requirements",
 			Title:    "Requirements of the AI Act, Cyber Resilience Act and Cybersecurity Act",
-			Controls: requirementTree(c.Requirements),
+			Controls: requirementTree(c, c.Requirements),
 		})
 	}
 	res := standardResources(c.Standards)
@@ -108,7 +108,7 @@ func catalogMetadata(c *catalog.Catalog, title string) (Metadata, error) {
 	}, nil
 }
 
-func controlOf(ctl catalog.Control, reqIDs map[aiassure.RequirementID]bool) Control {
+func controlOf(cat *catalog.Catalog, ctl catalog.Control, reqIDs map[aiassure.RequirementID]bool) Control {
 	id := Token(string(ctl.ID))
 	out := Control{ID: id, Class: "aiassure-control", Title: Clean(ctl.Name)}
 	if out.Title == "" {
@@ -119,7 +119,9 @@ func controlOf(ctl catalog.Control, reqIDs map[aiassure.RequirementID]bool) Cont
 	out.Props = append(out.Props, PS("phase", ctl.Phases)...)
 	out.Props = append(out.Props, PS("evidence-kind", ctl.Evidence)...)
 	out.Props = append(out.Props, P("effect", ctl.Effect)...)
-	out.Props = append(out.Props, PS("source", ctl.Sources)...)
+	props, links := cite(cat, ctl.Sources)
+	out.Props = append(out.Props, props...)
+	out.Links = append(out.Links, links...)
 	for _, r := range ctl.Requirements {
 		if reqIDs[r] {
 			out.Links = append(out.Links, Link{Href: "#" + Token(string(r)), Rel: "related", Text: string(r)})
@@ -139,7 +141,7 @@ func controlOf(ctl catalog.Control, reqIDs map[aiassure.RequirementID]bool) Cont
 }
 
 // requirementTree nests requirements under their parents, keeping file order.
-func requirementTree(reqs []catalog.Requirement) []Control {
+func requirementTree(cat *catalog.Catalog, reqs []catalog.Requirement) []Control {
 	known := map[aiassure.RequirementID]bool{}
 	for _, r := range reqs {
 		known[r.ID] = true
@@ -157,7 +159,7 @@ func requirementTree(reqs []catalog.Requirement) []Control {
 	var build func(r catalog.Requirement) Control
 	build = func(r catalog.Requirement) Control {
 		seen[r.ID] = true
-		c := requirementOf(r)
+		c := requirementOf(cat, r)
 		for _, ch := range children[r.ID] {
 			if !seen[ch.ID] { // a parent cycle cannot recurse forever
 				c.Controls = append(c.Controls, build(ch))
@@ -178,7 +180,7 @@ func requirementTree(reqs []catalog.Requirement) []Control {
 	return out
 }
 
-func requirementOf(r catalog.Requirement) Control {
+func requirementOf(cat *catalog.Catalog, r catalog.Requirement) Control {
 	id := Token(string(r.ID))
 	title := Clean(strings.TrimSpace(r.Article + " " + r.Title))
 	if title == "" {
@@ -188,12 +190,14 @@ func requirementOf(r catalog.Requirement) Control {
 	c.Props = append(c.Props, P("label", string(r.ID))...)
 	c.Props = append(c.Props, P("regulation", string(r.Regulation))...)
 	c.Props = append(c.Props, P("article", r.Article)...)
-	c.Props = append(c.Props, P("seed-name", r.SeedName)...)
+	c.Props = append(c.Props, P("enisa-report-name", r.SeedName)...)
 	c.Props = append(c.Props, PS("characteristic", r.Characteristic)...)
 	for _, a := range r.Applies {
 		c.Props = append(c.Props, P("applies-from", a.Date)...)
 	}
-	c.Props = append(c.Props, PS("source", r.Sources)...)
+	props, links := cite(cat, r.Sources)
+	c.Props = append(c.Props, props...)
+	c.Links = append(c.Links, links...)
 	if r.Regulation != "" {
 		c.Links = append(c.Links, Link{Href: "#" + standardUUID(r.Regulation), Rel: "reference", Text: string(r.Regulation)})
 	}
@@ -259,4 +263,26 @@ func referencedStandards(c *catalog.Catalog) []aiassure.StandardID {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// cite turns the catalogue's source keys into public citations
+// (catalog.Cite): one "source" property per citation, with its label, and
+// one link (rel "reference") per citation URL. A source that cites nothing
+// public (an empty label) is left out.
+func cite(c *catalog.Catalog, sources []string) ([]Prop, []Link) {
+	var props []Prop
+	var links []Link
+	seen := map[string]bool{}
+	for _, s := range sources {
+		ct := c.Cite(s)
+		if Clean(ct.Label) == "" || seen[ct.Label] {
+			continue
+		}
+		seen[ct.Label] = true
+		props = append(props, P("source", ct.Label)...)
+		if ct.URL != "" {
+			links = append(links, Link{Href: ct.URL, Rel: "reference", Text: Clean(ct.Label)})
+		}
+	}
+	return props, links
 }

@@ -18,9 +18,11 @@ import (
 // that every internal reference ("#uuid", observation-uuid, risk-uuid,
 // actor-uuid, id-ref) resolves.
 //
-// It is not a full JSON Schema validation (the official schema files are not
-// available to the build), but it checks every rule of those schemas that
-// aiassure's output touches. All problems are returned, joined.
+// It is not a full JSON Schema validation, but it checks, without the schema
+// file, every rule of those schemas that aiassure's output touches, so that
+// the command line can check what it writes. The tests validate the same
+// documents against NIST's published schema (package oscaltest). All
+// problems are returned, joined.
 func Check(doc []byte) error {
 	var v any
 	if err := json.Unmarshal(doc, &v); err != nil {
@@ -272,6 +274,11 @@ func (k *checker) scalar(ctx, key, path string, v any) {
 		k.errf(path, "%q is not one of %v", s, vocab)
 	}
 	switch {
+	case ctx == "threat-ids" && key == "id":
+		// A threat ID is a URI, not a token (OSCAL URIDatatype).
+		if !uriRE.MatchString(s) {
+			k.errf(path, "%q is not an absolute URI", s)
+		}
 	case slices.Contains(uuidKeys, key):
 		if !uuidRE.MatchString(s) {
 			k.errf(path, "%q is not a version 4 or 5 UUID", s)

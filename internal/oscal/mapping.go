@@ -104,7 +104,7 @@ func MappingCollectionModelOf(c *catalog.Catalog) (MappingCollectionModel, error
 				Relationship: m.Relationship,
 				Sources:      []MappingItem{{Type: "control", IDRef: Token(string(m.From))}},
 				Targets:      []MappingItem{{Type: "control", IDRef: Token(string(m.To))}},
-				Props:        PS("source", m.Sources),
+				Props:        sourceProps(c, m.Sources),
 				Remarks:      Clean(m.Note),
 			})
 		}
@@ -193,4 +193,10 @@ func gapSummary(uuid string, ids []string) *GapSummary {
 		return nil
 	}
 	return &GapSummary{UUID: uuid, UnmappedControls: []SelectControlByID{{WithIDs: ids}}}
+}
+
+// sourceProps are the "source" properties of cite (a map has no links).
+func sourceProps(c *catalog.Catalog, sources []string) []Prop {
+	props, _ := cite(c, sources)
+	return props
 }

@@ -100,7 +100,7 @@ func TestCatalogShape(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Metadata.LastModified != "2026-09-15T00:00:00Z" || m.Metadata.OSCALVersion != "1.2.0" || m.Metadata.Version != "1.2.0" {
+	if m.Metadata.LastModified != "2026-09-15T00:00:00Z" || m.Metadata.OSCALVersion != Version || m.Metadata.Version != "1.2.0" {
 		t.Errorf("metadata = %+v", m.Metadata)
 	}
 	if len(m.Groups) != 2 || m.Groups[0].ID != GroupControls || m.Groups[1].ID != GroupRequirements {

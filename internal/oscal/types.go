@@ -8,8 +8,9 @@
 // not be blank.
 package oscal
 
-// Version is the OSCAL version the documents conform to.
-const Version = "1.2.0"
+// Version is the OSCAL version the documents conform to: the release whose
+// JSON schema the tests validate them against (testdata/nist).
+const Version = "1.2.2"
 
 // NS is the namespace of aiassure's own property names, facet systems and
 // identifier systems. It is a URN, so it needs no resolvable host.

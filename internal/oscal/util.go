@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -125,4 +126,16 @@ func Marshal(v any) ([]byte, error) {
 		return nil, fmt.Errorf("encode oscal: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// ThreatSystem is the identification system of the catalogue's threats: the
+// system of every threat-ids entry aiassure writes.
+const ThreatSystem = "urn:aiassure:catalog:threats"
+
+// ThreatURI is the URI of a catalogue threat in OSCAL threat-ids, whose id
+// must be a URI: urn:aiassure:threat:<id>, the threat's catalogue ID
+// percent-encoded where it holds a character a URN cannot (catalogue IDs are
+// lower-case letters, digits and dashes, which it can).
+func ThreatURI(id string) string {
+	return "urn:aiassure:threat:" + url.PathEscape(id)
 }

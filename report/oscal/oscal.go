@@ -135,14 +135,29 @@ func Build(r *report.Report) (*oscal.AssessmentResultsDocument, error) {
 		obs[rs.ID] = o.UUID
 		res.Observations = append(res.Observations, o)
 	}
-	riskUUID := map[aiassure.ThreatID][]string{}
+	riskUUID := map[aiassure.ThreatID][]riskRef{}
 	for _, e := range r.Risk.Entries {
 		rk := riskOf(e, id, origin, obs)
-		riskUUID[e.Threat] = append(riskUUID[e.Threat], rk.UUID)
+		riskUUID[e.Threat] = append(riskUUID[e.Threat], riskRef{rk.UUID, e.Assets})
 		res.Risks = append(res.Risks, rk)
 	}
 	for _, f := range r.Findings {
 		res.Findings = append(res.Findings, findingOf(f, id("finding", f.ID), origin, obs, riskUUID))
+	}
+	// A risk that a valid acceptance covers (AI Act Art. 9 record) is an
+	// approved deviation, not an open risk.
+	accepted := map[string]bool{}
+	for i, f := range r.Findings {
+		if f.Accepted != nil {
+			for _, rr := range res.Findings[i].RelatedRisks {
+				accepted[rr.RiskUUID] = true
+			}
+		}
+	}
+	for i := range res.Risks {
+		if accepted[res.Risks[i].UUID] && res.Risks[i].Status == "open" {
+			res.Risks[i].Status = "deviation-approved"
+		}
 	}
 
 	doc := &oscal.AssessmentResultsDocument{AssessmentResults: oscal.AssessmentResults{
@@ -273,7 +288,7 @@ func riskOf(e risk.Entry, id func(...string) string, origin []oscal.Origin, obs 
 		Statement: oscal.Clean(strings.Join(e.Reasoning, " ")),
 		Status:    RiskStatus(e),
 		Origins:   origin,
-		ThreatIDs: []oscal.ThreatID{{System: oscal.NS + ":threat", ID: string(e.Threat)}},
+		ThreatIDs: []oscal.ThreatID{{System: oscal.ThreatSystem, ID: oscal.ThreatURI(string(e.Threat))}},
 	}
 	if rk.Statement == "" {
 		rk.Statement = rk.Description
@@ -317,7 +332,13 @@ func riskOf(e risk.Entry, id func(...string) string, origin []oscal.Origin, obs 
 	return rk
 }
 
-func findingOf(f aiassure.Finding, uuid string, origin []oscal.Origin, obs map[string]string, risks map[aiassure.ThreatID][]string) oscal.Finding {
+// riskRef is a risk's UUID and the assets its entry covers.
+type riskRef struct {
+	uuid   string
+	assets []string
+}
+
+func findingOf(f aiassure.Finding, uuid string, origin []oscal.Origin, obs map[string]string, risks map[aiassure.ThreatID][]riskRef) oscal.Finding {
 	desc := f.Detail
 	if strings.TrimSpace(desc) == "" {
 		desc = f.Title
@@ -340,6 +361,23 @@ func findingOf(f aiassure.Finding, uuid string, origin []oscal.Origin, obs map[s
 	out.Props = append(out.Props, oscal.PS("control", f.Controls)...)
 	out.Props = append(out.Props, oscal.PS("standard", f.Standards)...)
 	out.Props = append(out.Props, oscal.PS("source", f.Sources)...)
+	out.Props = append(out.Props, oscal.P("fingerprint", f.Fingerprint)...)
+	out.Props = append(out.Props, oscal.PS("asset", f.Assets)...)
+	out.Props = append(out.Props, oscal.PS("provision", f.Provisions)...)
+	out.Props = append(out.Props, oscal.PS("clause", f.Clauses)...)
+	for _, l := range f.Locations {
+		out.Props = append(out.Props, oscal.P("location", locationText(l))...)
+	}
+	if a := f.Accepted; a != nil {
+		out.Props = append(out.Props, oscal.P("accepted-by", a.By)...)
+		if t, err := oscal.Time(a.Date); err == nil {
+			out.Props = append(out.Props, oscal.P("accepted-on", t)...)
+		}
+		if t, err := oscal.Time(a.Expires); err == nil {
+			out.Props = append(out.Props, oscal.P("accepted-until", t)...)
+		}
+		out.Props = append(out.Props, oscal.P("acceptance-reason", a.Reason)...)
+	}
 
 	// The target is the requirement the finding bears on, else its control,
 	// else its threat, else the finding itself.
@@ -375,16 +413,36 @@ func findingOf(f aiassure.Finding, uuid string, origin []oscal.Origin, obs map[s
 		}
 	}
 	if f.Kind == "risk" {
+		// The risks of its threats, on its assets when it names any.
 		for _, t := range f.Threats {
-			for _, u := range risks[t] {
-				out.RelatedRisks = append(out.RelatedRisks, oscal.RelatedRisk{RiskUUID: u})
+			for _, rr := range risks[t] {
+				if len(f.Assets) == 0 || slices.ContainsFunc(rr.assets, func(a string) bool { return slices.Contains(f.Assets, a) }) {
+					out.RelatedRisks = append(out.RelatedRisks, oscal.RelatedRisk{RiskUUID: rr.uuid})
+				}
 			}
 		}
 	}
-	if len(f.Sources) > 0 {
-		out.Remarks = "Sources: " + strings.Join(f.Sources, "; ")
+	var remarks []string
+	if f.Accepted != nil {
+		remarks = append(remarks, oscal.Clean("Risk accepted by "+f.Accepted.By+": "+f.Accepted.Reason+"."))
 	}
+	if len(f.Sources) > 0 {
+		remarks = append(remarks, "Sources: "+strings.Join(f.Sources, "; "))
+	}
+	out.Remarks = strings.Join(remarks, "\n\n")
 	return out
+}
+
+// locationText is "file:line (field)", leaving out what is unknown.
+func locationText(l aiassure.Location) string {
+	s := l.File
+	if l.Line > 0 {
+		s += ":" + strconv.Itoa(l.Line)
+	}
+	if l.Field != "" {
+		s += " (" + l.Field + ")"
+	}
+	return s
 }
 
 func reason(f aiassure.Finding) string {

@@ -39,7 +39,7 @@ func TestMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	ar := doc.AssessmentResults
-	if ar.Metadata.OSCALVersion != "1.2.0" || ar.Metadata.LastModified != "2026-11-20T09:30:00Z" {
+	if ar.Metadata.OSCALVersion != ioscal.Version || ar.Metadata.LastModified != "2026-11-20T09:30:00Z" {
 		t.Errorf("metadata = %+v", ar.Metadata)
 	}
 	if ar.ImportAP.Href != "#"+ar.BackMatter.Resources[0].UUID {

@@ -7,49 +7,15 @@ import (
 	"fmt"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
 
 	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/catalog"
-	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/report/formats"
 	reportjson "github.com/aiassure/aiassure/report/json"
 	"github.com/aiassure/aiassure/report/text"
 )
-
-var schemaCmd = &command{
-	name: "schema", usage: "profile | catalog [FILE]",
-	summary: "print the JSON Schema of the profile or of a catalogue file",
-	run: func(ctx context.Context, e *env, args []string) error {
-		switch {
-		case len(args) == 1 && args[0] == "profile":
-			_, err := e.stdout.Write(profile.Schema())
-			return err
-		case len(args) >= 1 && args[0] == "catalog":
-			s, err := catalog.Schemas()
-			if err != nil {
-				return err
-			}
-			var names []string
-			for n := range s {
-				names = append(names, strings.TrimSuffix(n, ".json"))
-			}
-			sort.Strings(names)
-			if len(args) != 2 {
-				return usagef("schema catalog: name a file: %s", strings.Join(names, ", "))
-			}
-			b, ok := s[strings.TrimSuffix(args[1], ".json")+".json"]
-			if !ok {
-				return usagef("schema catalog: no file %q (have %s)", args[1], strings.Join(names, ", "))
-			}
-			_, err = e.stdout.Write(b)
-			return err
-		}
-		return usagef("usage: aiassure schema profile | catalog FILE")
-	},
-}
 
 var reportCmd = &command{
 	name: "report", summary: "convert a saved JSON report into another format",
