@@ -287,7 +287,7 @@ func firstSteps(r *report.Report, notRun []string) []string {
 		}
 	}
 	for _, res := range r.Results {
-		if res.Status == aiassure.Unknown && slices.Contains(notRun, res.ID) {
+		if res.Status == aiassure.Unknown && slices.Contains(notRun, res.ID) && !resultAccepted(r, res.ID) {
 			why := res.Reason
 			if why == "" {
 				why = res.Summary
