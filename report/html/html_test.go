@@ -26,18 +26,33 @@ func render(t *testing.T, r *report.Report) string {
 
 var refRE = regexp.MustCompile(`(?i)\b(src|href|xlink:href|action|srcset|poster|data)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)`)
 
+var linkRE = regexp.MustCompile(`<a href="(https?://[^"]*)">`)
+
 // TestSelfContained: no attribute loads anything, no script, no external
-// stylesheet or font, no url() in CSS.
+// stylesheet or font, no url() in CSS. The only references out of the page
+// are links (<a href>) to the public documents of the references annex,
+// which load nothing; a reference with another scheme is not a link.
 func TestSelfContained(t *testing.T) {
 	r := fixture(t)
 	// Sources with URLs are text in the report and must stay text.
 	r.Findings[0].Sources = append(r.Findings[0].Sources, "https://eur-lex.europa.eu/eli/reg/2024/1689/oj")
+	r.References = append(r.References, report.Reference{Label: "bad", URL: "javascript:alert(1)"})
 	out := render(t, r)
+	links := map[string]bool{}
+	for _, m := range linkRE.FindAllStringSubmatch(out, -1) {
+		links[m[1]] = true
+	}
+	if len(links) != 2 {
+		t.Errorf("links %v, want the two https references", links)
+	}
 	for _, m := range refRE.FindAllStringSubmatch(out, -1) {
 		v := strings.Trim(m[2], `"'`)
-		if !strings.HasPrefix(v, "#") {
-			t.Errorf("%s=%q is not a same-page reference", m[1], v)
+		if !strings.HasPrefix(v, "#") && !(strings.ToLower(m[1]) == "href" && links[v]) {
+			t.Errorf("%s=%q is neither a same-page reference nor a link to a reference", m[1], v)
 		}
+	}
+	if strings.Contains(out, `href="javascript`) {
+		t.Error("a javascript: reference became a link")
 	}
 	lower := strings.ToLower(out)
 	for _, bad := range []string{"<script", "<link", "<img", "<iframe", "<object", "<embed", "@import", "url(", "@font-face"} {
@@ -103,7 +118,7 @@ func TestWellFormed(t *testing.T) {
 	if a, b := strings.Count(out, "<table"), strings.Count(out, "<caption>"); a != b || a == 0 {
 		t.Errorf("%d tables, %d captions", a, b)
 	}
-	if a, b := strings.Count(out, "<svg"), strings.Count(out, `-title">`); a != b || a != 4 {
+	if a, b := strings.Count(out, "<svg"), strings.Count(out, `-title">`); a != b || a != 5 {
 		t.Errorf("%d svg, %d titled", a, b)
 	}
 	if !strings.Contains(out, `<html lang="en">`) {
@@ -142,8 +157,8 @@ func TestEscaping(t *testing.T) {
 
 func TestRiskMatrix(t *testing.T) {
 	r := fixture(t)
-	inh := riskMatrix("m", "Inherent", r.Risk.Entries, false)
-	res := riskMatrix("m", "Residual", r.Risk.Entries, true)
+	inh := riskMatrix("m", "Inherent", r.Risk.Entries, false, Classes())
+	res := riskMatrix("m", "Residual", r.Risk.Entries, true, Classes())
 	total := func(c Chart) int {
 		n := 0
 		for _, cell := range c.Cells {
@@ -168,7 +183,7 @@ func TestRiskMatrix(t *testing.T) {
 		t.Errorf("possible x high residual cell = %+v", c)
 	}
 	// Absurd scores are neither drawn nor allowed to blow up the chart.
-	huge := riskMatrix("m", "x", []risk.Entry{{Threat: "t", Likelihood: risk.Score{Value: 1 << 30}, Impact: risk.Score{Value: -4}}}, false)
+	huge := riskMatrix("m", "x", []risk.Entry{{Threat: "t", Likelihood: risk.Score{Value: 1 << 30}, Impact: risk.Score{Value: -4}}}, false, Classes())
 	if huge.Width > 2000 || huge.Height > 2000 || !strings.Contains(huge.Desc, "Not drawn") {
 		t.Errorf("hostile scores: %dx%d, %q", huge.Width, huge.Height, huge.Desc)
 	}

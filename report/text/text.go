@@ -18,6 +18,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aiassure/aiassure"
@@ -580,4 +584,74 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Metrics formats a result's metrics for people: each value rounded (three
+// decimals below 1, four significant digits above, integers as such), with
+// its confidence interval when the result gives one (keys NAME_lower and
+// NAME_upper, or NAME_lo and NAME_hi, with "confidence"). Robustness-curve
+// points (keys with "@") are counted, not listed; norm flags are left out.
+// The Markdown and HTML writers use it too.
+func Metrics(m map[string]float64) string {
+	keys := slices.Sorted(maps.Keys(m))
+	bound := func(base string, names ...string) (float64, bool) {
+		for _, n := range names {
+			if v, ok := m[base+n]; ok {
+				return v, true
+			}
+		}
+		return 0, false
+	}
+	isBound := map[string]bool{}
+	for _, k := range keys {
+		for _, pair := range [][2]string{{"_lower", "_upper"}, {"_lo", "_hi"}} {
+			if _, lo := m[k+pair[0]]; lo {
+				if _, hi := m[k+pair[1]]; hi {
+					isBound[k+pair[0]], isBound[k+pair[1]] = true, true
+				}
+			}
+		}
+	}
+	conf := 0.95
+	if c, ok := m["confidence"]; ok && c > 0 && c < 1 {
+		conf = c
+	}
+	var out []string
+	curve := 0
+	for _, k := range keys {
+		switch {
+		case strings.Contains(k, "@"):
+			if strings.HasPrefix(k, "robust_accuracy@") {
+				curve++
+			}
+			continue
+		case isBound[k], k == "norm_linf", k == "norm_l2", k == "confidence":
+			continue
+		}
+		s := k + " " + Num(m[k])
+		lo, okl := bound(k, "_lower", "_lo")
+		hi, okh := bound(k, "_upper", "_hi")
+		if okl && okh {
+			s += fmt.Sprintf(" (%s%% CI %s to %s)", Num(100*conf), Num(lo), Num(hi))
+		}
+		out = append(out, s)
+	}
+	if curve > 0 {
+		out = append(out, fmt.Sprintf("robustness curve at %d perturbation sizes", curve))
+	}
+	return strings.Join(out, "; ")
+}
+
+// Num rounds a number for people: integers as such, three decimals below
+// 1 in magnitude, four significant digits otherwise.
+func Num(v float64) string {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case v == math.Trunc(v) && math.Abs(v) < 1e9:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case math.Abs(v) < 1:
+		return strconv.FormatFloat(v, 'f', 3, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 4, 64)
 }

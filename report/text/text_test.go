@@ -161,3 +161,22 @@ func TestTable(t *testing.T) {
 		t.Errorf("records: %q", got)
 	}
 }
+
+func TestMetrics(t *testing.T) {
+	for _, tc := range []struct {
+		m    map[string]float64
+		want string
+	}{
+		{map[string]float64{"accuracy": 0.74, "accuracy_lower": 0.6875519770721529, "accuracy_upper": 0.7863793967400651, "confidence": 0.95, "declared": 0.75, "n": 300},
+			"accuracy 0.740 (95% CI 0.688 to 0.786); declared 0.750; n 300"},
+		{map[string]float64{"robust_accuracy": 0.8, "robust_accuracy_lo": 0.6524, "robust_accuracy_hi": 0.895, "samples": 40, "norm_linf": 1,
+			"robust_accuracy@0.01": 0.8, "robust_accuracy_lo@0.01": 0.65, "robust_accuracy@0.05": 0.8, "epsilon": 0.05, "queries_total": 744.5},
+			"epsilon 0.050; queries_total 744.5; robust_accuracy 0.800 (95% CI 0.652 to 0.895); samples 40; robustness curve at 2 perturbation sizes"},
+		{map[string]float64{"x_lower": 1}, "x_lower 1"}, // a bound without its value stays
+		{nil, ""},
+	} {
+		if got := Metrics(tc.m); got != tc.want {
+			t.Errorf("Metrics(%v) =\n%q, want\n%q", tc.m, got, tc.want)
+		}
+	}
+}
