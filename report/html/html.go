@@ -52,7 +52,7 @@ var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return r.Generated.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"metrics": text.Metrics,
+	"metrics":  text.Metrics,
 	"why":      text.Why,
 	"accepted": text.Accepted,
 	"num":      text.Num,
