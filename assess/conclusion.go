@@ -41,7 +41,9 @@ var Limits = []string{
 func Conclude(r *report.Report) (report.Conclusion, report.Scope) {
 	c := report.Conclusion{}
 	top := topRiskLevel()
-	accepted := func(f aiassure.Finding) bool { return f.Accepted != nil }
+	// A standardisation gap of the ENISA report is informational: the
+	// provider cannot close it, so it neither blocks nor counts.
+	accepted := func(f aiassure.Finding) bool { return f.Accepted != nil || f.Kind == coverage.Standardisation }
 
 	// Blocking reasons.
 	var blocking []string
@@ -251,7 +253,7 @@ func firstSteps(r *report.Report, notRun []string) []string {
 		}
 	}
 	for _, f := range r.Findings {
-		if f.Accepted != nil || f.Severity.Rank() < aiassure.Medium.Rank() {
+		if f.Accepted != nil || f.Kind == coverage.Standardisation || f.Severity.Rank() < aiassure.Medium.Rank() {
 			continue
 		}
 		if len(steps) == maxFirstSteps {

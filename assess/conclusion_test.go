@@ -113,6 +113,11 @@ func TestConclude(t *testing.T) {
 			},
 			reasons: []string{"1 other critical finding: input/model/mlp.onnx"},
 			steps:   []string{"Provide the evidence: model/mlp.onnx cannot be read"}},
+		{name: "standardisation gaps are informational", verdict: report.Ready,
+			edit: func(r *report.Report) {
+				r.Findings = []aiassure.Finding{{ID: "std/g-4-1-f", Kind: coverage.Standardisation, Severity: aiassure.Critical, Title: "No standard"}}
+			},
+			reasons: []string{"No open finding"}},
 		{name: "prohibited", verdict: report.NotReady,
 			edit:    func(r *report.Report) { r.Classification.Tier = classify.Prohibited },
 			reasons: []string{"prohibited AI practice"}},
@@ -165,6 +170,9 @@ func TestConclude(t *testing.T) {
 				if !has(c.FirstSteps, want) {
 					t.Errorf("no first step has %q: %q", want, c.FirstSteps)
 				}
+			}
+			if tc.name == "standardisation gaps are informational" && len(c.FirstSteps) != 0 {
+				t.Errorf("first steps %q for a standardisation gap", c.FirstSteps)
 			}
 			if tc.name == "critical risk" && len(c.FirstSteps) != 2 {
 				t.Errorf("first steps %q: the implementation gap's remedy is repeated", c.FirstSteps)

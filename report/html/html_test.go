@@ -2,6 +2,8 @@ package html
 
 import (
 	"bytes"
+	"html/template"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -313,4 +315,58 @@ func FuzzCurves(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestOrderAndContent: the sections come in the order of a report to sign,
+// and the new content is there.
+func TestOrderAndContent(t *testing.T) {
+	out := render(t, fixture(t))
+	at := 0
+	for _, want := range []string{
+		`id="conclusion"`, `verdict verdict-not-ready">Not ready`, "What to do first", "Implement c-adv-training, c-robustness-testing",
+		`id="identity"`, "Report digest", "sha256:4e1a9c0b7d2f5e8a1c3b6d9f0e2a4c7b9d1e3f5a7c9b1d3e5f7a9c1b3d5e7f9a",
+		`id="scope"`, "Not assessed, and why", "Limits of the method",
+		`id="classification"`, `id="risk"`, `class="legend"`, "<strong>critical</strong> (likelihood x impact 5 to 9)",
+		"continuous learning declared (lifecycle.continuous_learning, profile line 68)",
+		`id="coverage"`, "AI-specific standard", `id="findings"`, "Art. 15(5), Art. 9(2)(a)", "ETSI TS 102 165-1 clause 6.9",
+		"examples/credit-scoring/profile.yaml:52 (assets[3].exposure.audience)",
+		"accepted by Jane Roe, CISO until 2027-05-01: the bureau&#39;s signed delivery note",
+		`id="results"`, "Robustness curve (L∞) of model.onnx, 40 samples per point", "accuracy 0.740 (95% CI 0.688 to 0.786)",
+		`id="annex-not-applicable"`, "not applicable: no federated training declared (lifecycle.federated_learning, profile line 67)",
+		`id="annex-standardisation"`, "gap/standardisation/g-4-1-f",
+		`id="annex-references"`, `<a href="https://eur-lex.europa.eu/eli/reg/2024/1689/oj">`,
+		`id="signoff"`, "<td>Assessor</td>", "<td>Reviewer</td>",
+	} {
+		i := strings.Index(out[at:], want)
+		if i < 0 {
+			t.Errorf("no %q after position %d", want, at)
+			continue
+		}
+		at += i
+	}
+}
+
+// TestPrint: an A4 print style, no collapsed <details>, and every risk
+// entry's reasoning and factors in the page, for every example.
+func TestPrint(t *testing.T) {
+	paths, _ := filepath.Glob("../../assess/testdata/*.json")
+	for _, path := range append(paths, "../testdata/report.json") {
+		r := reporttest.Read(t, path)
+		out := render(t, r)
+		for _, want := range []string{"@media print{", "@page{size:A4", "thead{display:table-header-group}"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: no %q", path, want)
+			}
+		}
+		if strings.Contains(out, "<details") {
+			t.Errorf("%s: collapsed <details> hide content in print", path)
+		}
+		for _, e := range r.Risk.Entries {
+			for _, why := range e.Reasoning {
+				if !strings.Contains(out, template.HTMLEscapeString(why)) {
+					t.Errorf("%s: reasoning %q of %s not in the page", path, why, e.Threat)
+				}
+			}
+		}
+	}
 }

@@ -316,18 +316,29 @@ func (p *printer) identity(r *report.Report, digest string) {
 		p.line("  No artefact is recorded.")
 		return
 	}
-	t := table{head: []string{"ROLE", "PATH", "DIGEST"}}
+	// One artefact per entry: its role, then its path and, under the path,
+	// its digest, each wrapped in the room left by the role column.
+	rw := 0
+	for _, a := range arts {
+		rw = max(rw, width(a.Role))
+	}
+	rw = min(rw, p.o.Width/4)
 	for _, a := range arts {
 		d := a.Digest
 		if d == "" {
-			d = "-"
+			d = "no digest"
 		}
 		if a.Note != "" {
 			d += " (" + a.Note + ")"
 		}
-		t.rows = append(t.rows, []string{a.Role, a.Path, d})
+		label := "  " + a.Role + strings.Repeat(" ", max(0, rw-width(a.Role))) + "  "
+		p.wrap(label, a.Path)
+		under := width(label)
+		if first, _, _ := strings.Cut(d, " "); under+width(first) > p.o.Width && 4+width(first) <= p.o.Width {
+			under = 4 // a digest that fits the line on its own is not broken
+		}
+		p.wrap(strings.Repeat(" ", under), d)
 	}
-	p.table(2, t)
 }
 
 func (p *printer) scope(r *report.Report) {
@@ -559,8 +570,8 @@ func (p *printer) annexes(r *report.Report) {
 	if len(ids) == 0 {
 		p.line("  None bears on this system's threats.")
 	} else {
-		p.wrap("  ", fmt.Sprintf("%s in published standards %s on this system's threats; they are not findings "+
-			"(the provider cannot close them): %s.", plural(len(ids), "gap", "gaps"), map[bool]string{true: "bears", false: "bear"}[len(ids) == 1], strings.Join(ids, ", ")))
+		p.wrap("  ", fmt.Sprintf("%s in published standards %s on this system's threats. Informational, not a finding: "+
+			"the provider cannot close a standardisation gap. %s.", plural(len(ids), "gap", "gaps"), map[bool]string{true: "bears", false: "bear"}[len(ids) == 1], strings.Join(ids, ", ")))
 	}
 	p.heading("Annex C: references")
 	if len(r.References) == 0 {
