@@ -52,10 +52,10 @@ var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return r.Generated.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"metrics":  text.Metrics,
-	"why":      text.Why,
-	"accepted": text.Accepted,
-	"num":      text.Num,
+	"metrics":    text.Metrics,
+	"why":        text.Why,
+	"acceptedBy": func(a *aiassure.Acceptance) string { return strings.TrimPrefix(text.Accepted(a), "accepted ") },
+	"num":        text.Num,
 	"loc": func(l aiassure.Location) string {
 		s := l.File
 		if l.Line > 0 {

@@ -330,7 +330,7 @@ func TestOrderAndContent(t *testing.T) {
 		"continuous learning declared (lifecycle.continuous_learning, profile line 68)",
 		`id="coverage"`, "AI-specific standard", `id="findings"`, "Art. 15(5), Art. 9(2)(a)", "ETSI TS 102 165-1 clause 6.9",
 		"examples/credit-scoring/profile.yaml:52 (assets[3].exposure.audience)",
-		"accepted by Jane Roe, CISO until 2027-05-01: the bureau&#39;s signed delivery note",
+		"<strong>Accepted</strong> by Jane Roe, CISO until 2027-05-01: the bureau&#39;s signed delivery note",
 		`id="results"`, "Robustness curve (L∞) of model.onnx, 40 samples per point", "accuracy 0.740 (95% CI 0.688 to 0.786)",
 		`id="annex-not-applicable"`, "not applicable: no federated training declared (lifecycle.federated_learning, profile line 67)",
 		`id="annex-standardisation"`, "gap/standardisation/g-4-1-f",

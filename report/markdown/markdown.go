@@ -411,21 +411,25 @@ func (m *md) findings(r *report.Report) {
 			m.p("")
 		}
 		if f.Accepted != nil {
-			m.p("**Accepted**: %s (recorded at %s).", esc(text.Accepted(f.Accepted)), location(f.Accepted.Location))
+			m.p("**Accepted** %s (recorded at %s).", esc(strings.TrimPrefix(text.Accepted(f.Accepted), "accepted ")), location(f.Accepted.Location))
 			m.p("")
 		}
 		var locs []string
 		for _, l := range f.Locations {
 			locs = append(locs, location(l))
 		}
-		fp := f.Fingerprint
-		m.table([]string{"Field", "Value"}, [][]string{
-			{"ID", code(f.ID)}, {"Fingerprint", code(fp)}, {"Kind", esc(f.Kind)},
+		rows := [][]string{{"ID", code(f.ID)}, {"Fingerprint", code(f.Fingerprint)}, {"Kind", esc(f.Kind)}}
+		for _, kv := range [][]string{
 			{"Assets", list(f.Assets)}, {"Threats", list(f.Threats)}, {"Remedy (controls)", list(f.Controls)},
 			{"AI Act provisions", list(f.Provisions)}, {"Standard clauses", list(f.Clauses)},
 			{"Requirements", list(f.Requirements)}, {"Standards", list(f.Standards)},
 			{"Profile location", orList(locs)}, {"Sources", list(f.Sources)},
-		})
+		} {
+			if kv[1] != "-" { // rows without a value are left out
+				rows = append(rows, kv)
+			}
+		}
+		m.table([]string{"Field", "Value"}, rows)
 	}
 }
 

@@ -51,7 +51,7 @@ func TestTables(t *testing.T) {
 		"- continuous learning declared (lifecycle.continuous\\_learning, profile line 68)",
 		"## Coverage and gaps", "AI-specific standard covers it", "## Findings", "### [CRITICAL]", "| AI Act provisions | Art. 15(5), Art. 9(2)(a) |",
 		"| Profile location | `examples/credit-scoring/profile.yaml:52` (`assets[3].exposure.audience`) |",
-		"**Accepted**: accepted by Jane Roe, CISO until 2027-05-01", "## Tests", "accuracy 0.740 (95% CI 0.688 to 0.786)",
+		"**Accepted** by Jane Roe, CISO until 2027-05-01", "## Tests", "accuracy 0.740 (95% CI 0.688 to 0.786)",
 		"## Annex A: threats that do not apply", "| `fl-poisoning` |", "## Annex B: standardisation gaps of the ENISA report",
 		"`gap/standardisation/g-4-1-f`", "## Annex C: references",
 		"[https://eur-lex.europa.eu/eli/reg/2024/1689/oj](https://eur-lex.europa.eu/eli/reg/2024/1689/oj)", "## Sign-off", "| Assessor |", "| Reviewer |"}
