@@ -143,6 +143,24 @@ func TestEscaping(t *testing.T) {
 	r.Findings[0].Sources = []string{evil}
 	r.Results[0].Summary = evil
 	r.Results[0].Metrics = map[string]float64{evil: 1}
+	r.Results[0].Evidence = []string{evil}
+	r.Risk.Entries[0].Applies[0].Text = evil
+	r.Risk.Entries[0].Applies[0].Field = evil
+	r.Risk.Entries[0].Reasoning = []string{evil}
+	r.Risk.NotApplicable[0].Reason.Text = evil
+	r.Risk.NotApplicable[0].Name = evil
+	r.Conclusion.Verdict = evil
+	r.Conclusion.Reasons = []string{evil}
+	r.Conclusion.FirstSteps = []string{evil}
+	r.Scope.Assessed = []string{evil}
+	r.Scope.NotAssessed = []report.ScopeItem{{What: evil, Why: evil}}
+	r.Scope.Limits = []string{evil}
+	r.Artefacts[0].Path, r.Artefacts[0].Digest, r.Artefacts[0].Note = evil, evil, evil
+	r.References[0] = report.Reference{Label: evil, Title: evil, URL: `javascript:alert(1)"><script>`}
+	r.Findings[0].Provisions = []string{evil}
+	r.Findings[0].Locations = []aiassure.Location{{File: evil, Field: evil, Line: 3}}
+	r.Findings[6].Accepted.By, r.Findings[6].Accepted.Reason = evil, evil
+	r.Coverage.Gaps[1].Detail = evil
 	out := render(t, r)
 	for _, bad := range []string{"<script", "<img"} {
 		if strings.Contains(out, bad) {

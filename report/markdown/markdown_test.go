@@ -18,6 +18,12 @@ func TestTables(t *testing.T) {
 	r.Findings[0].Title = "a | b\nc <b>bold</b> *x* [link](y)"
 	r.Risk.Entries[0].Assets = []string{"api|v2"}
 	r.Results[0].Metrics["a|b"] = 1
+	r.Risk.Entries[0].Applies[0].Text = "why | <b>bold</b>"
+	r.Risk.NotApplicable[0].Reason.Text = "not | here"
+	r.Artefacts[0].Path = "a|b`c"
+	r.References[0].Title = "t | [link](y)"
+	r.Scope.NotAssessed[0].Why = "x | y"
+	r.Findings[6].Accepted.Reason = "ok | <b>fine</b>"
 	var buf bytes.Buffer
 	if err := Write(&buf, r); err != nil {
 		t.Fatal(err)

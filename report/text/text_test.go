@@ -180,3 +180,34 @@ func TestMetrics(t *testing.T) {
 		}
 	}
 }
+
+// FuzzWrap: wrapped lines fit the width (above the smallest column), and
+// wrapping loses, adds or reorders nothing but spaces; a table's lines fit
+// too.
+func FuzzWrap(f *testing.F) {
+	f.Add("risk/evasion-black-box-score/scoring-api,partner-api needs c-adv-training", 12, 40)
+	f.Add("sha256:0b7d2f5e8a1c3b6d9f0e2a4c7b9d1e3f5a7c9b1d3e5f7a9c1b3d5e7f9a4e1a9c", 20, 30)
+	f.Add("ü ñ 漢字 \x1b[31mred\x1b[0m word", 3, 10)
+	f.Add("", 1, 1)
+	f.Fuzz(func(t *testing.T, s string, w, total int) {
+		if !utf8.ValidString(s) || strings.ContainsRune(s, 0x1b) || w < 1 || w > 500 || total < 1 || total > 500 {
+			return
+		}
+		lines := wrapText(s, w)
+		for _, l := range lines {
+			if n := utf8.RuneCountInString(l); n > w {
+				t.Errorf("wrapText(%q, %d): line %q has %d runes", s, w, l, n)
+			}
+		}
+		if got, want := strings.Join(strings.Fields(strings.Join(lines, "")), ""), strings.Join(strings.Fields(s), ""); got != want {
+			t.Errorf("wrapText(%q, %d) lost text: %q", s, w, lines)
+		}
+		words := strings.Fields(s)
+		tb := table{head: []string{"A", "B"}, rows: [][]string{{s, "x"}, {"y", strings.Join(words, " ")}}}
+		for _, l := range tb.lines(0, max(total, 8)) {
+			if n := utf8.RuneCountInString(l); n > max(total, 8) {
+				t.Errorf("table at %d: line %q has %d runes", total, l, n)
+			}
+		}
+	})
+}
