@@ -307,11 +307,7 @@ func (m *md) risk(r *report.Report) {
 		}
 		m.p("### %s on %s", esc(name), esc(e.AssetList()))
 		m.p("")
-		kind := ""
-		if e.AssetKind != "" {
-			kind = " (" + esc(e.AssetKind) + ")"
-		}
-		m.p("Threat %s; assets%s: %s; security goal: %s.", code(string(e.Threat)), kind, list(e.Assets), orDash(e.Goal))
+		m.p("Threat %s; assets: %s; security goal: %s.", code(string(e.Threat)), list(e.Assets), orDash(e.Goal))
 		m.p("")
 		if len(e.Applies) > 0 {
 			m.p("Why it applies:")
