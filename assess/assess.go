@@ -181,6 +181,7 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 	r.Artefacts = artefacts(p, cfg.Inputs)
 	cite(c, r)
 	r.Summary = summarise(r)
+	r.Conclusion, r.Scope = Conclude(r)
 	return r, nil
 }
 

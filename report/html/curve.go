@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,9 +37,11 @@ type Band struct {
 
 // Curve is one attack's robustness curve read from a Result.
 type Curve struct {
-	Attack string
-	Norm   string // linf or l2
-	Points []CurvePoint
+	Attack  string
+	Norm    string // linf or l2
+	Model   string // the model file attacked, from the result's evidence
+	Samples int    // attacked samples per point, from the "samples" metric; 0 when not given
+	Points  []CurvePoint
 }
 
 // CurvePoint is robust accuracy at one epsilon, with its interval when the
@@ -62,7 +65,10 @@ const (
 func curves(results []aiassure.Result) []Curve {
 	var out []Curve
 	for _, r := range results {
-		c := Curve{Attack: strings.TrimPrefix(r.ID, "evasion/"), Norm: "linf"}
+		c := Curve{Attack: strings.TrimPrefix(r.ID, "evasion/"), Norm: "linf", Model: modelOf(r)}
+		if n := r.Metrics["samples"]; n >= 1 && n < 1e9 {
+			c.Samples = int(n)
+		}
 		if r.Metrics["norm_l2"] == 1 || (r.Metrics["norm_linf"] != 1 && strings.HasSuffix(r.ID, "-l2")) {
 			c.Norm = "l2"
 		}
@@ -96,6 +102,28 @@ func curves(results []aiassure.Result) []Curve {
 	return out
 }
 
+// modelOf names the model a result ran on: the base name of its first
+// evidence path that is not a data file, or of its first evidence path.
+func modelOf(r aiassure.Result) string {
+	var first string
+	for _, ev := range r.Evidence {
+		p, _, _ := strings.Cut(ev, "@")
+		if p == "" || strings.HasPrefix(p, "sha256:") {
+			continue
+		}
+		base := path.Base(p)
+		if first == "" {
+			first = base
+		}
+		switch strings.ToLower(path.Ext(base)) {
+		case ".csv", ".json", ".arff", ".npy", ".parquet", ".jsonl":
+			continue
+		}
+		return base
+	}
+	return first
+}
+
 // Okabe-Ito colours (distinguishable with colour-vision deficiencies) and
 // dash patterns, so that lines differ in more than colour.
 var (
@@ -111,11 +139,27 @@ func robustnessChart(id, norm string, cs []Curve) Chart {
 		cs = cs[:maxCurves]
 	}
 	name := map[string]string{"linf": "L∞", "l2": "L2"}[norm]
+	var models, samples []string
+	for _, cv := range cs {
+		if cv.Model != "" && !slices.Contains(models, cv.Model) {
+			models = append(models, cv.Model)
+		}
+		if n := fmt.Sprint(cv.Samples); cv.Samples > 0 && !slices.Contains(samples, n) {
+			samples = append(samples, n)
+		}
+	}
 	title := fmt.Sprintf("Robustness curve (%s)", name)
-	const left, top, w, h, legend = 64, 34, 420, 240, 170
+	if len(models) > 0 {
+		title += " of " + strings.Join(models, ", ")
+	}
+	if len(samples) > 0 {
+		title += ", " + strings.Join(samples, " or ") + " samples per point"
+	}
+	const left, top, w, h, legend = 64, 34, 420, 240, 190
 	c := Chart{ID: id, Title: title, Width: left + w + legend, Height: top + h + 56}
-	c.Desc = fmt.Sprintf("Robust accuracy (the share of attacked samples still classified correctly) against the %s perturbation size ε, "+
-		"measured on features scaled to [0, 1] by their ranges, one line per attack; the shaded band is the Wilson 95%% interval.", name)
+	c.Desc = fmt.Sprintf("Robust accuracy (the share of attacked samples still classified correctly) of %s against the %s perturbation size ε, "+
+		"measured on %s at each ε, on features scaled to [0, 1] by their ranges, one line per attack; the shaded band is the Wilson 95%% interval.",
+		orText(strings.Join(models, ", "), "the model"), name, orText(strings.Join(samples, " or ")+" samples", "the attacked samples"))
 	lo, hi := math.Inf(1), math.Inf(-1)
 	var eps []float64
 	for _, cv := range cs {
@@ -195,9 +239,16 @@ func robustnessChart(id, norm string, cs []Curve) Chart {
 		// Legend entry.
 		ly := top + 8 + 20*i
 		c.Lines = append(c.Lines, Line{Points: fmt.Sprintf("%d,%d %d,%d", left+w+14, ly, left+w+40, ly), Stroke: col, Dash: dash, Width: 2})
-		c.Labels = append(c.Labels, Label{X: left + w + 46, Y: ly + 4, Text: truncate(cv.Attack, 20), Anchor: "start"})
+		c.Labels = append(c.Labels, Label{X: left + w + 46, Y: ly + 4, Text: cv.Attack, Anchor: "start"})
 	}
 	return c
+}
+
+func orText(s, alt string) string {
+	if s == "" || s == " samples" {
+		return alt
+	}
+	return s
 }
 
 // robustnessCharts returns one chart per norm that has curves, L∞ first.

@@ -1,10 +1,15 @@
 // Package html writes the report as one self-contained HTML file: inline
 // CSS, no script, no fonts, images or anything else fetched from the
-// network. It holds the summary, the AI Act classification with its
-// verdicts and articles, the risk matrix (likelihood by impact, inherent and
-// residual), coverage heat maps and the robustness curves of the evasion
-// tests as SVG drawn here, every finding with its sources, and every result. All report text goes through html/template,
-// which escapes it.
+// network (the only external references are links in the references annex,
+// which load nothing). In order it holds the conclusion, the identity of the
+// item under test with every artefact's digest and the report's own, scope
+// and limits, the AI Act classification, the risk analysis (risk matrices
+// coloured by the TVRA risk classes, with a legend and the count in each
+// cell, and every entry with why it applies and its reasoning), coverage
+// heat maps, every finding with its provisions, clauses, profile location
+// and acceptance, the test results with robustness curves, the annexes and
+// a sign-off block. An @media print style lays it out for A4 paper. All
+// report text goes through html/template, which escapes it.
 package html
 
 import (
@@ -14,13 +19,15 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"maps"
-	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/coverage"
 	"github.com/aiassure/aiassure/report"
+	reportjson "github.com/aiassure/aiassure/report/json"
+	"github.com/aiassure/aiassure/report/text"
 )
 
 // MediaType of the HTML report.
@@ -45,13 +52,27 @@ var tmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return r.Generated.UTC().Format("2006-01-02 15:04:05 UTC")
 	},
-	"metrics": func(m map[string]float64) string {
-		var out []string
-		for _, k := range slices.Sorted(maps.Keys(m)) {
-			out = append(out, k+"="+strconv.FormatFloat(m[k], 'g', -1, 64))
+	"metrics":    text.Metrics,
+	"why":        text.Why,
+	"acceptedBy": func(a *aiassure.Acceptance) string { return strings.TrimPrefix(text.Accepted(a), "accepted ") },
+	"num":        text.Num,
+	"loc": func(l aiassure.Location) string {
+		s := l.File
+		if l.Line > 0 {
+			s += ":" + strconv.Itoa(l.Line)
 		}
-		return strings.Join(out, ", ")
+		if l.Field != "" {
+			s += " (" + l.Field + ")"
+		}
+		return s
 	},
+	"date": func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.UTC().Format("2006-01-02")
+	},
+	"add": func(a, b int) int { return a + b },
 	"yes": func(b bool) string {
 		if b {
 			return "yes"
@@ -100,6 +121,11 @@ func conv[T ~string](v []T) []string {
 
 type page struct {
 	R           *report.Report
+	Digest      string  // the report's own digest
+	Verdict     string  // the verdict in words
+	VerdictCSS  string  // its class
+	Classes     []Class // risk classes, least severe first
+	StdGaps     []coverage.Gap
 	Inherent    Chart
 	Residual    Chart
 	ReqHeat     Chart
@@ -115,15 +141,29 @@ type page struct {
 	CurveData   []Curve
 }
 
+var verdictText = map[string]string{
+	report.NotReady:           "Not ready",
+	report.ReadyWithFindings:  "Ready with findings",
+	report.Ready:              "Ready",
+	report.NotAssessedVerdict: "Not assessed",
+}
+
 // Write writes r as HTML.
 func Write(w io.Writer, r *report.Report) error {
 	if r == nil {
 		return errors.New("html report: nil report")
 	}
+	digest, err := reportjson.Digest(r)
+	if err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	classes := Classes()
 	p := page{
 		R:          r,
-		Inherent:   riskMatrix("matrix-inherent", "Inherent risk", r.Risk.Entries, false),
-		Residual:   riskMatrix("matrix-residual", "Residual risk", r.Risk.Entries, true),
+		Digest:     digest,
+		Classes:    classes,
+		Inherent:   riskMatrix("matrix-inherent", "Inherent risk", r.Risk.Entries, false, classes),
+		Residual:   riskMatrix("matrix-residual", "Residual risk", r.Risk.Entries, true, classes),
 		ReqHeat:    requirementHeat(r),
 		ThreatHeat: threatHeat(r),
 		HasReqs:    len(r.Coverage.Requirements) > 0,
@@ -133,6 +173,18 @@ func Write(w io.Writer, r *report.Report) error {
 		Title:      strings.TrimSpace("aiassure assessment: " + r.System.Name + " " + r.System.Version),
 	}
 	p.Curves, p.CurveData = robustnessCharts(r.Results)
+	p.Verdict, p.VerdictCSS = verdictText[r.Conclusion.Verdict], "verdict-"+r.Conclusion.Verdict
+	if p.Verdict == "" {
+		p.Verdict, p.VerdictCSS = "No conclusion", "verdict-none"
+		if r.Conclusion.Verdict != "" {
+			p.Verdict = r.Conclusion.Verdict
+		}
+	}
+	for _, g := range r.Coverage.Gaps {
+		if g.Kind == coverage.Standardisation {
+			p.StdGaps = append(p.StdGaps, g)
+		}
+	}
 	var buf bytes.Buffer
 	if err := tmpl.Execute(&buf, p); err != nil {
 		return fmt.Errorf("html report: %w", err)

@@ -2,6 +2,8 @@ package html
 
 import (
 	"bytes"
+	"html/template"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -26,18 +28,33 @@ func render(t *testing.T, r *report.Report) string {
 
 var refRE = regexp.MustCompile(`(?i)\b(src|href|xlink:href|action|srcset|poster|data)\s*=\s*("[^"]*"|'[^']*'|[^\s>]+)`)
 
+var linkRE = regexp.MustCompile(`<a href="(https?://[^"]*)">`)
+
 // TestSelfContained: no attribute loads anything, no script, no external
-// stylesheet or font, no url() in CSS.
+// stylesheet or font, no url() in CSS. The only references out of the page
+// are links (<a href>) to the public documents of the references annex,
+// which load nothing; a reference with another scheme is not a link.
 func TestSelfContained(t *testing.T) {
 	r := fixture(t)
 	// Sources with URLs are text in the report and must stay text.
 	r.Findings[0].Sources = append(r.Findings[0].Sources, "https://eur-lex.europa.eu/eli/reg/2024/1689/oj")
+	r.References = append(r.References, report.Reference{Label: "bad", URL: "javascript:alert(1)"})
 	out := render(t, r)
+	links := map[string]bool{}
+	for _, m := range linkRE.FindAllStringSubmatch(out, -1) {
+		links[m[1]] = true
+	}
+	if len(links) != 2 {
+		t.Errorf("links %v, want the two https references", links)
+	}
 	for _, m := range refRE.FindAllStringSubmatch(out, -1) {
 		v := strings.Trim(m[2], `"'`)
-		if !strings.HasPrefix(v, "#") {
-			t.Errorf("%s=%q is not a same-page reference", m[1], v)
+		if !strings.HasPrefix(v, "#") && !(strings.ToLower(m[1]) == "href" && links[v]) {
+			t.Errorf("%s=%q is neither a same-page reference nor a link to a reference", m[1], v)
 		}
+	}
+	if strings.Contains(out, `href="javascript`) {
+		t.Error("a javascript: reference became a link")
 	}
 	lower := strings.ToLower(out)
 	for _, bad := range []string{"<script", "<link", "<img", "<iframe", "<object", "<embed", "@import", "url(", "@font-face"} {
@@ -103,7 +120,7 @@ func TestWellFormed(t *testing.T) {
 	if a, b := strings.Count(out, "<table"), strings.Count(out, "<caption>"); a != b || a == 0 {
 		t.Errorf("%d tables, %d captions", a, b)
 	}
-	if a, b := strings.Count(out, "<svg"), strings.Count(out, `-title">`); a != b || a != 4 {
+	if a, b := strings.Count(out, "<svg"), strings.Count(out, `-title">`); a != b || a != 5 {
 		t.Errorf("%d svg, %d titled", a, b)
 	}
 	if !strings.Contains(out, `<html lang="en">`) {
@@ -126,6 +143,24 @@ func TestEscaping(t *testing.T) {
 	r.Findings[0].Sources = []string{evil}
 	r.Results[0].Summary = evil
 	r.Results[0].Metrics = map[string]float64{evil: 1}
+	r.Results[0].Evidence = []string{evil}
+	r.Risk.Entries[0].Applies[0].Text = evil
+	r.Risk.Entries[0].Applies[0].Field = evil
+	r.Risk.Entries[0].Reasoning = []string{evil}
+	r.Risk.NotApplicable[0].Reason.Text = evil
+	r.Risk.NotApplicable[0].Name = evil
+	r.Conclusion.Verdict = evil
+	r.Conclusion.Reasons = []string{evil}
+	r.Conclusion.FirstSteps = []string{evil}
+	r.Scope.Assessed = []string{evil}
+	r.Scope.NotAssessed = []report.ScopeItem{{What: evil, Why: evil}}
+	r.Scope.Limits = []string{evil}
+	r.Artefacts[0].Path, r.Artefacts[0].Digest, r.Artefacts[0].Note = evil, evil, evil
+	r.References[0] = report.Reference{Label: evil, Title: evil, URL: `javascript:alert(1)"><script>`}
+	r.Findings[0].Provisions = []string{evil}
+	r.Findings[0].Locations = []aiassure.Location{{File: evil, Field: evil, Line: 3}}
+	r.Findings[6].Accepted.By, r.Findings[6].Accepted.Reason = evil, evil
+	r.Coverage.Gaps[1].Detail = evil
 	out := render(t, r)
 	for _, bad := range []string{"<script", "<img"} {
 		if strings.Contains(out, bad) {
@@ -142,8 +177,8 @@ func TestEscaping(t *testing.T) {
 
 func TestRiskMatrix(t *testing.T) {
 	r := fixture(t)
-	inh := riskMatrix("m", "Inherent", r.Risk.Entries, false)
-	res := riskMatrix("m", "Residual", r.Risk.Entries, true)
+	inh := riskMatrix("m", "Inherent", r.Risk.Entries, false, Classes())
+	res := riskMatrix("m", "Residual", r.Risk.Entries, true, Classes())
 	total := func(c Chart) int {
 		n := 0
 		for _, cell := range c.Cells {
@@ -168,7 +203,7 @@ func TestRiskMatrix(t *testing.T) {
 		t.Errorf("possible x high residual cell = %+v", c)
 	}
 	// Absurd scores are neither drawn nor allowed to blow up the chart.
-	huge := riskMatrix("m", "x", []risk.Entry{{Threat: "t", Likelihood: risk.Score{Value: 1 << 30}, Impact: risk.Score{Value: -4}}}, false)
+	huge := riskMatrix("m", "x", []risk.Entry{{Threat: "t", Likelihood: risk.Score{Value: 1 << 30}, Impact: risk.Score{Value: -4}}}, false, Classes())
 	if huge.Width > 2000 || huge.Height > 2000 || !strings.Contains(huge.Desc, "Not drawn") {
 		t.Errorf("hostile scores: %dx%d, %q", huge.Width, huge.Height, huge.Desc)
 	}
@@ -298,4 +333,58 @@ func FuzzCurves(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestOrderAndContent: the sections come in the order of a report to sign,
+// and the new content is there.
+func TestOrderAndContent(t *testing.T) {
+	out := render(t, fixture(t))
+	at := 0
+	for _, want := range []string{
+		`id="conclusion"`, `verdict verdict-not-ready">Not ready`, "What to do first", "Implement c-adv-training, c-robustness-testing",
+		`id="identity"`, "Report digest", "sha256:4e1a9c0b7d2f5e8a1c3b6d9f0e2a4c7b9d1e3f5a7c9b1d3e5f7a9c1b3d5e7f9a",
+		`id="scope"`, "Not assessed, and why", "Limits of the method",
+		`id="classification"`, `id="risk"`, `class="legend"`, "<strong>critical</strong> (likelihood x impact 5 to 9)",
+		"continuous learning declared (lifecycle.continuous_learning, profile line 68)",
+		`id="coverage"`, "AI-specific standard", `id="findings"`, "Art. 15(5), Art. 9(2)(a)", "ETSI TS 102 165-1 clause 6.9",
+		"examples/credit-scoring/profile.yaml:52 (assets[3].exposure.audience)",
+		"<strong>Accepted</strong> by Jane Roe, CISO until 2027-05-01: the bureau&#39;s signed delivery note",
+		`id="results"`, "Robustness curve (L∞) of model.onnx, 40 samples per point", "accuracy 0.740 (95% CI 0.688 to 0.786)",
+		`id="annex-not-applicable"`, "not applicable: no federated training declared (lifecycle.federated_learning, profile line 67)",
+		`id="annex-standardisation"`, "gap/standardisation/g-4-1-f",
+		`id="annex-references"`, `<a href="https://eur-lex.europa.eu/eli/reg/2024/1689/oj">`,
+		`id="signoff"`, "<td>Assessor</td>", "<td>Reviewer</td>",
+	} {
+		i := strings.Index(out[at:], want)
+		if i < 0 {
+			t.Errorf("no %q after position %d", want, at)
+			continue
+		}
+		at += i
+	}
+}
+
+// TestPrint: an A4 print style, no collapsed <details>, and every risk
+// entry's reasoning and factors in the page, for every example.
+func TestPrint(t *testing.T) {
+	paths, _ := filepath.Glob("../../assess/testdata/*.json")
+	for _, path := range append(paths, "../testdata/report.json") {
+		r := reporttest.Read(t, path)
+		out := render(t, r)
+		for _, want := range []string{"@media print{", "@page{size:A4", "thead{display:table-header-group}"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s: no %q", path, want)
+			}
+		}
+		if strings.Contains(out, "<details") {
+			t.Errorf("%s: collapsed <details> hide content in print", path)
+		}
+		for _, e := range r.Risk.Entries {
+			for _, why := range e.Reasoning {
+				if !strings.Contains(out, template.HTMLEscapeString(why)) {
+					t.Errorf("%s: reasoning %q of %s not in the page", path, why, e.Threat)
+				}
+			}
+		}
+	}
 }

@@ -2,7 +2,9 @@ package html
 
 import (
 	"fmt"
+	"math"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/risk"
@@ -30,6 +32,8 @@ type Cell struct {
 	Title        string // tooltip: what the cell holds
 	Text         string
 	TX, TY       int
+	Sub          string // a second, smaller line under Text
+	SY           int
 	Ink          string
 }
 
@@ -72,20 +76,100 @@ func heat(t float64) string {
 	return mix(yellow, red, (t-0.5)*2)
 }
 
-// ink picks a text colour that reads on the fill.
+// ink picks a text colour for the fill: the first of near-black, white and
+// black whose WCAG contrast with the fill is at least 4.5:1 (AA for normal
+// text), or the one with the highest contrast. Black or white always
+// reaches 4.5:1 against any fill.
 func ink(fill string) string {
-	var r, g, b int
-	fmt.Sscanf(fill, "#%02x%02x%02x", &r, &g, &b)
-	if r*299+g*587+b*114 < 128000 {
-		return "#ffffff"
+	best, bestC := "#000000", 0.0
+	for _, c := range []string{"#1a1a1a", "#ffffff", "#000000"} {
+		r := Contrast(fill, c)
+		if r >= 4.5 {
+			return c
+		}
+		if r > bestC {
+			best, bestC = c, r
+		}
 	}
-	return "#1a1a1a"
+	return best
+}
+
+// Luminance is the WCAG 2 relative luminance of a "#rrggbb" colour.
+func Luminance(hex string) float64 {
+	var rgb [3]int
+	if _, err := fmt.Sscanf(hex, "#%02x%02x%02x", &rgb[0], &rgb[1], &rgb[2]); err != nil {
+		return 0
+	}
+	var l [3]float64
+	for i, v := range rgb {
+		c := float64(v) / 255
+		if c <= 0.03928 {
+			l[i] = c / 12.92
+		} else {
+			l[i] = math.Pow((c+0.055)/1.055, 2.4)
+		}
+	}
+	return 0.2126*l[0] + 0.7152*l[1] + 0.0722*l[2]
+}
+
+// Contrast is the WCAG 2 contrast ratio of two "#rrggbb" colours, 1 to 21.
+func Contrast(a, b string) float64 {
+	la, lb := Luminance(a), Luminance(b)
+	if la < lb {
+		la, lb = lb, la
+	}
+	return (la + 0.05) / (lb + 0.05)
+}
+
+// Class is a risk class of the scoring tables: the risk values it spans,
+// what it means, and the colour it is drawn in.
+type Class struct {
+	Level    string
+	Min, Max int
+	Meaning  string
+	Fill     string
+	Ink      string
+}
+
+// classFills are the TVRA class colours, least to most severe: green for
+// minor, amber for major, red for critical.
+var classFills = []string{"#b7e1a1", "#fdae61", "#b2182b"}
+
+// Classes returns the risk classes of the scoring tables (risk/scoring.yaml)
+// with their colours. With other than three classes the colours are
+// interpolated from green to red.
+func Classes() []Class {
+	s, err := risk.LoadScoring()
+	if err != nil {
+		return nil
+	}
+	var out []Class
+	n := len(s.Risk.Levels)
+	for i, l := range s.Risk.Levels {
+		fill := ""
+		if n == len(classFills) {
+			fill = classFills[i]
+		} else {
+			fill = heat(ratio(i, max(n-1, 1)))
+		}
+		out = append(out, Class{Level: l.Level, Min: l.Min, Max: l.Max, Meaning: l.Meaning, Fill: fill, Ink: ink(fill)})
+	}
+	return out
+}
+
+func classOf(classes []Class, v int) (Class, bool) {
+	for _, c := range classes {
+		if v >= c.Min && v <= c.Max {
+			return c, true
+		}
+	}
+	return Class{}, false
 }
 
 // riskMatrix draws likelihood (rows, highest on top) by impact (columns)
 // with the number of entries in each cell, for the inherent or the residual
 // scores.
-func riskMatrix(id, title string, entries []risk.Entry, residual bool) Chart {
+func riskMatrix(id, title string, entries []risk.Entry, residual bool, classes []Class) Chart {
 	pick := func(e risk.Entry) (risk.Score, risk.Score) {
 		if residual {
 			return e.ResidualLikelihood, e.ResidualImpact
@@ -113,7 +197,8 @@ func riskMatrix(id, title string, entries []risk.Entry, residual bool) Chart {
 	maxL, maxI = min(maxL, 10), min(maxI, 10) // a hostile report cannot make a huge chart
 	const cw, ch, left, top = 96, 56, 110, 30
 	c := Chart{ID: id, Title: title, Width: left + cw*maxI + 10, Height: top + ch*maxL + 56}
-	c.Desc = fmt.Sprintf("Number of threat and asset pairs in each cell of the %d by %d likelihood and impact matrix.", maxL, maxI)
+	c.Desc = fmt.Sprintf("Number of risk entries (a threat against one or more assets of one kind) in each cell of the %d by %d likelihood and impact matrix; "+
+		"each cell is coloured by the risk class of likelihood x impact.", maxL, maxI)
 	names := map[[2]int][]string{}
 	var outside []string
 	for _, e := range entries {
@@ -131,13 +216,16 @@ func riskMatrix(id, title string, entries []risk.Entry, residual bool) Chart {
 		for i := 1; i <= maxI; i++ {
 			x := left + (i-1)*cw
 			n := names[[2]int{l, i}]
-			fill := heat(float64(l*i-1) / float64(maxL*maxI-1))
-			cell := Cell{X: x, Y: y, W: cw, H: ch, Fill: fill, Stroke: "#ffffff", TX: x + cw/2, TY: y + ch/2 + 5, Ink: ink(fill)}
-			cell.Title = fmt.Sprintf("likelihood %s x impact %s = %d: ", level(lname[l], l), level(iname[i], i), l*i)
+			fill, class := "#e0e0e0", "unclassified"
+			if k, ok := classOf(classes, l*i); ok {
+				fill, class = k.Fill, k.Level
+			}
+			cell := Cell{X: x, Y: y, W: cw, H: ch, Fill: fill, Stroke: "#ffffff", TX: x + cw/2, TY: y + ch/2 - 2, Ink: ink(fill),
+				Text: fmt.Sprint(len(n)), Sub: fmt.Sprintf("%s (%d)", class, l*i), SY: y + ch/2 + 16}
+			cell.Title = fmt.Sprintf("likelihood %s x impact %s = %d, %s: ", level(lname[l], l), level(iname[i], i), l*i, class)
 			if len(n) == 0 {
-				cell.Title += "none"
+				cell.Title += "no entry"
 			} else {
-				cell.Text = fmt.Sprint(len(n))
 				cell.Title += strings.Join(n, "; ")
 			}
 			c.Cells = append(c.Cells, cell)
@@ -173,20 +261,34 @@ type column struct {
 // heatMap draws rows by columns, red where coverage is missing and green
 // where it is full.
 func heatMap(id, title, desc string, rows []string, cols []column) Chart {
-	const rowH, colW, top = 26, 104, 44
+	const rowH, colW = 24, 120
 	left := 40
 	for _, r := range rows {
-		left = max(left, 7*len(r)+16)
+		left = max(left, 7*utf8.RuneCountInString(r)+16)
 	}
-	left = min(left, 260)
+	left = min(left, 480)
+	heads := make([][]string, len(cols))
+	lines := 1
+	for j, col := range cols {
+		heads[j] = splitLabel(col.Head, 18)
+		lines = max(lines, len(heads[j]))
+	}
+	lines = min(lines, 4)
+	top := 30 + 14*lines
 	c := Chart{ID: id, Title: title, Desc: desc, Width: left + colW*len(cols) + 10, Height: top + rowH*len(rows) + 10}
 	c.Labels = append(c.Labels, Label{X: 4, Y: 16, Text: title, Anchor: "start"})
-	for j, col := range cols {
-		c.Labels = append(c.Labels, Label{X: left + j*colW + colW/2, Y: top - 8, Text: col.Head, Anchor: "middle"})
+	for j := range cols {
+		hl := heads[j]
+		if len(hl) > lines {
+			hl = hl[:lines]
+		}
+		for k, t := range hl {
+			c.Labels = append(c.Labels, Label{X: left + j*colW + colW/2, Y: top - 8 - 14*(len(hl)-1-k), Text: t, Anchor: "middle"})
+		}
 	}
 	for i, r := range rows {
 		y := top + i*rowH
-		c.Labels = append(c.Labels, Label{X: left - 8, Y: y + rowH/2 + 4, Text: truncate(r, 36), Anchor: "end"})
+		c.Labels = append(c.Labels, Label{X: left - 8, Y: y + rowH/2 + 4, Text: r, Anchor: "end"})
 		for j, col := range cols {
 			text, score := col.Value(i)
 			fill := mix(red, teal, score)
@@ -204,12 +306,24 @@ func heatMap(id, title, desc string, rows []string, cols []column) Chart {
 	return c
 }
 
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
+// splitLabel breaks a heading into lines of about n characters at spaces.
+func splitLabel(s string, n int) []string {
+	var out []string
+	cur := ""
+	for _, w := range strings.Fields(s) {
+		if cur != "" && utf8.RuneCountInString(cur)+1+utf8.RuneCountInString(w) > n {
+			out = append(out, cur)
+			cur = ""
+		}
+		if cur != "" {
+			cur += " "
+		}
+		cur += w
 	}
-	return string(r[:n-1]) + "~"
+	if cur != "" || len(out) == 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 func ratio(a, b int) float64 {
@@ -242,12 +356,12 @@ func requirementHeat(r *report.Report) Chart {
 		maxS, maxC = max(maxS, len(x.Standards)), max(maxC, x.Controls)
 	}
 	return heatMap("heat-requirements", "Requirement coverage",
-		"For each applicable requirement: standards that address it, controls in the catalogue, how many of those the system implements, and how many have evidence.",
+		"For each applicable requirement: the number of standards that address it, the number of catalogue controls that serve it, how many of those the system implements, and how many of those have evidence. Red is none, green is full coverage.",
 		rows, []column{
-			{"standards", func(i int) (string, float64) { return count(len(rc[i].Standards), maxS) }},
-			{"controls", func(i int) (string, float64) { return count(rc[i].Controls, maxC) }},
-			{"implemented", func(i int) (string, float64) { return frac(rc[i].Implemented, rc[i].Controls) }},
-			{"evidenced", func(i int) (string, float64) { return frac(rc[i].Evidenced, rc[i].Controls) }},
+			{"standards that address it", func(i int) (string, float64) { return count(len(rc[i].Standards), maxS) }},
+			{"catalogue controls", func(i int) (string, float64) { return count(rc[i].Controls, maxC) }},
+			{"controls implemented", func(i int) (string, float64) { return frac(rc[i].Implemented, rc[i].Controls) }},
+			{"controls with evidence", func(i int) (string, float64) { return frac(rc[i].Evidenced, rc[i].Controls) }},
 		})
 }
 
@@ -260,16 +374,16 @@ func threatHeat(r *report.Report) Chart {
 		maxS, maxC = max(maxS, len(x.Standards)), max(maxC, x.Controls)
 	}
 	return heatMap("heat-threats", "Threat coverage",
-		"For each applicable threat: standards that address it, whether an AI-specific standard covers it, mitigating controls in the catalogue, and how many of those the system implements.",
+		"For each applicable threat: the number of standards that address it, whether a published AI-specific standard covers it, the number of catalogue controls that mitigate it, and how many of those the system implements. Red is none, green is full coverage.",
 		rows, []column{
-			{"standards", func(i int) (string, float64) { return count(len(tc[i].Standards), maxS) }},
-			{"AI-specific", func(i int) (string, float64) {
+			{"standards that address it", func(i int) (string, float64) { return count(len(tc[i].Standards), maxS) }},
+			{"AI-specific standard covers it", func(i int) (string, float64) {
 				if tc[i].Specific {
 					return "yes", 1
 				}
 				return "no", 0
 			}},
-			{"controls", func(i int) (string, float64) { return count(tc[i].Controls, maxC) }},
-			{"implemented", func(i int) (string, float64) { return frac(tc[i].Implemented, tc[i].Controls) }},
+			{"catalogue controls", func(i int) (string, float64) { return count(tc[i].Controls, maxC) }},
+			{"controls implemented", func(i int) (string, float64) { return frac(tc[i].Implemented, tc[i].Controls) }},
 		})
 }

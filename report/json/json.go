@@ -7,6 +7,8 @@ package json
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	stdjson "encoding/json"
 	"errors"
 	"fmt"
@@ -126,4 +128,17 @@ func check(r *report.Report) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Digest returns the report's own digest, "sha256:" and the hex SHA-256 of
+// its canonical JSON encoding (the bytes Write writes). A report saved with
+// -format json from the same run has this digest, so a reader can check the
+// HTML, Markdown or text rendering against the saved JSON with sha256sum.
+func Digest(r *report.Report) (string, error) {
+	var buf bytes.Buffer
+	if err := Write(&buf, r); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }

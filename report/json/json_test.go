@@ -2,6 +2,8 @@ package json
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"strings"
 	"testing"
@@ -121,4 +123,27 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("not stable:\n%s\n---\n%s", first, buf2.Bytes())
 		}
 	})
+}
+
+func TestDigest(t *testing.T) {
+	r, err := Read(bytes.NewReader(fixture(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	d, err := Digest(r)
+	if err != nil || d != "sha256:"+hex.EncodeToString(sum[:]) {
+		t.Errorf("Digest = %q, %v; want the SHA-256 of Write's bytes", d, err)
+	}
+	r.System.Name += "x"
+	if d2, _ := Digest(r); d2 == d {
+		t.Error("the digest does not change with the report")
+	}
+	if _, err := Digest(nil); err == nil {
+		t.Error("Digest(nil) succeeded")
+	}
 }

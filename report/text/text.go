@@ -1,7 +1,16 @@
-// Package text writes the report as a terminal summary: the system, its AI
-// Act tier and why, the top risks, gap and finding counts, failed tests and
-// next steps. Lines fit 100 columns. Colour (ANSI escapes) is off unless
-// Options.Color is set, which the CLI does for terminals.
+// Package text writes the report as a terminal summary, in the order of the
+// full report: the conclusion (verdict, reasons, first steps), the identity
+// of what was assessed (artefacts and their digests, tool and catalogue
+// versions, the report's own digest), scope and limits, the AI Act tier and
+// why, the top risks with the facts they apply for, findings, tests, and
+// the annexes (threats that do not apply, standardisation gaps of the ENISA
+// report, references).
+//
+// Lines fit Options.Width columns (default 100): text wraps at spaces,
+// tables wrap each cell within its column, and an identifier is never cut
+// (one wider than the line is broken after a '-', '/' or '.', never
+// shortened). Colour (ANSI escapes) is off unless Options.Color is set,
+// which the CLI does for terminals.
 package text
 
 import (
@@ -9,31 +18,42 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/coverage"
 	"github.com/aiassure/aiassure/report"
+	reportjson "github.com/aiassure/aiassure/report/json"
+	"github.com/aiassure/aiassure/risk"
 )
 
 // MediaType of the summary.
 const MediaType = "text/plain; charset=utf-8"
 
+// Width limits.
+const (
+	DefaultWidth = 100 // when Options.Width is 0, and what the CLI uses when stdout is not a terminal
+	MinWidth     = 40  // narrower widths are raised to this
+)
+
 // Options control the summary.
 type Options struct {
-	Color    bool // ANSI colour for headings and severities
-	Width    int  // line width, at least 80; 0 means 100
-	MaxRisks int  // risks in the table; 0 means 10
-	MaxSteps int  // next steps; 0 means 5
+	Color       bool // ANSI colour for headings and severities
+	Width       int  // line width in columns; 0 means DefaultWidth, less than MinWidth means MinWidth
+	MaxRisks    int  // risks listed; 0 means 10
+	MaxSteps    int  // findings listed; 0 means 10
+	MaxExcluded int  // threats that do not apply listed in the annex; 0 means all
 }
 
-// Write writes the summary without colour.
+// Write writes the summary without colour at the default width.
 func Write(w io.Writer, r *report.Report) error { return WriteOptions(w, r, Options{}) }
 
 // Format returns the text format with the given options, for a caller (the
-// CLI on a terminal) that wants colour.
+// CLI on a terminal) that wants colour or the terminal's width.
 func Format(o Options) report.Format {
 	return report.Format{Name: "text", Ext: ".txt", MediaType: MediaType,
 		Write: func(w io.Writer, r *report.Report) error { return WriteOptions(w, r, o) }}
@@ -45,24 +65,30 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 		return errors.New("text report: nil report")
 	}
 	if o.Width == 0 {
-		o.Width = 100
+		o.Width = DefaultWidth
 	}
-	o.Width = max(o.Width, 80) // the risk table needs 80 columns
+	o.Width = max(o.Width, MinWidth)
 	if o.MaxRisks <= 0 {
 		o.MaxRisks = 10
 	}
 	if o.MaxSteps <= 0 {
-		o.MaxSteps = 5
+		o.MaxSteps = 10
+	}
+	digest, err := reportjson.Digest(r)
+	if err != nil {
+		return fmt.Errorf("text report: %w", err)
 	}
 	bw := bufio.NewWriter(w)
 	p := &printer{w: bw, o: o}
 	p.header(r)
+	p.conclusion(r)
+	p.identity(r, digest)
+	p.scope(r)
 	p.classification(r)
 	p.risks(r)
-	p.gaps(r)
 	p.findings(r)
 	p.tests(r)
-	p.next(r)
+	p.annexes(r)
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("text report: %w", err)
 	}
@@ -78,6 +104,7 @@ const (
 	bold  = "\x1b[1m"
 	dim   = "\x1b[2m"
 	red   = "\x1b[31m"
+	green = "\x1b[32m"
 	yel   = "\x1b[33m"
 	cyan  = "\x1b[36m"
 	reset = "\x1b[0m"
@@ -108,17 +135,42 @@ func (p *printer) line(s string) { p.w.WriteString(strings.TrimRight(s, " ") + "
 
 func (p *printer) heading(s string) {
 	p.line("")
-	p.line(p.paint(bold, strings.ToUpper(s)))
+	for _, l := range wrapText(strings.ToUpper(s), p.o.Width) {
+		p.line(p.paint(bold, l))
+	}
+}
+
+// counts writes items separated by three spaces, as many to a line as fit.
+func (p *printer) counts(indent int, items ...string) {
+	pad := strings.Repeat(" ", indent)
+	cur, w := "", 0
+	for _, it := range items {
+		iw := width(it)
+		if w > 0 && indent+w+3+iw > p.o.Width {
+			p.line(pad + cur)
+			cur, w = "", 0
+		}
+		if w > 0 {
+			cur += "   "
+			w += 3
+		}
+		cur += it
+		w += iw
+	}
+	if w > 0 {
+		p.line(pad + cur)
+	}
 }
 
 // wrap writes text after a label, wrapping at the width with a hanging
-// indent under the text.
+// indent under the text. The label may hold colour escapes.
 func (p *printer) wrap(label, text string) {
-	indent := utf8.RuneCountInString(stripANSI(label))
+	indent := width(label)
 	if indent > p.o.Width/2 { // a long label gets lines of its own
-		lead := len(label) - len(strings.TrimLeft(label, " "))
-		for _, l := range wrapText(label, p.o.Width-lead) {
-			p.line(label[:lead] + l)
+		plain := stripANSI(label)
+		lead := len(plain) - len(strings.TrimLeft(plain, " "))
+		for _, l := range wrapText(plain, p.o.Width-lead) {
+			p.line(plain[:lead] + l)
 		}
 		label, indent = strings.Repeat(" ", lead+4), lead+4
 	}
@@ -131,68 +183,16 @@ func (p *printer) wrap(label, text string) {
 	}
 }
 
-// stripANSI removes colour escapes, which take no columns.
-func stripANSI(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == 0x1b {
-			for i < len(s) && s[i] != 'm' {
-				i++
-			}
-			continue
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
+// item writes a list item: a bullet or number at indent, the text wrapped
+// under itself.
+func (p *printer) item(indent int, bullet, text string) {
+	p.wrap(strings.Repeat(" ", indent)+bullet+" ", text)
 }
 
-func wrapText(s string, width int) []string {
-	width = max(width, 1)
-	var lines []string
-	var cur []rune
-	for _, word := range strings.Fields(s) {
-		wr := []rune(word)
-		for len(wr) > width { // a word longer than the line is cut
-			if len(cur) > 0 {
-				lines = append(lines, string(cur))
-				cur = nil
-			}
-			lines = append(lines, string(wr[:width]))
-			wr = wr[width:]
-		}
-		switch {
-		case len(cur) == 0:
-			cur = wr
-		case len(cur)+1+len(wr) <= width:
-			cur = append(append(cur, ' '), wr...)
-		default:
-			lines = append(lines, string(cur))
-			cur = wr
-		}
+func (p *printer) table(indent int, t table) {
+	for _, l := range t.lines(indent, p.o.Width) {
+		p.line(l)
 	}
-	if len(cur) > 0 || len(lines) == 0 {
-		lines = append(lines, string(cur))
-	}
-	return lines
-}
-
-// cut shortens s to n runes, marking the cut with "~".
-func cut(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	if n <= 1 {
-		return string(r[:n])
-	}
-	return string(r[:n-1]) + "~"
-}
-
-func pad(s string, n int) string {
-	n = max(n, 1)
-	s = cut(s, n)
-	return s + strings.Repeat(" ", n-utf8.RuneCountInString(s))
 }
 
 func yesNo(b bool) string {
@@ -202,25 +202,170 @@ func yesNo(b bool) string {
 	return "no"
 }
 
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}
+
+func joinIDs[T ~string](ids []T) string {
+	s := make([]string, len(ids))
+	for i, id := range ids {
+		s[i] = string(id)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Why is a reason of a threat's applicability with where it comes from:
+// "continuous learning declared (lifecycle.continuous_learning, profile
+// line 68)".
+func Why(rs risk.Reason) string {
+	var at []string
+	if rs.Field != "" {
+		at = append(at, rs.Field)
+	}
+	if rs.Line > 0 {
+		at = append(at, fmt.Sprintf("profile line %d", rs.Line))
+	}
+	if len(at) == 0 {
+		return rs.Text
+	}
+	return rs.Text + " (" + strings.Join(at, ", ") + ")"
+}
+
+// Accepted says who accepted a finding, until when and why.
+func Accepted(a *aiassure.Acceptance) string {
+	s := "accepted by " + a.By
+	if !a.Expires.IsZero() {
+		s += " until " + a.Expires.UTC().Format("2006-01-02")
+	} else {
+		s += " (no expiry)"
+	}
+	if a.Reason != "" {
+		s += ": " + a.Reason
+	}
+	return s
+}
+
+var verdictText = map[string]string{
+	report.NotReady:           "NOT READY",
+	report.ReadyWithFindings:  "READY WITH FINDINGS",
+	report.Ready:              "READY",
+	report.NotAssessedVerdict: "NOT ASSESSED",
+}
+
 func (p *printer) header(r *report.Report) {
 	name := strings.TrimSpace(r.System.Name + " " + r.System.Version)
 	if r.System.Provider != "" {
 		name += " (" + r.System.Provider + ")"
 	}
-	p.line(p.paint(bold, cut("aiassure assessment: "+name, p.o.Width)))
-	digest := r.System.Digest
-	if len(digest) > 23 {
-		digest = digest[:23] + "~"
+	for _, l := range wrapText("aiassure assessment: "+name, p.o.Width) {
+		p.line(p.paint(bold, l))
 	}
-	p.wrap("Profile    ", strings.TrimSpace(r.System.Profile+" "+digest))
+	p.wrap("Purpose  ", orDash(r.System.Purpose))
+	p.wrap("Context  ", fmt.Sprintf("sector %s, role %s, target assurance %s", orDash(r.System.Sector), orDash(r.System.Role), orDash(r.System.Assurance)))
+}
+
+func (p *printer) conclusion(r *report.Report) {
+	c := r.Conclusion
+	v, ok := verdictText[c.Verdict]
+	if !ok {
+		v = "NO CONCLUSION"
+		if c.Verdict != "" {
+			v = strings.ToUpper(c.Verdict)
+		}
+	}
+	code := bold + yel
+	switch c.Verdict {
+	case report.NotReady:
+		code = bold + red
+	case report.Ready:
+		code = bold + green
+	}
+	p.line("")
+	p.line(p.paint(bold, "CONCLUSION: ") + p.paint(code, v))
+	if len(c.Reasons) > 0 {
+		p.line("  Why:")
+		for _, s := range c.Reasons {
+			p.item(4, "-", s)
+		}
+	}
+	if len(c.FirstSteps) > 0 {
+		p.line("  First steps:")
+		for i, s := range c.FirstSteps {
+			p.item(4, fmt.Sprintf("%d.", i+1), s)
+		}
+	}
+}
+
+func (p *printer) identity(r *report.Report, digest string) {
+	p.heading("Identity of the item under test")
 	gen := "unknown time"
 	if !r.Generated.IsZero() {
 		gen = r.Generated.UTC().Format("2006-01-02 15:04 UTC")
 	}
-	p.wrap("Generated  ", fmt.Sprintf("%s by %s %s; catalogue %s; report schema %s",
-		gen, r.Tool.Name, r.Tool.Version, r.CatalogVersion, r.SchemaVersion))
-	p.wrap("Purpose    ", r.System.Purpose)
-	p.wrap("Context    ", fmt.Sprintf("sector %s, role %s, target assurance %s", r.System.Sector, r.System.Role, r.System.Assurance))
+	p.wrap("  Generated  ", fmt.Sprintf("%s by %s %s; catalogue %s; report schema %s",
+		gen, orDash(r.Tool.Name), orDash(r.Tool.Version), orDash(r.CatalogVersion), orDash(r.SchemaVersion)))
+	p.wrap("  Report     ", digest+" (SHA-256 of the canonical JSON report)")
+	arts := r.Artefacts
+	if len(arts) == 0 && r.System.Profile != "" {
+		arts = []report.Artefact{{Role: "profile", Path: r.System.Profile, Digest: r.System.Digest}}
+	}
+	if len(arts) == 0 {
+		p.line("  No artefact is recorded.")
+		return
+	}
+	// One artefact per entry: its role, then its path and, under the path,
+	// its digest, each wrapped in the room left by the role column.
+	rw := 0
+	for _, a := range arts {
+		rw = max(rw, width(a.Role))
+	}
+	rw = min(rw, p.o.Width/4)
+	for _, a := range arts {
+		d := a.Digest
+		if d == "" {
+			d = "no digest"
+		}
+		if a.Note != "" {
+			d += " (" + a.Note + ")"
+		}
+		label := "  " + a.Role + strings.Repeat(" ", max(0, rw-width(a.Role))) + "  "
+		p.wrap(label, a.Path)
+		under := width(label)
+		if first, _, _ := strings.Cut(d, " "); under+width(first) > p.o.Width && 4+width(first) <= p.o.Width {
+			under = 4 // a digest that fits the line on its own is not broken
+		}
+		p.wrap(strings.Repeat(" ", under), d)
+	}
+}
+
+func (p *printer) scope(r *report.Report) {
+	s := r.Scope
+	p.heading("Scope and limits")
+	if len(s.Assessed)+len(s.NotAssessed)+len(s.Limits) == 0 {
+		p.line("  The report states no scope.")
+		return
+	}
+	if len(s.Assessed) > 0 {
+		p.line("  Assessed:")
+		for _, a := range s.Assessed {
+			p.item(4, "-", a)
+		}
+	}
+	if len(s.NotAssessed) > 0 {
+		p.line("  Not assessed:")
+		for _, a := range s.NotAssessed {
+			p.item(4, "-", a.What+": "+a.Why)
+		}
+	}
+	if len(s.Limits) > 0 {
+		p.line("  Limits of the method:")
+		for _, a := range s.Limits {
+			p.item(4, "-", a)
+		}
+	}
 }
 
 func (p *printer) classification(r *report.Report) {
@@ -248,20 +393,22 @@ func (p *printer) classification(r *report.Report) {
 		if len(v.Fields) > 0 {
 			text += " [" + strings.Join(v.Fields, ", ") + "]"
 		}
-		p.wrap("    - "+v.Article+": ", text)
+		p.item(4, "-", v.Article+": "+text)
 	}
 	if why == 0 {
 		p.line("  Why: no rule set a tier or obligation.")
 	}
 	if len(c.Obligations) > 0 {
 		p.line(fmt.Sprintf("  Obligations (%d):", len(c.Obligations)))
+		t := table{head: []string{"ARTICLE", "TITLE", "APPLIES FROM"}}
 		for _, o := range c.Obligations {
 			from := o.AppliesFrom
 			if !o.Verified {
 				from += " (unverified)"
 			}
-			p.line("    " + pad(o.Article, 12) + " " + pad(o.Title, p.o.Width-50) + " from " + cut(from, 27))
+			t.rows = append(t.rows, []string{o.Article, o.Title, from})
 		}
+		p.table(4, t)
 	}
 }
 
@@ -274,25 +421,31 @@ func (p *printer) risks(r *report.Report) {
 		p.line("  No threat applies to this system's assets.")
 		return
 	}
-	rest := p.o.Width - 2 - 28 - 1 - 19 - 1 - 13 - 1 - 13 - 1
-	p.line("  " + pad("THREAT", 28) + " " + pad("ASSET", 19) + " " + pad("INHERENT", 13) + " " + pad("RESIDUAL", 13) + " " + pad("MISSING CONTROLS", rest))
 	for i, e := range r.Risk.Entries {
 		if i == p.o.MaxRisks {
-			p.line(fmt.Sprintf("  ... and %d more", len(r.Risk.Entries)-i))
+			p.line(fmt.Sprintf("  ... and %d more in the full report (-format html or markdown)", len(r.Risk.Entries)-i))
 			break
 		}
 		name := e.ThreatName
 		if name == "" {
 			name = string(e.Threat)
 		}
-		missing := "-"
-		if len(e.Missing) > 0 {
-			missing = joinIDs(e.Missing)
+		res := p.riskColour(e.Residual.Level, fmt.Sprintf("%s (%d)", e.Residual.Level, e.Residual.Value))
+		p.wrap(fmt.Sprintf("  %2d. ", i+1), fmt.Sprintf("%s [%s]: inherent %s (%d), residual %s", name, e.Threat, e.Risk.Level, e.Risk.Value, res))
+		const sub = "      "
+		if len(e.Assets) > 0 {
+			p.wrap(sub+"assets: ", e.AssetList())
 		}
-		inh := pad(fmt.Sprintf("%s (%d)", e.Risk.Level, e.Risk.Value), 13)
-		res := pad(fmt.Sprintf("%s (%d)", e.Residual.Level, e.Residual.Value), 13)
-		p.line("  " + pad(name, 28) + " " + pad(e.AssetList(), 19) + " " + p.riskColour(e.Risk.Level, inh) + " " +
-			p.riskColour(e.Residual.Level, res) + " " + cut(missing, rest))
+		if len(e.Applies) > 0 {
+			var why []string
+			for _, a := range e.Applies {
+				why = append(why, Why(a))
+			}
+			p.wrap(sub+"why it applies: ", strings.Join(why, "; "))
+		}
+		if len(e.Missing) > 0 {
+			p.wrap(sub+"missing controls: ", joinIDs(e.Missing))
+		}
 	}
 }
 
@@ -308,108 +461,208 @@ func (p *printer) riskColour(level, s string) string {
 	return s
 }
 
-func joinIDs[T ~string](ids []T) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = string(id)
-	}
-	return strings.Join(s, ", ")
-}
-
-func (p *printer) gaps(r *report.Report) {
-	p.heading("Gaps")
-	count := map[string]int{}
-	for _, g := range r.Coverage.Gaps {
-		count[g.Kind]++
-	}
-	p.line(fmt.Sprintf("  implementation %d   evidence %d   standardisation %d",
-		count[coverage.Implementation], count[coverage.Evidence], count[coverage.Standardisation]))
-	var other []string
-	for k, n := range count {
-		if k != coverage.Implementation && k != coverage.Evidence && k != coverage.Standardisation {
-			other = append(other, fmt.Sprintf("%s %d", k, n))
-		}
-	}
-	slices.Sort(other)
-	if len(other) > 0 {
-		p.line("  " + strings.Join(other, "   "))
-	}
-	var unmet []string
-	for _, rc := range r.Coverage.Requirements {
-		if rc.Controls > 0 && rc.Implemented == 0 {
-			unmet = append(unmet, string(rc.Requirement))
-		}
-	}
-	if len(unmet) > 0 {
-		p.wrap("  No implemented control for: ", strings.Join(unmet, ", "))
-	}
-}
-
 func (p *printer) findings(r *report.Report) {
 	p.heading("Findings")
 	var parts []string
 	for _, s := range []aiassure.Severity{aiassure.Critical, aiassure.High, aiassure.Medium, aiassure.Low, aiassure.Info} {
 		parts = append(parts, p.sev(s, fmt.Sprintf("%s %d", s, r.Summary.Findings[s])))
 	}
-	line := "  " + strings.Join(parts, "   ")
 	if r.Summary.Highest != "" {
-		line += "   (highest: " + p.sev(r.Summary.Highest, string(r.Summary.Highest)) + ")"
+		parts = append(parts, "(highest: "+p.sev(r.Summary.Highest, string(r.Summary.Highest))+")")
 	}
-	p.line(line)
+	p.counts(2, parts...)
+	n := 0
+	for _, f := range r.Findings {
+		if n == p.o.MaxSteps {
+			p.line(fmt.Sprintf("  ... and %d more in the full report (-format html or markdown)", len(r.Findings)-n))
+			break
+		}
+		n++
+		p.wrap(fmt.Sprintf("  %2d. [%s] ", n, p.sev(f.Severity, strings.ToUpper(string(f.Severity)))), f.Title)
+		const sub = "      "
+		meta := []string{f.ID}
+		if len(f.Provisions) > 0 {
+			meta = append(meta, "AI Act "+strings.Join(f.Provisions, ", "))
+		}
+		if len(f.Locations) > 0 {
+			meta = append(meta, location(f.Locations[0]))
+		}
+		p.wrap(sub, strings.Join(meta, "; "))
+		if len(f.Controls) > 0 {
+			p.wrap(sub+"remedy: ", joinIDs(f.Controls))
+		}
+		if f.Accepted != nil {
+			p.wrap(sub, p.paint(dim, Accepted(f.Accepted)))
+		}
+	}
+}
+
+// location is "file:line (field)".
+func location(l aiassure.Location) string {
+	s := l.File
+	if l.Line > 0 {
+		s += fmt.Sprintf(":%d", l.Line)
+	}
+	if l.Field != "" {
+		s += " (" + l.Field + ")"
+	}
+	return s
 }
 
 func (p *printer) tests(r *report.Report) {
 	p.heading("Tests")
-	p.line(fmt.Sprintf("  pass %d   fail %d   unknown %d   not applicable %d",
-		r.Summary.Results[aiassure.Pass], r.Summary.Results[aiassure.Fail],
-		r.Summary.Results[aiassure.Unknown], r.Summary.Results[aiassure.NotApplicable]))
+	p.counts(2, fmt.Sprintf("pass %d", r.Summary.Results[aiassure.Pass]), fmt.Sprintf("fail %d", r.Summary.Results[aiassure.Fail]),
+		fmt.Sprintf("unknown %d", r.Summary.Results[aiassure.Unknown]), fmt.Sprintf("not applicable %d", r.Summary.Results[aiassure.NotApplicable]))
+	if len(r.Results) == 0 {
+		return
+	}
+	t := table{head: []string{"STATUS", "TEST", "SUMMARY"}}
 	for _, res := range r.Results {
-		var tag string
-		switch res.Status {
-		case aiassure.Fail:
-			tag = p.paint(bold+red, "FAIL")
-		case aiassure.Unknown:
-			tag = p.paint(yel, "UNKN")
-		default:
-			continue
-		}
 		text := res.Summary
-		if res.Reason != "" {
+		if res.Reason != "" && res.Status != aiassure.Pass {
 			text += ": " + res.Reason
 		}
-		p.wrap("  "+tag+" "+res.ID+"  ", text)
+		t.rows = append(t.rows, []string{statusText[res.Status], res.ID, text})
+	}
+	t.paint = func(row, col int, s string) string {
+		if col != 0 {
+			return s
+		}
+		switch r.Results[row].Status {
+		case aiassure.Fail:
+			return p.paint(bold+red, s)
+		case aiassure.Unknown:
+			return p.paint(yel, s)
+		case aiassure.Pass:
+			return p.paint(green, s)
+		}
+		return p.paint(dim, s)
+	}
+	p.table(2, t)
+}
+
+var statusText = map[aiassure.Status]string{
+	aiassure.Pass: "pass", aiassure.Fail: "FAIL", aiassure.Unknown: "unknown", aiassure.NotApplicable: "n/a",
+}
+
+func (p *printer) annexes(r *report.Report) {
+	p.heading("Annex A: threats that do not apply")
+	if len(r.Risk.NotApplicable) == 0 {
+		p.line("  None: every catalogue threat applies to some asset, or the report lists none.")
+	} else {
+		t := table{head: []string{"THREAT", "WHY NOT"}}
+		for i, x := range r.Risk.NotApplicable {
+			if p.o.MaxExcluded > 0 && i == p.o.MaxExcluded {
+				t.rows = append(t.rows, []string{"...", fmt.Sprintf("and %d more in the full report", len(r.Risk.NotApplicable)-i)})
+				break
+			}
+			t.rows = append(t.rows, []string{string(x.Threat), "not applicable: " + Why(x.Reason)})
+		}
+		p.table(2, t)
+	}
+	p.heading("Annex B: standardisation gaps of the ENISA report (informational)")
+	var ids []string
+	for _, g := range r.Coverage.Gaps {
+		if g.Kind == coverage.Standardisation {
+			ids = append(ids, g.ID)
+		}
+	}
+	if len(ids) == 0 {
+		p.line("  None bears on this system's threats.")
+	} else {
+		p.wrap("  ", fmt.Sprintf("%s in published standards %s on this system's threats. Informational, not a finding: "+
+			"the provider cannot close a standardisation gap. %s.", plural(len(ids), "gap", "gaps"), map[bool]string{true: "bears", false: "bear"}[len(ids) == 1], strings.Join(ids, ", ")))
+	}
+	p.heading("Annex C: references")
+	if len(r.References) == 0 {
+		p.line("  The report cites no reference.")
+		return
+	}
+	for _, ref := range r.References {
+		doc := ref.Label
+		if ref.Title != "" && ref.Title != ref.Label {
+			doc += ": " + ref.Title
+		}
+		if ref.URL != "" {
+			doc += " <" + ref.URL + ">"
+		}
+		p.item(2, "-", doc)
 	}
 }
 
-func (p *printer) next(r *report.Report) {
-	p.heading("Next steps")
-	n := 0
-	for _, f := range r.Findings {
-		if f.Severity.Rank() < aiassure.Medium.Rank() {
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// Metrics formats a result's metrics for people: each value rounded (three
+// decimals below 1, four significant digits above, integers as such), with
+// its confidence interval when the result gives one (keys NAME_lower and
+// NAME_upper, or NAME_lo and NAME_hi, with "confidence"). Robustness-curve
+// points (keys with "@") are counted, not listed; norm flags are left out.
+// The Markdown and HTML writers use it too.
+func Metrics(m map[string]float64) string {
+	keys := slices.Sorted(maps.Keys(m))
+	bound := func(base string, names ...string) (float64, bool) {
+		for _, n := range names {
+			if v, ok := m[base+n]; ok {
+				return v, true
+			}
+		}
+		return 0, false
+	}
+	isBound := map[string]bool{}
+	for _, k := range keys {
+		for _, pair := range [][2]string{{"_lower", "_upper"}, {"_lo", "_hi"}} {
+			if _, lo := m[k+pair[0]]; lo {
+				if _, hi := m[k+pair[1]]; hi {
+					isBound[k+pair[0]], isBound[k+pair[1]] = true, true
+				}
+			}
+		}
+	}
+	conf := 0.95
+	if c, ok := m["confidence"]; ok && c > 0 && c < 1 {
+		conf = c
+	}
+	var out []string
+	curve := 0
+	for _, k := range keys {
+		switch {
+		case strings.Contains(k, "@"):
+			if strings.HasPrefix(k, "robust_accuracy@") {
+				curve++
+			}
+			continue
+		case isBound[k], k == "norm_linf", k == "norm_l2", k == "confidence":
 			continue
 		}
-		if n == p.o.MaxSteps {
-			p.line(fmt.Sprintf("  ... %d more findings in the full report (--format html or markdown)", countAtLeast(r.Findings, aiassure.Medium)-n))
-			break
+		s := k + " " + Num(m[k])
+		lo, okl := bound(k, "_lower", "_lo")
+		hi, okh := bound(k, "_upper", "_hi")
+		if okl && okh {
+			s += fmt.Sprintf(" (%s%% CI %s to %s)", Num(100*conf), Num(lo), Num(hi))
 		}
-		n++
-		text := f.Title
-		if len(f.Controls) > 0 {
-			text += ". Controls: " + joinIDs(f.Controls)
-		}
-		p.wrap(fmt.Sprintf("  %d. [%s] ", n, p.sev(f.Severity, strings.ToUpper(string(f.Severity)))), text)
+		out = append(out, s)
 	}
-	if n == 0 {
-		p.line("  No finding of medium or higher severity.")
+	if curve > 0 {
+		out = append(out, fmt.Sprintf("robustness curve at %d perturbation sizes", curve))
 	}
+	return strings.Join(out, "; ")
 }
 
-func countAtLeast(fs []aiassure.Finding, s aiassure.Severity) int {
-	n := 0
-	for _, f := range fs {
-		if f.Severity.Rank() >= s.Rank() {
-			n++
-		}
+// Num rounds a number for people: integers as such, three decimals below
+// 1 in magnitude, four significant digits otherwise.
+func Num(v float64) string {
+	switch {
+	case math.IsNaN(v) || math.IsInf(v, 0):
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case v == math.Trunc(v) && math.Abs(v) < 1e9:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case math.Abs(v) < 1:
+		return strconv.FormatFloat(v, 'f', 3, 64)
 	}
-	return n
+	return strconv.FormatFloat(v, 'g', 4, 64)
 }
