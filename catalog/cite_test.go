@@ -208,8 +208,7 @@ func TestSourceUnresolved(t *testing.T) {
 // docExceptions are lines of documents other work owns that still point at
 // internal material; each must still be there (so the list shrinks when they
 // are fixed) and nothing else may.
-var docExceptions = map[string]bool{
-}
+var docExceptions = map[string]bool{}
 
 // TestDocsPublic checks that no document a user reads points at internal
 // notes, the seed or paths a user does not have.

@@ -106,8 +106,8 @@ type Threat struct {
 	// evidence about: a white-box evasion test is the strongest attacker of
 	// its family, so its outcome bounds the transfer and black-box ones.
 	EvidenceFor []aiassure.ThreatID `yaml:"evidence_for,omitempty" json:"evidence_for,omitempty"`
-	Seed          []string      `yaml:"seed,omitempty" json:"seed,omitempty"`
-	Sources       []string      `yaml:"sources" json:"sources"`
+	Seed        []string            `yaml:"seed,omitempty" json:"seed,omitempty"`
+	Sources     []string            `yaml:"sources" json:"sources"`
 }
 
 // Preconditions of a threat: every fact of All must hold, and at least one
