@@ -55,6 +55,24 @@ func config(t testing.TB) *assess.Config {
 	return cfg
 }
 
+// checkGolden compares got with the golden file, or rewrites it with -update.
+func checkGolden(t *testing.T, golden, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./assess -update)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", golden, diff)
+	}
+}
+
 // TestExamples compares the full JSON report of every shipped example with
 // its golden file (go test ./assess -update rewrites them).
 func TestExamples(t *testing.T) {
@@ -74,20 +92,7 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", name+".json")
-			if *update {
-				if err := os.WriteFile(golden, append(got, '\n'), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./assess -update)", err)
-			}
-			if diff := cmp.Diff(strings.TrimSpace(string(want)), string(got)); diff != "" {
-				t.Errorf("report for %s differs from %s (-want +got):\n%s", path, golden, diff)
-			}
+			checkGolden(t, filepath.Join("testdata", name+".json"), string(got)+"\n")
 		})
 	}
 }
@@ -221,20 +226,7 @@ func TestApplicability(t *testing.T) {
 					b.WriteString(l + "\n")
 				}
 			}
-			golden := filepath.Join("testdata", name+".applicability.txt")
-			if *update {
-				if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./assess -update)", err)
-			}
-			if diff := cmp.Diff(string(want), b.String()); diff != "" {
-				t.Errorf("applicability for %s differs from %s (-want +got):\n%s", path, golden, diff)
-			}
+			checkGolden(t, filepath.Join("testdata", name+".applicability.txt"), b.String())
 		})
 	}
 }

@@ -483,7 +483,30 @@ func group(es []Entry) []Entry {
 			}
 		}
 	}
+	for i := range out {
+		out[i].Applies = joinKindReasons(out[i])
+	}
 	return out
+}
+
+// joinKindReasons says once, for all the entry's assets, that a threat
+// without preconditions applies to assets of the kinds it attacks.
+func joinKindReasons(e Entry) []Reason {
+	var rest []Reason
+	first := -1
+	for i, r := range e.Applies {
+		if r.Fact != "asset-kind" {
+			rest = append(rest, r)
+		} else if first < 0 {
+			first = i
+		}
+	}
+	if first < 0 || len(e.Assets) < 2 {
+		return e.Applies
+	}
+	r := e.Applies[first]
+	r.Text = fmt.Sprintf("%s are %s assets, which this threat attacks; it needs no further fact", strings.Join(e.Assets, ", "), strings.Join(e.AssetKinds, ", "))
+	return append([]Reason{r}, rest...)
 }
 
 // whyNot says why threat t applies to no asset of p: no asset of the kinds
