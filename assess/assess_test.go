@@ -325,3 +325,33 @@ func TestMissingArtefact(t *testing.T) {
 		t.Errorf("no critical not-assessed finding at line 11: %+v", r.Findings)
 	}
 }
+
+// TestIntegrityFailureIsCritical checks that a lineage check that fails (a
+// digest or signature that does not verify) is a critical finding for a
+// high-risk system and a high one otherwise.
+func TestIntegrityFailureIsCritical(t *testing.T) {
+	for _, tc := range []struct {
+		example string
+		want    aiassure.Severity
+	}{
+		{"credit-scoring", aiassure.Critical},
+		{"minimal-risk", aiassure.High},
+	} {
+		cfg := config(t)
+		cfg.Checks = nil
+		cfg.Results = []aiassure.Result{{ID: "lineage/release", Check: "lineage", Status: aiassure.Fail,
+			Summary: "model/mlp.onnx does not match the digest of the signed release"}}
+		p, err := profile.Load("../examples/" + tc.example + "/profile.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := assess.Run(context.Background(), p, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(r.Findings, func(f aiassure.Finding) bool { return f.ID == "test/lineage/release" })
+		if i < 0 || r.Findings[i].Severity != tc.want {
+			t.Errorf("%s: lineage failure finding %v, want severity %s", tc.example, i, tc.want)
+		}
+	}
+}

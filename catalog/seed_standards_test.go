@@ -485,11 +485,11 @@ func checkAnnexMatrix(t *testing.T, id, path, place string, nrows int) {
 }
 
 func TestSeedAnnexA3(t *testing.T) {
-	checkAnnexMatrix(t, "seed-a3", "testdata/seed/annex-a3.tsv", "annex-a.3", 14)
+	checkAnnexMatrix(t, "enisa-a3", "testdata/seed/annex-a3.tsv", "annex-a.3", 14)
 }
 
 func TestSeedAnnexA4(t *testing.T) {
-	checkAnnexMatrix(t, "seed-a4", "testdata/seed/annex-a4.tsv", "annex-a.4", 21)
+	checkAnnexMatrix(t, "enisa-a4", "testdata/seed/annex-a4.tsv", "annex-a.4", 21)
 }
 
 func TestExtensionMatrix(t *testing.T) {

@@ -133,6 +133,8 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"assess text", []string{"assess", minimal}, ExitOK, "AI ACT CLASSIFICATION", ""},
 		{"assess fail-on high", []string{"assess", "-allow-missing", "-fail-on", "high", credit}, ExitFindings, "", "at or above high"},
 		{"assess fail-on bad", []string{"assess", "-fail-on", "severe", minimal}, ExitUsage, "", "unknown severity"},
+		// a critical residual risk is a critical finding, so -fail-on critical trips
+		{"assess fail-on critical", []string{"assess", "-format", "json", "-fail-on", "critical", credit}, ExitFindings, "", "at or above critical"},
 
 		// declared artefacts that are not there: exit 2 with file:line:col and field
 		{"missing model", []string{"assess", noModel}, ExitUsage, "", fmt.Sprintf("profile.yaml:%d:10: artefacts.model: ", lineOf(t, noModel, "model: model/missing.onnx")) + filepath.Join(filepath.Dir(noModel), "model", "missing.onnx") + " does not exist"},
@@ -174,8 +176,8 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"catalog show suggests", []string{"catalog", "show", "threats", "evasoin"}, ExitUsage, "", `did you mean "evasion"`},
 		{"catalog search", []string{"catalog", "search", "membership", "inference"}, ExitOK, "membership-inference", ""},
 		{"catalog search json", []string{"catalog", "search", "-format", "json", "membership"}, ExitOK, `"kind": "threats"`, ""},
-		{"catalog matrix csv", []string{"catalog", "matrix", "-format", "csv", "seed-a3"}, ExitOK, "seed-a3,iso-iec-22989", ""},
-		{"catalog matrix table alias", []string{"catalog", "matrix", "-format", "table", "seed-a3"}, ExitOK, "STANDARD", ""},
+		{"catalog matrix csv", []string{"catalog", "matrix", "-format", "csv", "enisa-a3"}, ExitOK, "enisa-a3,iso-iec-22989", ""},
+		{"catalog matrix table alias", []string{"catalog", "matrix", "-format", "table", "enisa-a3"}, ExitOK, "STANDARD", ""},
 		{"catalog unknown sub", []string{"catalog", "lst"}, ExitUsage, "", `unknown sub-command "lst" (have list, show, search, matrix, validate, export); did you mean "list"?`},
 		{"catalog export", []string{"catalog", "export", "-format", "oscal"}, ExitOK, `"catalog"`, ""},
 		{"catalog export mapping", []string{"catalog", "export", "-what", "mapping"}, ExitOK, `"mapping-collection"`, ""},
