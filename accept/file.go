@@ -19,8 +19,6 @@ package accept
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"regexp"
 	"strings"
 	"time"
@@ -130,12 +128,7 @@ func (e invalid) Unwrap() []error { return []error{ErrInvalid, e.errs} }
 
 // Load reads and decodes the risk-acceptance file at path.
 func Load(path string) (*File, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read risk acceptance: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	data, err := yamlx.ReadFile(path, MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("read risk acceptance: %w", err)
 	}

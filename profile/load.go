@@ -3,8 +3,6 @@ package profile
 import (
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -19,12 +17,7 @@ const MaxSize = yamlx.DefaultMaxBytes
 
 // Load reads, decodes and validates the profile at path.
 func Load(path string) (*Profile, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read profile: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	data, err := yamlx.ReadFile(path, MaxSize)
 	if err != nil {
 		return nil, fmt.Errorf("read profile: %w", err)
 	}
