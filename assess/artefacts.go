@@ -1,14 +1,13 @@
 package assess
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"errors"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 
+	"github.com/aiassure/aiassure/lineage"
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 )
@@ -89,20 +88,16 @@ func artefacts(p *profile.Profile, extra []report.Artefact) []report.Artefact {
 	return out
 }
 
+// digestOf is the artefact at path with its SHA-256, streamed by the
+// lineage hasher; a file that cannot be read gets a note instead.
 func digestOf(role, path string) report.Artefact {
 	a := report.Artefact{Role: role, Path: path}
-	f, err := os.Open(path)
+	hex, _, err := lineage.HashFile(context.Background(), path)
 	if err != nil {
 		a.Note = "cannot be read: " + errText(err)
 		return a
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		a.Note = "cannot be read: " + errText(err)
-		return a
-	}
-	a.Digest = "sha256:" + hex.EncodeToString(h.Sum(nil))
+	a.Digest = "sha256:" + hex
 	return a
 }
 

@@ -8,12 +8,9 @@ package assess
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"time"
 
@@ -166,7 +163,7 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 		System: report.System{
 			Name: p.System.Name, Version: p.System.Version, Provider: p.System.Provider,
 			Purpose: p.System.Purpose, Sector: p.System.Sector, Role: p.Role, Assurance: p.Assurance,
-			Profile: p.Path, Digest: fileDigest(p.Path),
+			Profile: p.Path,
 		},
 		Classification: cls,
 		Risk:           ra,
@@ -179,19 +176,11 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 		return nil, err
 	}
 	r.Artefacts = artefacts(p, cfg.Inputs)
+	r.System.Digest = r.Artefacts[0].Digest // the profile is the first artefact
 	cite(c, r)
 	r.Summary = summarise(r)
 	r.Conclusion, r.Scope = Conclude(r)
 	return r, nil
-}
-
-func fileDigest(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // acceptRisks marks the findings that the profile's risk-acceptance file

@@ -2,6 +2,7 @@ package assess_test
 
 import (
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -19,6 +20,7 @@ import (
 	"github.com/aiassure/aiassure/catalog"
 	"github.com/aiassure/aiassure/probe"
 	"github.com/aiassure/aiassure/profile"
+	"github.com/aiassure/aiassure/report"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden reports")
@@ -353,5 +355,37 @@ func TestIntegrityFailureIsCritical(t *testing.T) {
 		if i < 0 || r.Findings[i].Severity != tc.want {
 			t.Errorf("%s: lineage failure finding %v, want severity %s", tc.example, i, tc.want)
 		}
+	}
+}
+
+// TestInputsDigested checks that a further input the caller names (a saved
+// results file) is listed among the report's artefacts with its SHA-256, and
+// that the profile's digest is that of its file.
+func TestInputsDigested(t *testing.T) {
+	cfg := config(t)
+	cfg.Checks = nil
+	const results = "testdata/minimal-risk.json"
+	cfg.Inputs = []report.Artefact{{Role: "results", Path: results}}
+	p, err := profile.Load("../examples/minimal-risk/profile.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := assess.Run(context.Background(), p, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := func(path string) string {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprintf("sha256:%x", sha256.Sum256(b))
+	}
+	i := slices.IndexFunc(r.Artefacts, func(a report.Artefact) bool { return a.Path == results })
+	if i < 0 || r.Artefacts[i].Digest != sum(results) || r.Artefacts[i].Role != "results" {
+		t.Errorf("results file among the artefacts: %+v", r.Artefacts)
+	}
+	if r.System.Digest != sum(p.Path) {
+		t.Errorf("profile digest %s, want %s", r.System.Digest, sum(p.Path))
 	}
 }

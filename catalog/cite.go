@@ -373,7 +373,11 @@ var (
 func citeStandard(c *Catalog, s string) (Citation, string, bool) {
 	best, bestLen := -1, 0
 	for i, st := range c.Standards {
-		for _, d := range aliases(st.Designation) {
+		forms := c.idx.aliases
+		if i >= len(forms) { // a catalogue built by hand, not indexed
+			forms = append(forms, aliases(st.Designation))
+		}
+		for _, d := range forms[i] {
 			if len(d) > bestLen && strings.HasPrefix(s, d) && refEnd(s, len(d)) {
 				best, bestLen = i, len(d)
 			}

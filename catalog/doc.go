@@ -24,4 +24,5 @@ type index struct {
 	terms        map[string]int
 
 	controlsByThreat map[aiassure.ThreatID][]int // control positions by the threats they name
+	aliases          [][]string                  // by standard position: the forms its designation is cited in
 }

@@ -37,6 +37,10 @@ func (c *Catalog) build() {
 			c.idx.controlsByThreat[t] = append(c.idx.controlsByThreat[t], i)
 		}
 	}
+	c.idx.aliases = make([][]string, len(c.Standards))
+	for i, st := range c.Standards {
+		c.idx.aliases[i] = aliases(st.Designation)
+	}
 }
 
 var (

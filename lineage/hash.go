@@ -431,7 +431,9 @@ func HashFile(ctx context.Context, p string) (string, int64, error) {
 		return "", 0, err
 	}
 	var done atomic.Int64
-	d, err := hashRange(ctx, entry{name: p, abs: p, size: fi.Size()}, job{end: fi.Size(), whole: true}, make([]byte, DefaultBufferSize), &done)
+	// A small file needs no more buffer than its size.
+	buf := make([]byte, min(int64(DefaultBufferSize), max(fi.Size(), 4<<10)))
+	d, err := hashRange(ctx, entry{name: p, abs: p, size: fi.Size()}, job{end: fi.Size(), whole: true}, buf, &done)
 	if err != nil {
 		return "", 0, err
 	}

@@ -183,3 +183,19 @@ func replace(old, new string) edit {
 		return strings.Replace(s, old, new, 1)
 	}
 }
+
+// TestEveryFactDecided checks that the catalogue's fact vocabulary and the
+// facts this package decides are the same list: a precondition naming a fact
+// with no decider would silently never hold.
+func TestEveryFactDecided(t *testing.T) {
+	for _, name := range catalog.Facts {
+		if _, ok := facts[name]; !ok {
+			t.Errorf("catalog.Facts has %q, which risk does not decide", name)
+		}
+	}
+	for name := range facts {
+		if !slices.Contains(catalog.Facts, name) {
+			t.Errorf("risk decides %q, which catalog.Facts lacks", name)
+		}
+	}
+}

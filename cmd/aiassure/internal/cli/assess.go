@@ -2,8 +2,6 @@ package cli
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -78,7 +76,7 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 			return usageError{fmt.Errorf("-results: %w", err)}
 		}
 		cfg.Results = append(cfg.Results, rs...)
-		cfg.Inputs = append(cfg.Inputs, report.Artefact{Role: "results", Path: rf, Digest: digest(rf),
+		cfg.Inputs = append(cfg.Inputs, report.Artefact{Role: "results", Path: rf, // assess.Run adds its digest
 			Note: fmt.Sprintf("%d saved results", len(rs))})
 	}
 	bar := newStageProgress(e.stderr, "assessing "+pos[0])
@@ -104,17 +102,6 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 	}
 	o.wrote(e, f.Name, findingsLine(r))
 	return failOnCheck(r, *failOn)
-}
-
-// digest is the "sha256:..." digest of the file at path, or "" when it
-// cannot be read.
-func digest(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ""
-	}
-	sum := sha256.Sum256(b)
-	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
 // findingsLine sums up a report's findings: "17 findings (1 accepted),
