@@ -373,11 +373,13 @@ var (
 func citeStandard(c *Catalog, s string) (Citation, string, bool) {
 	best, bestLen := -1, 0
 	for i, st := range c.Standards {
-		forms := c.idx.aliases
-		if i >= len(forms) { // a catalogue built by hand, not indexed
-			forms = append(forms, aliases(st.Designation))
+		var forms []string
+		if len(c.idx.aliases) == len(c.Standards) {
+			forms = c.idx.aliases[i]
+		} else { // a catalogue built by hand, not indexed
+			forms = aliases(st.Designation)
 		}
-		for _, d := range forms[i] {
+		for _, d := range forms {
 			if len(d) > bestLen && strings.HasPrefix(s, d) && refEnd(s, len(d)) {
 				best, bestLen = i, len(d)
 			}
