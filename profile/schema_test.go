@@ -82,7 +82,7 @@ func TestSchemaDrift(t *testing.T) {
 			s = doc["$defs"].(map[string]any)[strings.TrimPrefix(ref, "#/$defs/")].(map[string]any)
 		}
 		want := map[reflect.Kind]string{
-			reflect.Struct: "object", reflect.Slice: "array", reflect.String: "string",
+			reflect.Struct: "object", reflect.Map: "object", reflect.Slice: "array", reflect.String: "string",
 			reflect.Bool: "boolean", reflect.Int: "integer", reflect.Float64: "number",
 		}[rt.Kind()]
 		if got := s["type"]; got != want {
@@ -90,6 +90,8 @@ func TestSchemaDrift(t *testing.T) {
 			return
 		}
 		switch rt.Kind() {
+		case reflect.Map:
+			walk(rt.Elem(), path+"{}", s["additionalProperties"].(map[string]any))
 		case reflect.Slice:
 			walk(rt.Elem(), path+"[]", s["items"].(map[string]any))
 		case reflect.Struct:

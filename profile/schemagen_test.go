@@ -22,7 +22,9 @@ var descriptions = map[string]string{
 	"system.intended_purpose":            "The intended purpose (AI Act Art. 3(12)): what the system is for, for whom, in what setting.",
 	"system.sector":                      "Sector of use, e.g. finance, health, transport.",
 	"system.description":                 "Free-text description of how the system works.",
-	"use":                                "Facts the AI Act classification turns on.",
+	"use":                                "The legal conclusions the provider claims for the AI Act classification (Annex III points, Art. 5 practices, derogations, exclusions).",
+	"facts":                              "Answers to the classification questionnaire (aiassure classify -questions): question ID to yes, no, unknown or one of the question's choices. The tier is computed from these facts.",
+	"facts{}":                            "One answer: yes, no, unknown, or a choice the question offers.",
 	"use.annex_iii":                      "AI Act Annex III areas and points the use falls under.",
 	"use.annex_iii[]":                    "One Annex III reference.",
 	"use.annex_iii[].area":               "Annex III area, 1 to 8.",
@@ -294,6 +296,16 @@ func (g *gen) schemaFor(t reflect.Type, norm string) (any, error) {
 			o.set("pattern", p)
 		}
 		return o, nil
+	case reflect.Map:
+		vals, err := g.schemaFor(t.Elem(), norm+"{}")
+		if err != nil {
+			return nil, err
+		}
+		o := obj().set("description", d).set("type", "object")
+		if p, ok := g.patterns[norm+"{key}"]; ok {
+			o.set("propertyNames", obj().set("pattern", p))
+		}
+		return o.set("additionalProperties", vals), nil
 	case reflect.Bool:
 		return obj().set("description", d).set("type", "boolean"), nil
 	case reflect.Int, reflect.Int64, reflect.Float64:

@@ -8,23 +8,28 @@ const APIVersion = "aiassure.dev/v1"
 // Profile describes one AI system: what it is for, who it touches, how it is
 // built and exposed, what protects it, and what it claims.
 type Profile struct {
-	APIVersion  string      `yaml:"api_version" json:"api_version"`
-	System      System      `yaml:"system" json:"system"`
-	Use         Use         `yaml:"use" json:"use"`
-	Role        string      `yaml:"role" json:"role"` // provider, deployer, importer, distributor, product-manufacturer
-	Users       []string    `yaml:"users,omitempty" json:"users,omitempty"`
-	Affected    []Affected  `yaml:"affected_persons,omitempty" json:"affected_persons,omitempty"`
-	Techniques  []string    `yaml:"techniques,omitempty" json:"techniques,omitempty"` // e.g. supervised-learning, deep-learning, gradient-boosting
-	Lifecycle   Lifecycle   `yaml:"lifecycle" json:"lifecycle"`
-	Assets      []Asset     `yaml:"assets" json:"assets"`
-	Components  []Component `yaml:"components,omitempty" json:"components,omitempty"`
-	Controls    []Control   `yaml:"controls,omitempty" json:"controls,omitempty"`
-	Performance []Declared  `yaml:"performance,omitempty" json:"performance,omitempty"`
-	Artefacts   Artefacts   `yaml:"artefacts,omitempty" json:"artefacts,omitempty"`
-	Assurance   string      `yaml:"assurance" json:"assurance"` // Cybersecurity Act level: basic, substantial, high
-	Lineage     *Lineage    `yaml:"lineage,omitempty" json:"lineage,omitempty"`
-	Deployment  Deployment  `yaml:"deployment,omitempty" json:"deployment,omitempty"`
-	LLM         *LLM        `yaml:"llm,omitempty" json:"llm,omitempty"`
+	APIVersion string `yaml:"api_version" json:"api_version"`
+	System     System `yaml:"system" json:"system"`
+	Use        Use    `yaml:"use" json:"use"`
+	// Facts answers the classification questionnaire (classify.Questions,
+	// docs/classification.md): question ID to "yes", "no", "unknown" or,
+	// for a choice question, one of its choices. The AI Act tier is computed
+	// from these facts; Use states the legal conclusions the provider claims.
+	Facts       map[string]string `yaml:"facts,omitempty" json:"facts,omitempty"`
+	Role        string            `yaml:"role" json:"role"` // provider, deployer, importer, distributor, product-manufacturer
+	Users       []string          `yaml:"users,omitempty" json:"users,omitempty"`
+	Affected    []Affected        `yaml:"affected_persons,omitempty" json:"affected_persons,omitempty"`
+	Techniques  []string          `yaml:"techniques,omitempty" json:"techniques,omitempty"` // e.g. supervised-learning, deep-learning, gradient-boosting
+	Lifecycle   Lifecycle         `yaml:"lifecycle" json:"lifecycle"`
+	Assets      []Asset           `yaml:"assets" json:"assets"`
+	Components  []Component       `yaml:"components,omitempty" json:"components,omitempty"`
+	Controls    []Control         `yaml:"controls,omitempty" json:"controls,omitempty"`
+	Performance []Declared        `yaml:"performance,omitempty" json:"performance,omitempty"`
+	Artefacts   Artefacts         `yaml:"artefacts,omitempty" json:"artefacts,omitempty"`
+	Assurance   string            `yaml:"assurance" json:"assurance"` // Cybersecurity Act level: basic, substantial, high
+	Lineage     *Lineage          `yaml:"lineage,omitempty" json:"lineage,omitempty"`
+	Deployment  Deployment        `yaml:"deployment,omitempty" json:"deployment,omitempty"`
+	LLM         *LLM              `yaml:"llm,omitempty" json:"llm,omitempty"`
 	// RiskAcceptance names the file of accepted risks (docs/risk-acceptance.md),
 	// relative to the profile.
 	RiskAcceptance string `yaml:"risk_acceptance,omitempty" json:"risk_acceptance,omitempty"`
