@@ -13,13 +13,92 @@ const (
 
 // Result is the AI Act classification of one system.
 type Result struct {
-	Tier           string       `json:"tier"`
-	Route          string       `json:"route,omitempty"` // annex-i (Art. 6(1)) or annex-iii (Art. 6(2)) for high-risk
-	GeneralPurpose bool         `json:"general_purpose"`
-	SystemicRisk   bool         `json:"systemic_risk,omitempty"`
-	Transparency   bool         `json:"transparency"` // Art. 50 obligations apply (with any tier)
-	Verdicts       []Verdict    `json:"verdicts"`
-	Obligations    []Obligation `json:"obligations"`
+	Tier           string `json:"tier"`
+	Route          string `json:"route,omitempty"` // annex-i (Art. 6(1)) or annex-iii (Art. 6(2)) for high-risk
+	GeneralPurpose bool   `json:"general_purpose"`
+	SystemicRisk   bool   `json:"systemic_risk,omitempty"`
+	Transparency   bool   `json:"transparency"` // Art. 50 obligations apply (with any tier)
+	// Provisional is set when an open question could move the system to a
+	// stronger tier than the one computed: the tier holds only once the
+	// questions of Open are answered.
+	Provisional bool         `json:"provisional,omitempty"`
+	Verdicts    []Verdict    `json:"verdicts"`
+	Obligations []Obligation `json:"obligations"`
+	// Facts are the questionnaire answers the profile gives, in the order of
+	// the questionnaire.
+	Facts []Fact `json:"facts"`
+	// Conclusions are the legal conclusions that hold (Annex III points, Art. 5
+	// practices, exclusions, derogations, Art. 50 situations, GPAI flags),
+	// each with what established it: the facts, the claim under use:, or both.
+	Conclusions []Conclusion `json:"conclusions"`
+	// Open lists the conclusions the facts leave undecided although the
+	// answers so far or the purpose text point to them: "may be high-risk
+	// under Annex III point 5(b): answer facts.creditworthiness".
+	Open []Open `json:"open"`
+	// Claims lists where a claim under use: and the facts disagree.
+	Claims []Claim `json:"claims"`
+}
+
+// Answers a fact may have; a choice question's answer is one of its choices.
+const (
+	Yes     = "yes"
+	No      = "no" // also the Outcome of a Verdict for a rule that did not fire
+	Unknown = "unknown"
+)
+
+// Fact is one answer of the profile's facts block.
+type Fact struct {
+	Question  string `json:"question"` // the question ID, the key under facts:
+	Answer    string `json:"answer"`
+	Provision string `json:"provision"`
+	Line      int    `json:"line,omitempty"` // the profile line of the answer
+}
+
+// Conclusion is a legal conclusion that holds, with its source.
+type Conclusion struct {
+	ID        string   `json:"id"`   // the questionnaire's conclusion ID, e.g. annex-iii-5b
+	Sets      string   `json:"sets"` // what it means, e.g. "use.annex_iii 5(b)"
+	Provision string   `json:"provision"`
+	By        string   `json:"by"`              // facts, claim, or facts and claim
+	Facts     []string `json:"facts,omitempty"` // the fact paths that establish it, e.g. facts.creditworthiness
+	Claim     string   `json:"claim,omitempty"` // the use: path that claims it
+}
+
+// Open is a conclusion that may hold: the facts do not settle it, and either
+// some of its facts are answered or the purpose text points to it.
+type Open struct {
+	Conclusion string       `json:"conclusion"`
+	Sets       string       `json:"sets"`
+	Provision  string       `json:"provision"`
+	Tier       string       `json:"tier,omitempty"` // the tier it would bring, if any
+	Ask        []string     `json:"ask"`            // the unanswered questions that decide it
+	Indicators []Indication `json:"indicators,omitempty"`
+	Reason     string       `json:"reason"`
+}
+
+// Indication is a passage of the profile's text that points to a conclusion.
+type Indication struct {
+	Field string `json:"field"` // system.intended_purpose, system.sector or system.description
+	Text  string `json:"text"`  // the words that matched
+	Line  int    `json:"line,omitempty"`
+}
+
+// Claim kinds.
+const (
+	ClaimContradicted = "contradicted" // use: claims it, the facts say it does not hold
+	ClaimMissing      = "missing"      // the facts establish it, use: does not claim it
+)
+
+// Claim is a disagreement between a claim under use: and the facts.
+type Claim struct {
+	Conclusion string   `json:"conclusion"`
+	Sets       string   `json:"sets"`
+	Provision  string   `json:"provision"`
+	Kind       string   `json:"kind"`
+	Claim      string   `json:"claim,omitempty"` // the use: path, for a contradicted claim
+	Facts      []string `json:"facts"`
+	Line       int      `json:"line,omitempty"`
+	Reason     string   `json:"reason"`
 }
 
 // Verdict is what one rule concluded, with the article and the profile

@@ -45,9 +45,6 @@ var Outcomes = []string{
 	"systemic-risk",   // the model has systemic risk (Art. 51, 55)
 }
 
-// No is the Outcome of a Verdict for a rule that was relevant but did not fire.
-const No = "no"
-
 // Scopes say which application dates and obligations a firing rule brings.
 var Scopes = []string{
 	"annex-i",   // Art. 6(1), Annex I Section A
