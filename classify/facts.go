@@ -438,12 +438,19 @@ func indications(p *profile.Profile, c ConclusionRule) []Indication {
 	return out
 }
 
+// clip shortens a matched passage to its first and last words when it is
+// longer than n runes: "loan … applications".
 func clip(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
+	words := strings.Fields(s)
+	s = strings.Join(words, " ")
+	if len([]rune(s)) <= n || len(words) < 3 {
+		return s
 	}
-	return s
+	head, tail := words[0], words[len(words)-1]
+	for i := 1; i < len(words)-1 && len([]rune(head+" "+words[i]))+len([]rune(tail)) < n/2; i++ {
+		head += " " + words[i]
+	}
+	return head + " … " + tail
 }
 
 // claimsOf indexes the claims of p's use: block by target, with the path

@@ -436,3 +436,79 @@ func normalAnswer(a string) string {
 	}
 	return strings.TrimSpace(a)
 }
+
+// hasRole reports whether p names role r.
+func hasRole(p *profile.Profile, r string) bool { return p.Role == r }
+
+// Next returns the first question, in questionnaire order, that p's facts
+// leave unanswered, that is not in asked, and whose answer matters given
+// the answers so far; nil when no question is left to ask. An answer
+// matters when it can decide a conclusion the facts leave open, within the
+// sections that still count: nothing after a scope exclusion or a
+// prohibited practice is established, the Art. 6(3) questions only for an
+// Annex III system, and the obligation facts only for the roles and tiers
+// they concern.
+func (qs *Questionnaire) Next(p *profile.Profile, asked map[string]bool) *Question {
+	d := qs.derive(p)
+	annexIII := len(d.use.AnnexIII) > 0
+	highRisk := annexIII || d.use.AnnexI != nil && d.use.AnnexI.ThirdParty
+	area1 := slices.ContainsFunc(d.use.AnnexIII, func(r profile.AnnexIIIRef) bool { return r.Area == 1 })
+	gpai := d.use.GeneralPurpose != nil && d.use.GeneralPurpose.Model
+	for i := range qs.Questions {
+		q := &qs.Questions[i]
+		if _, ok := p.Facts[q.ID]; ok || asked[q.ID] {
+			continue
+		}
+		if q.Section != "scope" && len(d.use.Exclusions) > 0 && (!slices.Contains(d.use.Exclusions, "personal") || hasRole(p, "deployer")) {
+			return nil
+		}
+		if q.Section != "scope" && q.Section != "prohibited" && len(d.use.Practices) > 0 {
+			return nil
+		}
+		if q.AskWhen != nil && q.AskWhen.eval(p.Facts) != tYes {
+			continue
+		}
+		switch q.ID {
+		case "personal_use":
+			if !hasRole(p, "deployer") {
+				continue
+			}
+		case "public_authority", "public_service":
+			if !highRisk || !hasRole(p, "deployer") {
+				continue
+			}
+			return q
+		case "harmonised_standards_in_full":
+			if !area1 {
+				continue
+			}
+			return q
+		case "established_outside_union":
+			if !highRisk && !gpai {
+				continue
+			}
+			return q
+		}
+		if q.Section == "derogation" && !annexIII {
+			continue
+		}
+		if q.ID == annexILegislationFact || q.ID == annexIThirdPartyFact {
+			return q // asked once the product question is yes (ask_when)
+		}
+		if qs.decides(q.ID, p.Facts) {
+			return q
+		}
+	}
+	return nil
+}
+
+// decides reports whether an answer to fact id can decide a conclusion the
+// facts leave open.
+func (qs *Questionnaire) decides(id string, facts map[string]string) bool {
+	for _, c := range qs.Conclusions {
+		if c.When.eval(facts) == tUnknown && slices.Contains(c.When.deciding(facts), id) {
+			return true
+		}
+	}
+	return false
+}

@@ -268,9 +268,15 @@ func (p *stageProgress) stop() {
 // fits the terminal, or JSON with -format json (or -json).
 
 var classifyCmd = &command{
-	name: "classify", usage: "[-format text|json] [-o FILE] [-allow-missing] PROFILE",
-	summary: "classify the system under the AI Act and list the obligations that follow",
+	name: "classify", usage: "[-format text|json] [-o FILE] [-allow-missing] PROFILE | -interview [-o FILE] PROFILE | -questions [-format text|json]",
+	summary: "classify the system under the AI Act and list the obligations that follow; -interview asks the facts, -questions lists them",
 	run: func(ctx context.Context, e *env, args []string) error {
+		switch classifyMode(args) {
+		case "interview":
+			return classifyInterview(e, args)
+		case "questions":
+			return classifyQuestions(e, args)
+		}
 		return analysis(ctx, e, "classify", args, func(r *report.Report) any { return r.Classification }, func(w io.Writer, r *report.Report, width int) error {
 			c := r.Classification
 			bw := &errWriter{w: w}
@@ -278,7 +284,12 @@ var classifyCmd = &command{
 			head.add("tier:", string(c.Tier), c.Route)
 			head.add("general purpose:", fmt.Sprint(c.GeneralPurpose))
 			head.add("transparency (Art. 50):", fmt.Sprint(c.Transparency))
+			if c.Provisional {
+				head.add("provisional:", "yes: the open questions below could change the tier")
+			}
+			head.add("facts answered:", fmt.Sprint(len(c.Facts)))
 			head.write(bw, width)
+			classifyFindings(bw, c, width)
 			fmt.Fprintln(bw, "\nverdicts:")
 			vt := &table{indent: "  ", head: []string{"OUTCOME", "ARTICLE", "WHY (PROFILE FIELDS)"}}
 			for _, v := range c.Verdicts {
