@@ -13,8 +13,16 @@
 // dates, taken from the catalogue's requirement rows where the catalogue has
 // the date, and otherwise from the date table of rules.yaml.
 //
-// The package decides nothing that the profile does not state: whether the
-// system is an AI system under Art. 3(1), which Annex III point a use falls
-// under, or whether an Art. 5 exception applies, are facts the profile
-// asserts. See docs/classification.md.
+// The tier is computed from the facts of the system: the answers of the
+// profile's facts: block to a questionnaire (questions.yaml, embedded) of
+// plain questions derived from Art. 2, 5, 6, Annex I, Annex III, Art. 6(3)
+// and Art. 50. Its conclusions are evaluated in three-valued logic and give
+// the effective use: block the rules run on. A claim under use: stands only
+// where the facts are silent; a claim the facts contradict, or a conclusion
+// they establish that use: lacks, is reported (Result.Claims). Where the
+// facts leave a conclusion open and the answers or the purpose text point to
+// it, the result lists it as an open question and is provisional if the
+// question could make the tier stronger (Result.Open). Questionnaire.Next
+// picks the next question worth asking, for the interview. See
+// docs/classification.md.
 package classify
