@@ -76,3 +76,52 @@ func FuzzCondition(f *testing.F) {
 		checkParsed(t, rs)
 	})
 }
+
+// FuzzParseQuestions fuzzes the questionnaire file; a questionnaire that
+// parses must classify and interview without a panic.
+func FuzzParseQuestions(f *testing.F) {
+	f.Add(questionsYAML)
+	f.Add([]byte("version: 1\nas_of: 2026-12-03\nquestions: []\nconclusions: []\n"))
+	f.Add([]byte("conclusions: [{when: {all: [{not: {fact: a, in: [x]}}]}}]\n"))
+	f.Add([]byte("{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		qs, err := ParseQuestions("fuzz.yaml", data)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "fuzz.yaml") {
+				t.Fatalf("error without file name: %v", err)
+			}
+			return
+		}
+		p := prof(profile.Use{AnnexIII: refs("5b")})
+		p.Facts = map[string]string{}
+		for i, q := range qs.Questions {
+			p.Facts[q.ID] = q.Answers()[i%len(q.Answers())]
+		}
+		d := qs.derive(p)
+		_ = d
+		for range len(qs.Questions) + 1 {
+			if qs.Next(p, map[string]bool{}) == nil {
+				break
+			}
+		}
+	})
+}
+
+// FuzzFacts classifies a profile whose facts block the fuzzer writes: any
+// answers, known or not, give a result or an error, never a panic.
+func FuzzFacts(f *testing.F) {
+	f.Add("creditworthiness", "yes", "fraud_detection_only", "no")
+	f.Add("annex_i_product", "yes", "annex_i_legislation", "mdr")
+	f.Add("nope", "maybe", "", "")
+	f.Fuzz(func(t *testing.T, k1, v1, k2, v2 string) {
+		p := prof(profile.Use{Practices: []string{"social-scoring"}})
+		p.Facts = map[string]string{k1: v1, k2: v2}
+		res, err := Classify(p, nil)
+		if err != nil {
+			return
+		}
+		if !in(precedence, res.Tier) {
+			t.Fatalf("tier %q", res.Tier)
+		}
+	})
+}

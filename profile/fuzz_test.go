@@ -47,3 +47,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSetFacts writes a facts block into arbitrary profile text: it either
+// refuses or returns a profile that reads back with exactly those facts.
+func FuzzSetFacts(f *testing.F) {
+	f.Add([]byte("api_version: aiassure.dev/v1\nfacts:\n  a: yes\nuse: {}\n"), "creditworthiness", "yes")
+	f.Add([]byte("facts: {a: b}\n# c\n"), "x", "true")
+	f.Add([]byte(""), "k", "no")
+	f.Fuzz(func(t *testing.T, src []byte, k, v string) {
+		out, err := SetFacts("fuzz.yaml", src, map[string]string{k: v}, nil)
+		if err != nil {
+			return
+		}
+		p, err := Decode("fuzz.yaml", out)
+		if err != nil {
+			t.Fatalf("SetFacts returned a profile that does not read: %v", err)
+		}
+		if p.Facts[k] != v {
+			t.Fatalf("facts read back %q, want %q: %q", p.Facts[k], v, out)
+		}
+	})
+}
