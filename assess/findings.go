@@ -183,6 +183,9 @@ func (f *finder) findings(r *report.Report) []aiassure.Finding {
 			Sources:    src,
 		})
 	}
+	for _, x := range f.classificationFindings(r.Classification) {
+		add(x)
+	}
 	// One finding per threat: the analysis may rate a threat differently on
 	// different assets; the finding takes the most severe rating and lists
 	// every asset at which the risk stays major or critical.
@@ -365,4 +368,60 @@ func joinIDs[T ~string](ids []T) string {
 		s[i] = string(id)
 	}
 	return strings.Join(s, ", ")
+}
+
+// classificationFindings reports what the classification leaves to resolve:
+// a claim under use: that the facts contradict or lack, and, for a
+// provisional tier, each open question that could make it stronger.
+func (f *finder) classificationFindings(c classify.Result) []aiassure.Finding {
+	var out []aiassure.Finding
+	for _, x := range c.Claims {
+		field := x.Claim
+		if field == "" && len(x.Facts) > 0 {
+			field = x.Facts[0]
+		}
+		title := "the facts contradict a classification claim: " + x.Sets
+		if x.Kind == classify.ClaimMissing {
+			title = "the facts establish what use: does not claim: " + x.Sets
+		}
+		out = append(out, aiassure.Finding{
+			ID: "classification/" + x.Kind + "/" + x.Conclusion, Kind: "classification", Severity: aiassure.High,
+			Title: title, Detail: x.Reason, Provisions: []string{"AI Act " + x.Provision},
+			Locations: []aiassure.Location{f.loc(field)},
+		})
+	}
+	if !c.Provisional {
+		return out
+	}
+	for _, o := range c.Open {
+		sev := aiassure.Medium
+		switch o.Tier {
+		case classify.Prohibited, classify.HighRisk:
+			sev = aiassure.High
+		case classify.OutOfScope, "":
+			continue // it would only lighten the obligations
+		}
+		if !slices.Contains([]string{classify.Prohibited, classify.HighRisk, classify.Transparency}, o.Tier) ||
+			!strongerTier(o.Tier, c.Tier) {
+			continue
+		}
+		field := "facts"
+		if len(o.Indicators) > 0 {
+			field = o.Indicators[0].Field
+		}
+		out = append(out, aiassure.Finding{
+			ID: "classification/open/" + o.Conclusion, Kind: "classification", Severity: sev,
+			Title:      "classification open: the system may be " + o.Tier + " under " + o.Provision,
+			Detail:     o.Reason + " Until the facts are answered the tier is provisional (aiassure classify -interview asks them).",
+			Provisions: []string{"AI Act " + o.Provision}, Locations: []aiassure.Location{f.loc(field)},
+		})
+	}
+	return out
+}
+
+// strongerTier reports whether tier a brings more than tier b.
+func strongerTier(a, b string) bool {
+	order := []string{classify.Prohibited, classify.HighRisk, classify.Transparency, classify.Minimal}
+	ia, ib := slices.Index(order, a), slices.Index(order, b)
+	return ia >= 0 && (ib < 0 || ia < ib)
 }

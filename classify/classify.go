@@ -43,17 +43,31 @@ func (rs *RuleSet) Classify(p *profile.Profile, c *catalog.Catalog) (Result, err
 	if err := checkProfile(p); err != nil {
 		return Result{}, fmt.Errorf("classify: %w", err)
 	}
-	res := Result{Verdicts: []Verdict{}, Obligations: []Obligation{}}
+	qs, err := Questions()
+	if err != nil {
+		return Result{}, fmt.Errorf("classification questionnaire: %w", err)
+	}
+	if err := qs.CheckFacts(p); err != nil {
+		return Result{}, fmt.Errorf("classify: %w", err)
+	}
+	// The rules run on the effective use: block, which the facts decide
+	// wherever they settle a conclusion; verdicts cite the facts and claims
+	// behind each field.
+	d := qs.derive(p)
+	eff := *p
+	eff.Use = d.use
+	res := Result{Verdicts: []Verdict{}, Obligations: []Obligation{}, Facts: qs.answers(p),
+		Conclusions: nonNil(d.conclusions), Claims: nonNil(d.claims)}
 	by := map[string][]fired{}
 	for i := range rs.Rules {
 		r := &rs.Rules[i]
-		m := r.When.eval(p)
+		m := d.rewrite(r.When.eval(&eff))
 		if m.ok {
 			by[r.Outcome] = append(by[r.Outcome], fired{r, m})
 			res.Verdicts = append(res.Verdicts, verdict(r, r.Outcome, r.Reason, m))
 			continue
 		}
-		if r.ExplainWhen != nil && r.ExplainWhen.eval(p).ok {
+		if r.ExplainWhen != nil && r.ExplainWhen.eval(&eff).ok {
 			res.Verdicts = append(res.Verdicts, verdict(r, No, r.ReasonNot, m))
 		}
 	}
@@ -110,7 +124,23 @@ func (rs *RuleSet) Classify(p *profile.Profile, c *catalog.Catalog) (Result, err
 	res.Transparency = res.Tier != OutOfScope && len(by[Transparency]) > 0
 	res.GeneralPurpose = len(by["general-purpose"]) > 0 || len(by["gpai-model"]) > 0
 	res.SystemicRisk = len(by["systemic-risk"]) > 0
-	res.Verdicts = append(res.Verdicts, tierVerdict(res.Tier, deciding[res.Tier], derogated, by["derogation"]))
+	res.Open = openFor(res.Tier, d.open)
+	tv := tierVerdict(res.Tier, deciding[res.Tier], derogated, by["derogation"])
+	for _, o := range res.Open {
+		if stronger(o.Tier, res.Tier) {
+			res.Provisional = true
+		}
+	}
+	if res.Provisional {
+		var may []string
+		for _, o := range res.Open {
+			if stronger(o.Tier, res.Tier) {
+				may = append(may, fmt.Sprintf("%s under %s (answer %s)", o.Tier, o.Provision, strings.Join(prefixed("facts.", o.Ask), ", ")))
+			}
+		}
+		tv.Reason += " Provisional: the system may be " + strings.Join(may, "; ") + "."
+	}
+	res.Verdicts = append(res.Verdicts, tv)
 
 	// The outcomes whose obligations follow, with the scopes of the rules
 	// that brought them.
@@ -148,6 +178,60 @@ func (rs *RuleSet) Classify(p *profile.Profile, c *catalog.Catalog) (Result, err
 		}
 	}
 	return res, nil
+}
+
+// openFor keeps the open conclusions that matter for tier: none once the
+// system is out of scope, only scope exclusions once it is prohibited.
+func openFor(tier string, open []Open) []Open {
+	out := []Open{}
+	for _, o := range open {
+		switch tier {
+		case OutOfScope:
+			continue
+		case Prohibited:
+			if o.Tier != OutOfScope {
+				continue
+			}
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// stronger reports whether tier a ranks above tier b in the precedence.
+func stronger(a, b string) bool {
+	ia, ib := slices.Index(precedence, a), slices.Index(precedence, b)
+	return ia >= 0 && ib >= 0 && ia < ib
+}
+
+func prefixed(p string, ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = p + s
+	}
+	return out
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// answers lists p's facts in the questionnaire's order, each with its
+// provision and profile line.
+func (qs *Questionnaire) answers(p *profile.Profile) []Fact {
+	out := []Fact{}
+	for _, q := range qs.Questions {
+		a, ok := p.Facts[q.ID]
+		if !ok {
+			continue
+		}
+		line, _ := p.Line("facts." + q.ID)
+		out = append(out, Fact{Question: q.ID, Answer: normalAnswer(a), Provision: q.Provision, Line: line})
+	}
+	return out
 }
 
 // scopesOf returns the scopes of the firing rules fs that the group's

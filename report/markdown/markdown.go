@@ -250,9 +250,42 @@ func (m *md) classification(r *report.Report) {
 	m.p("")
 	m.table([]string{"Tier", "Route", "General-purpose AI", "Systemic risk", "Art. 50 transparency"},
 		[][]string{{orDash(c.Tier), orDash(c.Route), yes(c.GeneralPurpose), yes(c.SystemicRisk), yes(c.Transparency)}})
+	if c.Provisional {
+		m.p("The tier is **provisional**: the open questions below could change it.")
+		m.p("")
+	}
+	var rows [][]string
+	if len(c.Conclusions) > 0 {
+		m.p("### Legal conclusions")
+		m.p("")
+		for _, x := range c.Conclusions {
+			src := list(x.Facts)
+			if x.Claim != "" {
+				src = strings.TrimPrefix(src+", `"+esc(x.Claim)+"`", "-, ")
+			}
+			rows = append(rows, []string{"`" + esc(x.Sets) + "`", esc(x.Provision), esc(x.By), src})
+		}
+		m.table([]string{"Conclusion", "Provision", "Established by", "Facts and claim"}, rows)
+		rows = nil
+	}
+	if len(c.Open) > 0 {
+		m.p("### Open questions")
+		m.p("")
+		for _, o := range c.Open {
+			m.p("- %s", esc(o.Reason))
+		}
+		m.p("")
+	}
+	if len(c.Claims) > 0 {
+		m.p("### Claims to resolve")
+		m.p("")
+		for _, x := range c.Claims {
+			m.p("- **%s**: %s", esc(x.Kind), esc(x.Reason))
+		}
+		m.p("")
+	}
 	m.p("### Verdicts")
 	m.p("")
-	var rows [][]string
 	for _, v := range c.Verdicts {
 		rows = append(rows, []string{esc(v.Rule), esc(v.Outcome), esc(v.Article), list(v.Fields), esc(v.Reason)})
 	}

@@ -380,6 +380,31 @@ func (p *printer) classification(r *report.Report) {
 	}
 	p.wrap("  Tier: ", p.paint(bold, tier)+fmt.Sprintf("; general-purpose AI: %s%s; Art. 50 transparency: %s",
 		yesNo(c.GeneralPurpose), map[bool]string{true: " (systemic risk)"}[c.SystemicRisk], yesNo(c.Transparency)))
+	if c.Provisional {
+		p.wrap("  ", p.paint(bold, "Provisional:")+" the open questions below could change the tier.")
+	}
+	if len(c.Conclusions) > 0 {
+		p.line("  Conclusions:")
+		for _, x := range c.Conclusions {
+			src := slices.Clone(x.Facts)
+			if x.Claim != "" {
+				src = append(src, x.Claim)
+			}
+			p.item(4, "-", fmt.Sprintf("%s (%s), by %s [%s]", x.Sets, x.Provision, x.By, strings.Join(src, ", ")))
+		}
+	}
+	if len(c.Open) > 0 {
+		p.line("  Open questions:")
+		for _, o := range c.Open {
+			p.item(4, "-", o.Reason)
+		}
+	}
+	if len(c.Claims) > 0 {
+		p.line("  Claims to resolve:")
+		for _, x := range c.Claims {
+			p.item(4, "-", x.Kind+": "+x.Reason)
+		}
+	}
 	var why int
 	for _, v := range c.Verdicts {
 		if v.Outcome == "no" || v.Outcome == "" {
