@@ -2,7 +2,10 @@ package classify_test
 
 import (
 	"bytes"
+	"errors"
+	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -169,6 +172,33 @@ func (c *legalCase) build(facts bool) *profile.Profile {
 	return p
 }
 
+// decode writes the profile of one form as a profile file and reads it back
+// with profile.Decode, as the command line does, so that the classification
+// sees the profile's lines and whether it has a use: block at all (a form
+// without claims has none).
+func (c *legalCase) decode(facts bool) (*profile.Profile, error) {
+	p := c.build(facts)
+	data, err := yaml.Marshal(p)
+	if err != nil {
+		return nil, fmt.Errorf("write profile: %w", err)
+	}
+	var doc map[string]any
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("write profile: %w", err)
+	}
+	if !facts || c.Use == nil {
+		delete(doc, "use")
+	}
+	if data, err = yaml.Marshal(doc); err != nil {
+		return nil, fmt.Errorf("write profile: %w", err)
+	}
+	p, err = profile.Decode(c.Name+".yaml", data)
+	if err != nil {
+		return nil, fmt.Errorf("profile.Decode: %w\n%s", err, data)
+	}
+	return p, nil
+}
+
 // TestCasesWellFormed checks the cases against the questionnaire: a fact ID,
 // an answer, a conclusion or a question that does not exist fails here,
 // whatever the engine makes of it.
@@ -262,10 +292,52 @@ func TestCasesWellFormed(t *testing.T) {
 	}
 }
 
+var strictCases = flag.Bool("cases.strict", false, "fail the cases of testdata/cases-pending.yaml too")
+
+// loadPending reads testdata/cases-pending.yaml: the case forms
+// ("name/facts", "name/purpose") the classifier does not yet get right, each
+// with the reason. They are skipped with what they got, unless
+// -cases.strict; one that passes fails the test until it is removed, so the
+// list only shrinks.
+func loadPending(t *testing.T, cases []legalCase) map[string]string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "cases-pending.yaml"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pending map[string]string
+	if err := yaml.Unmarshal(data, &pending); err != nil {
+		t.Fatalf("testdata/cases-pending.yaml: %v", err)
+	}
+	forms := map[string]bool{}
+	for _, c := range cases {
+		if c.WantFacts != nil {
+			forms[c.Name+"/facts"] = true
+		}
+		if c.WantPurpose != nil {
+			forms[c.Name+"/purpose"] = true
+		}
+	}
+	for key, why := range pending {
+		if !forms[key] {
+			t.Errorf("testdata/cases-pending.yaml: %s is not a case form (name/facts or name/purpose)", key)
+		}
+		if why == "" {
+			t.Errorf("testdata/cases-pending.yaml: %s gives no reason", key)
+		}
+	}
+	return pending
+}
+
 // TestCases classifies both forms of every case and checks the Result.
 func TestCases(t *testing.T) {
 	q := loadQuestionnaire(t)
-	for _, c := range loadCases(t) {
+	cases := loadCases(t)
+	pending := loadPending(t, cases)
+	for _, c := range cases {
 		for _, form := range []struct {
 			name  string
 			facts bool
@@ -275,12 +347,24 @@ func TestCases(t *testing.T) {
 				continue
 			}
 			t.Run(c.Name+"/"+form.name, func(t *testing.T) {
-				p := c.build(form.facts)
+				p, err := c.decode(form.facts)
+				if err != nil {
+					t.Fatalf("%s, %s form: %v", c.Name, form.name, err)
+				}
 				res, err := classify.Classify(p, nil)
 				if err != nil {
 					t.Fatalf("%s (%s), %s form: Classify: %v", c.Name, c.Provision, form.name, err)
 				}
-				for _, msg := range checkResult(q, res, form.want, !form.facts) {
+				msgs := checkResult(q, res, form.want, !form.facts)
+				key := c.Name + "/" + form.name
+				if why, ok := pending[key]; ok && !*strictCases {
+					if len(msgs) == 0 {
+						t.Errorf("%s passes now: remove it from testdata/cases-pending.yaml", key)
+						return
+					}
+					t.Skipf("pending (testdata/cases-pending.yaml: %s): %s\n%s", why, strings.Join(msgs, "; "), describe(res))
+				}
+				for _, msg := range msgs {
 					t.Errorf("%s (%s), %s form: %s", c.Name, c.Provision, form.name, msg)
 				}
 				if t.Failed() {
