@@ -35,7 +35,10 @@ type legalCase struct {
 	Role      string            `yaml:"role"`
 	Facts     map[string]string `yaml:"facts"`
 	Use       *profile.Use      `yaml:"use"`
-	WantFacts *caseWant         `yaml:"want_facts"`
+	// FactsPurpose, when given, is the purpose text of the facts form
+	// instead of the neutral one (with Sector).
+	FactsPurpose string    `yaml:"facts_purpose"`
+	WantFacts    *caseWant `yaml:"want_facts"`
 
 	Purpose     string    `yaml:"purpose"`
 	Sector      string    `yaml:"sector"`
@@ -160,6 +163,9 @@ func (c *legalCase) build(facts bool) *profile.Profile {
 		Assets:     []profile.Asset{{ID: "model", Kind: "model"}},
 	}
 	if facts {
+		if c.FactsPurpose != "" {
+			p.System.Purpose, p.System.Sector = c.FactsPurpose, c.Sector
+		}
 		p.Facts = c.Facts
 		if c.Use != nil {
 			p.Use = *c.Use
