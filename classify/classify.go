@@ -198,9 +198,14 @@ func openFor(tier string, open []Open) []Open {
 	return out
 }
 
-// stronger reports whether tier a ranks above tier b in the precedence.
+// burden orders the tiers by the obligations they bring, heaviest first.
+var burden = []string{Prohibited, HighRisk, Transparency, Minimal, OutOfScope}
+
+// stronger reports whether tier a brings heavier obligations than tier b:
+// an open question that could only lighten them (an Art. 2 exclusion) does
+// not make a tier provisional.
 func stronger(a, b string) bool {
-	ia, ib := slices.Index(precedence, a), slices.Index(precedence, b)
+	ia, ib := slices.Index(burden, a), slices.Index(burden, b)
 	return ia >= 0 && ib >= 0 && ia < ib
 }
 

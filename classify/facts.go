@@ -158,6 +158,7 @@ func (qs *Questionnaire) derive(p *profile.Profile) *derivation {
 	d := &derivation{prov: map[string][]source{}}
 	facts := p.Facts
 	_, hasUse := p.Line("use")
+	hasUse = hasUse || !isZeroUse(p.Use)
 	claimed := claimsOf(p)
 	eff := map[string][]Target{} // kind -> effective targets, in order
 	var effSrc = map[Target][]source{}
@@ -184,6 +185,9 @@ func (qs *Questionnaire) derive(p *profile.Profile) *derivation {
 			}
 			eff[c.Sets.Kind] = append(eff[c.Sets.Kind], c.Sets)
 			effSrc[c.Sets] = src
+			if c.Sets == (Target{"exclusion", "personal"}) && !hasRole(p, "deployer") {
+				continue // the rules explain why Art. 2(10) does not apply
+			}
 			d.conclusions = append(d.conclusions, Conclusion{ID: c.ID, Sets: c.Sets.String(), Provision: c.Provision, By: by, Facts: paths(factSrc), Claim: claim.path})
 		case v == tNo && isClaimed:
 			line, _ := p.Line(claim.path)
@@ -196,7 +200,10 @@ func (qs *Questionnaire) derive(p *profile.Profile) *derivation {
 			eff[c.Sets.Kind] = append(eff[c.Sets.Kind], c.Sets)
 			effSrc[c.Sets] = []source{claim}
 			d.conclusions = append(d.conclusions, Conclusion{ID: c.ID, Sets: c.Sets.String(), Provision: c.Provision, By: "claim", Claim: claim.path})
-		case v == tUnknown && c.Sets.Tier() != "":
+		case v == tUnknown && (c.Sets.Tier() != "" || c.Sets.Kind == "gpai"):
+			if c.Sets == (Target{"exclusion", "personal"}) && !hasRole(p, "deployer") {
+				continue // Art. 2(10) relieves only deployers
+			}
 			if o, ok := qs.openFor(p, c); ok {
 				d.open = append(d.open, o)
 			}
@@ -427,12 +434,19 @@ func indications(p *profile.Profile, c ConclusionRule) []Indication {
 		if text == "" {
 			continue
 		}
-		for _, re := range c.Indicators {
-			if m := re.FindString(text); m != "" {
-				line, _ := p.Line(f.path)
-				out = append(out, Indication{Field: f.path, Text: clip(m, 80), Line: line})
-				break
+	groups:
+		for _, g := range c.Indicators {
+			var words []string
+			for _, re := range g {
+				m := re.FindString(text)
+				if m == "" {
+					continue groups
+				}
+				words = append(words, clip(m, 40))
 			}
+			line, _ := p.Line(f.path)
+			out = append(out, Indication{Field: f.path, Text: strings.Join(words, " … "), Line: line})
+			break
 		}
 	}
 	return out
@@ -591,4 +605,10 @@ func (d *derivation) rewrite(m match) match {
 		}
 	}
 	return out
+}
+
+// isZeroUse reports whether u claims nothing.
+func isZeroUse(u profile.Use) bool {
+	return len(u.AnnexIII) == 0 && u.AnnexI == nil && len(u.Practices) == 0 && !u.Profiling &&
+		len(u.Derogation) == 0 && len(u.Transparency) == 0 && u.GeneralPurpose == nil && len(u.Exclusions) == 0
 }

@@ -105,13 +105,16 @@ func (t Target) Tier() string {
 // ConclusionRule says when the facts establish one legal conclusion, and
 // which words of a purpose text point to it.
 type ConclusionRule struct {
-	ID         string           `json:"id"`
-	Sets       Target           `json:"sets"`
-	Provision  string           `json:"provision"`
-	When       *FactCond        `json:"when"`
-	Indicators []*regexp.Regexp `json:"-"`
-	Patterns   []string         `json:"indicators,omitempty"`
-	Line       int              `json:"-"`
+	ID        string    `json:"id"`
+	Sets      Target    `json:"sets"`
+	Provision string    `json:"provision"`
+	When      *FactCond `json:"when"`
+	// Indicators are patterns of a purpose text that point to the
+	// conclusion: each is a group of patterns that must all match one
+	// field, in any order.
+	Indicators [][]*regexp.Regexp `json:"-"`
+	Patterns   [][]string         `json:"indicators,omitempty"`
+	Line       int                `json:"-"`
 }
 
 // FactCond is a condition on facts: exactly one of All, Any, Not, or a test
@@ -211,14 +214,31 @@ func (ps *parser) conclusion(n *yaml.Node) ConclusionRule {
 		"when":      func(v *yaml.Node) { c.When = ps.factCond(v, 0) },
 		"indicators": func(v *yaml.Node) {
 			for _, it := range ps.seq(v) {
-				s := ps.str(it)
-				re, err := regexp.Compile(`(?i)` + s)
-				if err != nil {
-					ps.errorf(it, "indicator %q: %v", s, err)
-					continue
+				// An indicator is one pattern, or a list of patterns that
+				// must all match the same field, in any order.
+				parts := []*yaml.Node{it}
+				if it.Kind == yaml.SequenceNode {
+					parts = it.Content
+					if len(parts) == 0 {
+						ps.errorf(it, "empty indicator")
+					}
 				}
-				c.Patterns = append(c.Patterns, s)
-				c.Indicators = append(c.Indicators, re)
+				var group []*regexp.Regexp
+				var texts []string
+				for _, pn := range parts {
+					s := ps.str(pn)
+					re, err := regexp.Compile(`(?i)` + s)
+					if err != nil {
+						ps.errorf(pn, "indicator %q: %v", s, err)
+						continue
+					}
+					group = append(group, re)
+					texts = append(texts, s)
+				}
+				if len(group) == len(parts) && len(group) > 0 {
+					c.Patterns = append(c.Patterns, texts)
+					c.Indicators = append(c.Indicators, group)
+				}
 			}
 		},
 	}, "id", "sets", "provision", "when")
@@ -366,8 +386,8 @@ func (ps *parser) checkQuestions(qs *Questionnaire) {
 		}
 		ids[c.ID] = c.Line
 		check(c.When)
-		if c.Sets.Tier() == "" && len(c.Indicators) > 0 {
-			ps.errs = append(ps.errs, fmt.Errorf("%s:%d: conclusion %s sets a flag, not a tier: indicators would only add noise", ps.name, c.Line, c.ID))
+		if c.Sets.Tier() == "" && c.Sets.Kind != "gpai" && len(c.Indicators) > 0 {
+			ps.errs = append(ps.errs, fmt.Errorf("%s:%d: conclusion %s sets a condition of Art. 6(3), not a tier: indicators would only add noise", ps.name, c.Line, c.ID))
 		}
 	}
 	for _, need := range []string{annexILegislationFact, annexIThirdPartyFact} {
