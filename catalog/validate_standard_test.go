@@ -107,3 +107,36 @@ func TestCheckStandard(t *testing.T) {
 		})
 	}
 }
+
+// TestShippedRequests checks the standardisation requests the catalogue
+// ships: the ten subjects of the AI request, each answered, and a recorded
+// OJ status for every JTC 21 European Standard project.
+func TestShippedRequests(t *testing.T) {
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []aiassure.StandardID{"m-593", "m-613"} {
+		s, ok := c.Standard(id)
+		if !ok {
+			t.Errorf("no standardisation request %s", id)
+			continue
+		}
+		if s.Kind != "request" || len(s.Deliverables) != 10 {
+			t.Errorf("%s: kind %s with %d deliverables, want a request with the ten subjects", id, s.Kind, len(s.Deliverables))
+		}
+		for i, d := range s.Deliverables {
+			if d.Number != i+1 || len(d.AnsweredBy) == 0 {
+				t.Errorf("%s: deliverable %d: number %d, answered by %v", id, i, d.Number, d.AnsweredBy)
+			}
+		}
+	}
+	for _, s := range c.Standards {
+		if strings.HasPrefix(s.Committee, "CEN-CENELEC JTC 21") && harmonisable(s) && s.Status.Stage != "replaced" && s.CitedInOJ == (OJCitation{}) {
+			t.Errorf("%s: a JTC 21 European Standard project without cited_in_oj", s.ID)
+		}
+		if s.CitedInOJ.Cited && !s.CitedInOJ.Verified {
+			t.Errorf("%s: cited in the OJ but not read there; record a citation only from EUR-Lex", s.ID)
+		}
+	}
+}
