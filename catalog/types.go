@@ -58,7 +58,7 @@ type Standard struct {
 	Title       string                `yaml:"title" json:"title"`
 	Body        string                `yaml:"body" json:"body"` // ISO/IEC, CEN-CENELEC, ETSI, NIST, ...
 	Committee   string                `yaml:"committee,omitempty" json:"committee,omitempty"`
-	Kind        string                `yaml:"kind" json:"kind"` // IS, TS, TR, EN, GR, GS, framework, regulation, report, guideline
+	Kind        string                `yaml:"kind" json:"kind"` // IS, TS, TR, EN, GR, GS, framework, regulation, request, report, guideline
 	AISpecific  bool                  `yaml:"ai_specific" json:"ai_specific"`
 	Status      Status                `yaml:"status" json:"status"`
 	Seed        []string              `yaml:"seed,omitempty" json:"seed,omitempty"` // where the seed names it: "3.1.1", "table-3", "annex-a.2", "fn-13"
@@ -68,6 +68,51 @@ type Standard struct {
 	Coverage    []Coverage            `yaml:"coverage,omitempty" json:"coverage,omitempty"`
 	Sources     []string              `yaml:"sources" json:"sources"`
 	URL         string                `yaml:"url,omitempty" json:"url,omitempty"` // the publisher's page; derived from the designation when empty (StandardURL)
+	// CitedInOJ says, for a harmonised standard or a project meant to
+	// become one, whether its reference is published in the Official
+	// Journal, the step that gives the presumption of conformity (AI Act
+	// Art. 40(1)). Not cited is recorded too (cited: false, with as_of).
+	CitedInOJ OJCitation `yaml:"cited_in_oj,omitempty" json:"cited_in_oj,omitzero"`
+	// AnnexZA maps clauses of a harmonised standard to the requirements
+	// they are meant to cover, as the standard's Annex ZA states, where
+	// that annex is public. By reference only: clause numbers, no text.
+	AnnexZA []ZAMapping `yaml:"annex_za,omitempty" json:"annex_za,omitempty"`
+	// Deliverables are what a standardisation request (kind request) asks
+	// for, each with the catalogue documents that answer it.
+	Deliverables []Deliverable `yaml:"deliverables,omitempty" json:"deliverables,omitempty"`
+}
+
+// OJCitation records whether the reference of a standard is published in
+// the Official Journal of the European Union, and where. When Cited is
+// false, Date, Ref and Act are empty and AsOf says when that was checked.
+type OJCitation struct {
+	Cited    bool   `yaml:"cited" json:"cited"`
+	Date     string `yaml:"date,omitempty" json:"date,omitempty"` // YYYY-MM-DD, the date of the OJ issue
+	Ref      string `yaml:"ref,omitempty" json:"ref,omitempty"`   // "OJ L, 2026/1234, 5.3.2026" or "OJ L 151, 7.6.2019, p. 15"
+	Act      string `yaml:"act,omitempty" json:"act,omitempty"`   // the act that publishes it, e.g. "Commission Implementing Decision (EU) 2026/1234"
+	AsOf     string `yaml:"as_of" json:"as_of"`                   // YYYY-MM-DD the OJ was checked
+	Verified bool   `yaml:"verified" json:"verified"`             // read in the OJ (EUR-Lex) itself
+	Source   string `yaml:"source" json:"source"`                 // where it was read, or why it could not be
+}
+
+// ZAMapping is one line of a harmonised standard's Annex ZA: the clauses
+// that are meant to cover a requirement of the act.
+type ZAMapping struct {
+	Clauses     []string               `yaml:"clauses" json:"clauses"`         // clause numbers of the standard
+	Requirement aiassure.RequirementID `yaml:"requirement" json:"requirement"` // the requirement they cover
+	Note        string                 `yaml:"note,omitempty" json:"note,omitempty"`
+	Source      string                 `yaml:"source" json:"source"` // where the annex was read
+}
+
+// Deliverable is one item of a standardisation request: a subject (in our
+// words), the requirements of the act it serves, and the catalogue
+// documents written to answer it.
+type Deliverable struct {
+	Number       int                      `yaml:"number" json:"number"` // as numbered in the request's annex
+	Subject      string                   `yaml:"subject" json:"subject"`
+	Requirements []aiassure.RequirementID `yaml:"requirements" json:"requirements"`
+	AnsweredBy   []aiassure.StandardID    `yaml:"answered_by,omitempty" json:"answered_by,omitempty"`
+	Note         string                   `yaml:"note,omitempty" json:"note,omitempty"`
 }
 
 // AttackPotential gives the ISO/IEC 18045 factor levels an attack needs in the

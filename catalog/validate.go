@@ -157,6 +157,7 @@ func (c *Catalog) validate(lines map[string][]int) Problems {
 		std(f, i, "replaces", s.Replaces...)
 		seed(f, i, s.Seed)
 		sources(f, i, s.Sources)
+		c.checkStandard(k, i, s)
 		for _, cv := range s.Coverage {
 			if (cv.Goal == "") == (cv.Threat == "") {
 				k.at(f, i, "coverage: set exactly one of goal and threat")
@@ -355,6 +356,9 @@ func sourcesOf(row any) []string {
 	walk = func(v reflect.Value, field string) {
 		switch v.Kind() {
 		case reflect.Struct:
+			if v.IsZero() { // an optional block left out (cited_in_oj) has no sources
+				return
+			}
 			t := v.Type()
 			for i := 0; i < v.NumField(); i++ {
 				if t.Field(i).IsExported() {
