@@ -269,7 +269,9 @@ func catalogStale(e *env, fs *flag.FlagSet, args []string) error {
 				asOf = "(none)"
 			}
 			t.add(asOf, r.Kind, id, r.Stage)
-			t.note("source: " + r.Source)
+			if r.Source != "" {
+				t.note("source: " + r.Source)
+			}
 		}
 		t.write(&buf, o.width(e))
 		fmt.Fprintf(&buf, "(%d checks before %s, catalogue %s)\n", len(rows), *before, c.Version)
