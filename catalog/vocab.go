@@ -99,7 +99,9 @@ var (
 	GapStages = []string{"open", "partly-closed", "closed"}
 
 	// StandardKinds are the kinds of document in the standards landscape.
-	StandardKinds = []string{"IS", "TS", "TR", "EN", "ES", "EG", "GR", "GS", "PAS", "framework", "regulation", "request", "report", "guideline", "database", "work-item"}
+	// "standard" is a standard of a body outside the ISO/IEC, CEN-CENELEC
+	// and ETSI deliverable types (an IEEE standard).
+	StandardKinds = []string{"IS", "TS", "TR", "EN", "ES", "EG", "GR", "GS", "PAS", "standard", "framework", "regulation", "request", "report", "guideline", "database", "work-item"}
 
 	// Audiences of the seed's recommendations (§5.2.1 to §5.2.3).
 	Audiences = []string{"all-organisations", "standards-developers", "ai-act-preparation"}

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"gopkg.in/yaml.v3"
 
@@ -30,6 +31,7 @@ var catalogSubs = []subcommand{
 	{"show", "[-format yaml|json] [-o FILE] KIND ID", "show one entry"},
 	{"search", "[-format text|json] [-o FILE] WORDS...", "search every kind for words"},
 	{"matrix", "[-format text|csv|json] [-o FILE] [ID...]", "the ENISA report's annex matrices of standards against requirements"},
+	{"stale", "[-before YYYY-MM-DD] [-format text|json|csv] [-o FILE]", "list the dated checks (status, applies, state) older than -before (default: a year ago), oldest first"},
 	{"validate", "[-format text|json] [DIR]", "validate the embedded catalogue, or the catalogue directory DIR"},
 	{"export", "[-format oscal] [-what catalog|mapping] [-o FILE]", "export the catalogue as OSCAL catalog or mapping-collection JSON"},
 }
@@ -43,6 +45,8 @@ func runCatalog(ctx context.Context, e *env, args []string) error {
 	switch sub {
 	case "validate":
 		return catalogValidate(e, fs, args)
+	case "stale":
+		return catalogStale(e, fs, args)
 	case "list", "show", "search", "matrix", "export":
 	default:
 		return usagef("unknown sub-command %q (have %s)%s", sub, strings.Join(subNames(catalogSubs), ", "), suggest(sub, subNames(catalogSubs)))
@@ -209,6 +213,73 @@ func catalogValidate(e *env, fs *flag.FlagSet, args []string) error {
 		return err
 	}
 	return o.write(e, format, buf.Bytes(), "")
+}
+
+// staleYears is how old a check may be before catalog stale lists it
+// when -before is not given: a year.
+const staleYears = 1
+
+func catalogStale(e *env, fs *flag.FlagSet, args []string) error {
+	o := addOutput(fs, tableFormats, false)
+	def := time.Now().AddDate(-staleYears, 0, 0).Format(catalog.DateLayout)
+	before := fs.String("before", def, "list the checks made before `DATE`, YYYY-MM-DD (the default is a year before today)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		return usagef("want no arguments, got %q", pos)
+	}
+	format, err := o.resolve()
+	if err != nil {
+		return err
+	}
+	c, err := catalog.Load()
+	if err != nil {
+		return err
+	}
+	rows, err := c.Stale(*before)
+	if err != nil {
+		return usagef("-before: %v", err)
+	}
+	var buf bytes.Buffer
+	switch format {
+	case "json":
+		if rows == nil {
+			rows = []catalog.StaleRow{}
+		}
+		err = writeJSON(&buf, rows)
+	case "csv":
+		cw := csv.NewWriter(&buf)
+		cw.Write([]string{"kind", "id", "field", "as_of", "stage", "source"})
+		for _, r := range rows {
+			cw.Write([]string{r.Kind, r.ID, r.Field, r.AsOf, r.Stage, r.Source})
+		}
+		cw.Flush()
+		err = cw.Error()
+	default:
+		t := &table{head: []string{"AS OF", "KIND", "ID", "STAGE"}}
+		for _, r := range rows {
+			id := r.ID
+			if r.Field != "status" && r.Field != "state" {
+				id += " " + r.Field
+			}
+			asOf := r.AsOf
+			if asOf == "" {
+				asOf = "(none)"
+			}
+			t.add(asOf, r.Kind, id, r.Stage)
+			if r.Source != "" {
+				t.note("source: " + r.Source)
+			}
+		}
+		t.write(&buf, o.width(e))
+		fmt.Fprintf(&buf, "(%d checks before %s, catalogue %s)\n", len(rows), *before, c.Version)
+	}
+	if err != nil {
+		return err
+	}
+	return o.write(e, format, buf.Bytes(), fmt.Sprintf("%d checks before %s", len(rows), *before))
 }
 
 func catalogMatrix(w io.Writer, c *catalog.Catalog, ids []string, format string, width int) error {

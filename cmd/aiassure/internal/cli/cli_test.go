@@ -178,7 +178,12 @@ func TestExitCodesAndMessages(t *testing.T) {
 		{"catalog search json", []string{"catalog", "search", "-format", "json", "membership"}, ExitOK, `"kind": "threats"`, ""},
 		{"catalog matrix csv", []string{"catalog", "matrix", "-format", "csv", "enisa-a3"}, ExitOK, "enisa-a3,iso-iec-22989", ""},
 		{"catalog matrix table alias", []string{"catalog", "matrix", "-format", "table", "enisa-a3"}, ExitOK, "STANDARD", ""},
-		{"catalog unknown sub", []string{"catalog", "lst"}, ExitUsage, "", `unknown sub-command "lst" (have list, show, search, matrix, validate, export); did you mean "list"?`},
+		{"catalog unknown sub", []string{"catalog", "lst"}, ExitUsage, "", `unknown sub-command "lst" (have list, show, search, matrix, stale, validate, export); did you mean "list"?`},
+		{"catalog stale", []string{"catalog", "stale", "-before", "2099-01-01"}, ExitOK, "AS OF", ""},
+		{"catalog stale default", []string{"catalog", "stale"}, ExitOK, "checks before", ""},
+		{"catalog stale json", []string{"catalog", "stale", "-before", "2000-01-01", "-format", "json"}, ExitOK, "[]", ""},
+		{"catalog stale bad date", []string{"catalog", "stale", "-before", "2026-13-01"}, ExitUsage, "", `-before: date "2026-13-01": want YYYY-MM-DD`},
+		{"catalog stale argument", []string{"catalog", "stale", "2026-01-01"}, ExitUsage, "", "want no arguments"},
 		{"catalog export", []string{"catalog", "export", "-format", "oscal"}, ExitOK, `"catalog"`, ""},
 		{"catalog export mapping", []string{"catalog", "export", "-what", "mapping"}, ExitOK, `"mapping-collection"`, ""},
 		{"catalog export to html", []string{"catalog", "export", "-o", filepath.Join(dir, "c.html")}, ExitUsage, "", "extension .html names no format"},
@@ -389,7 +394,7 @@ func TestFormatSpecs(t *testing.T) {
 			t.Errorf("format %s not in the spec", f.Name)
 		}
 	}
-	for _, s := range []*formatSpec{reportFormats, textJSON, predictFormats, yamlJSON, matrixFormats, oscalOnly, hashFormats, graphFormats, bomFormats} {
+	for _, s := range []*formatSpec{reportFormats, textJSON, predictFormats, yamlJSON, matrixFormats, tableFormats, oscalOnly, hashFormats, graphFormats, bomFormats} {
 		if _, ok := s.canon(s.def); !ok {
 			t.Errorf("default %q not among %v", s.def, s.names)
 		}

@@ -60,6 +60,10 @@ var (
 		names: []string{"text", "csv", "json"}, def: "text", alias: map[string]string{"table": "text", "txt": "text"},
 		exts: []extRule{{".txt", []string{"text"}}, {".csv", []string{"csv"}}, {".json", []string{"json"}}},
 	}
+	tableFormats = &formatSpec{
+		names: []string{"text", "json", "csv"}, def: "text", alias: map[string]string{"txt": "text", "table": "text"},
+		exts: []extRule{{".txt", []string{"text"}}, {".text", []string{"text"}}, {".json", []string{"json"}}, {".csv", []string{"csv"}}},
+	}
 	oscalOnly = &formatSpec{
 		names: []string{"oscal"}, def: "oscal",
 		exts: []extRule{{".oscal.json", []string{"oscal"}}, {".json", []string{"oscal"}}},
