@@ -148,6 +148,53 @@ var facts = map[string]fact{
 		}
 		return false, "", ""
 	}, no: "no LLM tool with side effects is declared (llm.tools[].side_effects)", where: "llm"},
+	"acts-without-approval": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM != nil {
+			for i, t := range p.LLM.Tools {
+				if t.SideEffects && t.Approval != "human" {
+					return true, fmt.Sprintf("the language model may call tool %s, which has side effects, without a person approving the call", t.Name), fmt.Sprintf("llm.tools[%d]", i)
+				}
+			}
+		}
+		return false, "", ""
+	}, no: "every LLM tool with side effects waits for a person's approval, or none is declared (llm.tools[].approval)", where: "llm"},
+	"persistent-memory": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM == nil || p.LLM.Memory != "persistent" {
+			return false, "", ""
+		}
+		return true, "the LLM application keeps memory across sessions", "llm.memory"
+	}, no: "no memory kept across sessions is declared (llm.memory: persistent)", where: "llm"},
+	"retrieval-store": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM == nil || len(p.LLM.Retrieval) == 0 {
+			return false, "", ""
+		}
+		s := p.LLM.Retrieval[0]
+		text := "the LLM application retrieves prompt content from " + s.Name
+		if s.Kind != "" {
+			text += " (" + s.Kind + ")"
+		}
+		return true, text, "llm.retrieval[0]"
+	}, no: "no retrieval store (vector database, search index) is declared (llm.retrieval)", where: "llm"},
+	"output-to-interpreter": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM != nil {
+			for _, s := range p.LLM.OutputSinks {
+				if slices.Contains(profile.InterpreterSinks, s) {
+					return true, "the language model's answer is passed to an interpreter (" + s + ")", "llm.output_sinks"
+				}
+			}
+		}
+		return false, "", ""
+	}, no: "the language model's answer is not declared to reach a browser, shell, SQL engine or code runner (llm.output_sinks)", where: "llm"},
+	"third-party-tool": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM != nil {
+			for i, t := range p.LLM.Tools {
+				if external(t.Origin) {
+					return true, fmt.Sprintf("tool %s comes from outside (%s)", t.Name, t.Origin), fmt.Sprintf("llm.tools[%d]", i)
+				}
+			}
+		}
+		return false, "", ""
+	}, no: "no LLM tool or MCP server from outside is declared (llm.tools[].origin)", where: "llm"},
 }
 
 func external(origin string) bool {

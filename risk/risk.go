@@ -131,6 +131,9 @@ func accessRoutes(p *profile.Profile) routes {
 	if p.Deployment.Edge {
 		r["physical"] = "deployment.edge: the model runs on devices others hold"
 	}
+	if p.LLM != nil && len(p.LLM.UntrustedContent) > 0 {
+		r["content"] = "llm.untrusted_content: others' content enters the prompt (" + strings.Join(p.LLM.UntrustedContent, ", ") + ")"
+	}
 	for i, cp := range p.Components {
 		if cp.OpenSource || cp.Supplier != "" {
 			if _, ok := r["model-supply-chain"]; !ok {
