@@ -45,6 +45,7 @@ var (
 		"deep-learning",             // the model is a neural network (techniques: deep-learning) or an LLM
 		"llm-component",             // the system has a large language model component (llm)
 		"untrusted-content",         // untrusted content enters the LLM's prompt (llm.untrusted_content)
+		"third-party-content",       // content others wrote, not the user's own message, enters the prompt: documents, web pages, e-mails, tool results, retrieved data (llm.untrusted_content)
 		"tool-side-effects",         // the LLM may call tools with side effects (llm.tools[].side_effects)
 		"acts-without-approval",     // a tool with side effects runs without a person approving each call (llm.tools[].approval not human)
 		"persistent-memory",         // the LLM application keeps memory across sessions (llm.memory: persistent)

@@ -138,6 +138,14 @@ var facts = map[string]fact{
 		}
 		return true, "untrusted content enters the prompt: " + strings.Join(p.LLM.UntrustedContent, ", "), "llm.untrusted_content"
 	}, no: "no untrusted content is declared to enter an LLM prompt (llm.untrusted_content)", where: "llm"},
+	"third-party-content": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM != nil {
+			if c := thirdPartyContent(p.LLM); len(c) > 0 {
+				return true, "content others wrote enters the prompt: " + strings.Join(c, ", "), "llm.untrusted_content"
+			}
+		}
+		return false, "", ""
+	}, no: "no content other than the user's own messages is declared to enter an LLM prompt (llm.untrusted_content: document, web-page, email, tool-result, retrieved-data)", where: "llm"},
 	"tool-side-effects": {sys: func(p *profile.Profile) (bool, string, string) {
 		if p.LLM != nil {
 			for i, t := range p.LLM.Tools {
@@ -195,6 +203,19 @@ var facts = map[string]fact{
 		}
 		return false, "", ""
 	}, no: "no LLM tool or MCP server from outside is declared (llm.tools[].origin)", where: "llm"},
+}
+
+// thirdPartyContent lists the entry points of untrusted content into the
+// prompt other than the user's own message: what someone other than the
+// user can write (indirect prompt injection).
+func thirdPartyContent(l *profile.LLM) []string {
+	var out []string
+	for _, c := range l.UntrustedContent {
+		if c != "user-message" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func external(origin string) bool {
