@@ -26,8 +26,10 @@ var (
 const atlasIDs = "testdata/atlas-ids.txt"
 
 // atlasIDsOf collects the technique and mitigation IDs of an ATLAS data
-// file: every mapping whose object-type is technique or mitigation, at any
-// depth, so that it reads the matrices list of data format 5.
+// file, at any depth: every mapping whose object-type is technique or
+// mitigation (the lists of data format 5), and every mapping keyed by a
+// technique or mitigation ID (objects keyed by their ID, as data format 6 is
+// reported to store them; not yet checked against a format-6 release).
 func atlasIDsOf(b []byte) ([]string, error) {
 	var doc any
 	if err := yaml.Unmarshal(b, &doc); err != nil {
@@ -43,7 +45,10 @@ func atlasIDsOf(b []byte) ([]string, error) {
 					seen[id] = true
 				}
 			}
-			for _, e := range x {
+			for k, e := range x {
+				if _, obj := e.(map[string]any); obj && (atlasTechnique.MatchString(k) || atlasMitigation.MatchString(k)) {
+					seen[k] = true
+				}
 				walk(e)
 			}
 		case []any:
@@ -156,6 +161,21 @@ case-studies:
 	want := []string{"AML.M0029", "AML.T0051", "AML.T0051.001"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %v, want %v", got, want)
+	}
+	keyed := []byte(`techniques:
+  AML.T0070: {name: n}
+  AML.T0080.000: {name: n}
+mitigations:
+  AML.M0031: {name: n}
+tactics:
+  AML.TA0006: {name: n}
+`)
+	got, err = atlasIDsOf(keyed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"AML.M0031", "AML.T0070", "AML.T0080.000"}; !slices.Equal(got, want) {
+		t.Errorf("objects keyed by ID: got %v, want %v", got, want)
 	}
 	if _, err := atlasIDsOf([]byte("{")); err == nil {
 		t.Error("bad YAML: want an error")

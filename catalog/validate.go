@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"strings"
 
 	"github.com/aiassure/aiassure"
 )
@@ -56,6 +57,17 @@ var (
 	// etsiPrinciple is how threats cite ETSI EN 304 223: by principle, 1 to 13.
 	etsiPrinciple = regexp.MustCompile(`^Principle ([1-9]|1[0-3])$`)
 )
+
+// owaspEditions ties each OWASP Top 10 row to the edition its entries carry,
+// so that a control cannot cite a 2025 entry against the 2026 list.
+var owaspEditions = map[aiassure.StandardID]struct {
+	ids    []string
+	suffix string
+}{
+	"owasp-llm-top-10":      {OWASPLLM, ":2025"},
+	"owasp-llm-top-10-2026": {OWASPLLM, ":2026"},
+	"owasp-agentic-top-10":  {OWASPAgentic, ":2026"},
+}
 
 // checker collects problems against the row lines of each file.
 type checker struct {
@@ -270,6 +282,9 @@ func (c *Catalog) validate(lines map[string][]int) Problems {
 		voc(f, i, "phases", Phases, ct.Phases...)
 		for _, cl := range ct.Clauses {
 			std(f, i, "clauses.standard", cl.Standard)
+			if e, ok := owaspEditions[cl.Standard]; ok && (!contains(e.ids, cl.Clause) || !strings.HasSuffix(cl.Clause, e.suffix)) {
+				k.at(f, i, "clauses: %s clause %q: want an entry of that list's edition, ending %q", cl.Standard, cl.Clause, e.suffix)
+			}
 		}
 		req(f, i, "requirements", ct.Requirements...)
 		voc(f, i, "evidence", EvidenceKinds, ct.Evidence...)
