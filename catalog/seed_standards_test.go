@@ -539,6 +539,10 @@ var coverageThreats = []aiassure.ThreatID{
 	"evasion", "data-poisoning", "model-poisoning", "backdoor", "denial-of-service",
 	"sponge-examples", "model-flaws", "sw-unauthorised-access", "sw-supply-chain",
 	"sw-data-breach", "sw-tampering", "sw-log-tampering", "sw-network-dos", "sw-model-substitution",
+	// the top-level threats of LLM-based and agentic systems
+	"llm-direct-prompt-injection", "llm-indirect-prompt-injection", "llm-system-prompt-leakage",
+	"llm-sensitive-information-disclosure", "llm-improper-output-handling", "llm-excessive-agency",
+	"llm-vector-store-weaknesses", "llm-supply-chain-poisoned-component", "llm-agent-memory-poisoning",
 }
 
 func TestStandardsLandscape(t *testing.T) {

@@ -176,12 +176,8 @@ func TestSeedTable1(t *testing.T) {
 var (
 	atlasID = regexp.MustCompile(`^AML\.T\d{4}(\.\d{3})?$`)
 	owaspID = regexp.MustCompile(`^ML(0[1-9]|10)$`)
-	// nistClasses are the NIST AI 100-2 predictive-AI attack classes.
-	nistClasses = []string{
-		"evasion",
-		"poisoning (availability)", "poisoning (targeted)", "poisoning (backdoor)", "poisoning (model)",
-		"privacy: data reconstruction", "privacy: membership inference", "privacy: model extraction", "privacy: property inference",
-	}
+	// nistClasses are the NIST AI 100-2 E2025 classes a threat may cite.
+	nistClasses = NISTClasses
 	// fixedThreats are the top-level threat IDs of the catalogue conventions.
 	fixedThreats = []string{
 		"oracle", "model-extraction", "membership-inference", "model-inversion", "model-disclosure",

@@ -129,21 +129,30 @@ type AttackPotential struct {
 // Threat is one entry of the threat taxonomy: an AI-specific attack of the
 // seed's table 1, refined, or a conventional software threat.
 type Threat struct {
-	ID              aiassure.ThreatID        `yaml:"id" json:"id"`
-	Name            string                   `yaml:"name" json:"name"`
-	Parent          aiassure.ThreatID        `yaml:"parent,omitempty" json:"parent,omitempty"`
-	AISpecific      bool                     `yaml:"ai_specific" json:"ai_specific"`
-	Description     string                   `yaml:"description" json:"description"`
-	Goals           []string                 `yaml:"goals" json:"goals"`         // confidentiality, integrity, availability
-	Phases          []string                 `yaml:"phases" json:"phases"`       // life-cycle phases, see Phases
-	Assets          []string                 `yaml:"assets" json:"assets"`       // asset kinds attacked, see AssetKinds
-	Knowledge       string                   `yaml:"knowledge" json:"knowledge"` // white-box, grey-box, black-box
-	Access          []string                 `yaml:"access" json:"access"`       // access paths needed, see AccessPaths
-	Art15           []aiassure.Art15Category `yaml:"art15,omitempty" json:"art15,omitempty"`
-	NIST            []string                 `yaml:"nist,omitempty" json:"nist,omitempty"`   // NIST AI 100-2 E2025 classes
-	ATLAS           []string                 `yaml:"atlas,omitempty" json:"atlas,omitempty"` // MITRE ATLAS technique IDs
-	OWASP           []string                 `yaml:"owasp,omitempty" json:"owasp,omitempty"` // OWASP ML Top 10 IDs
-	AttackPotential AttackPotential          `yaml:"attack_potential" json:"attack_potential"`
+	ID          aiassure.ThreatID        `yaml:"id" json:"id"`
+	Name        string                   `yaml:"name" json:"name"`
+	Parent      aiassure.ThreatID        `yaml:"parent,omitempty" json:"parent,omitempty"`
+	AISpecific  bool                     `yaml:"ai_specific" json:"ai_specific"`
+	Description string                   `yaml:"description" json:"description"`
+	Goals       []string                 `yaml:"goals" json:"goals"`         // confidentiality, integrity, availability
+	Phases      []string                 `yaml:"phases" json:"phases"`       // life-cycle phases, see Phases
+	Assets      []string                 `yaml:"assets" json:"assets"`       // asset kinds attacked, see AssetKinds
+	Knowledge   string                   `yaml:"knowledge" json:"knowledge"` // white-box, grey-box, black-box
+	Access      []string                 `yaml:"access" json:"access"`       // access paths needed, see AccessPaths
+	Art15       []aiassure.Art15Category `yaml:"art15,omitempty" json:"art15,omitempty"`
+	NIST        []string                 `yaml:"nist,omitempty" json:"nist,omitempty"`   // NIST AI 100-2 E2025 classes
+	ATLAS       []string                 `yaml:"atlas,omitempty" json:"atlas,omitempty"` // MITRE ATLAS technique IDs
+	OWASP       []string                 `yaml:"owasp,omitempty" json:"owasp,omitempty"` // OWASP ML Top 10 IDs
+	// OWASPLLM are entries of the OWASP Top 10 for LLM Applications with
+	// their edition ("LLM01:2025", "LLM01:2026"), see OWASPLLM.
+	OWASPLLM []string `yaml:"owasp_llm,omitempty" json:"owasp_llm,omitempty"`
+	// OWASPAgentic are entries of the OWASP Top 10 for Agentic Applications
+	// with their edition ("ASI01:2026"), see OWASPAgentic.
+	OWASPAgentic []string `yaml:"owasp_agentic,omitempty" json:"owasp_agentic,omitempty"`
+	// ETSI are the principles of ETSI EN 304 223 the threat bears on
+	// ("Principle 6"); provision numbers are given only where confirmed.
+	ETSI            []string        `yaml:"etsi,omitempty" json:"etsi,omitempty"`
+	AttackPotential AttackPotential `yaml:"attack_potential" json:"attack_potential"`
 	// Preconditions are the facts of a system that make the threat possible
 	// (see Facts); a threat applies to a system only when they hold.
 	Preconditions Preconditions `yaml:"preconditions,omitempty" json:"preconditions,omitzero"`
@@ -228,8 +237,12 @@ type Control struct {
 	Clauses      []Clause                 `yaml:"clauses,omitempty" json:"clauses,omitempty"`
 	Requirements []aiassure.RequirementID `yaml:"requirements,omitempty" json:"requirements,omitempty"`
 	Evidence     []string                 `yaml:"evidence,omitempty" json:"evidence,omitempty"` // evidence kinds that show it works, see EvidenceKinds
-	Effect       string                   `yaml:"effect" json:"effect"`                         // how it acts on risk: likelihood, impact, both
-	Sources      []string                 `yaml:"sources" json:"sources"`
+	// ATLAS are the MITRE ATLAS mitigations (AML.M0000) the control
+	// implements, checked against the ATLAS release named in
+	// catalog/testdata/atlas-ids.txt.
+	ATLAS   []string `yaml:"atlas,omitempty" json:"atlas,omitempty"`
+	Effect  string   `yaml:"effect" json:"effect"` // how it acts on risk: likelihood, impact, both
+	Sources []string `yaml:"sources" json:"sources"`
 }
 
 // Gap is a standardisation gap: something no published standard covers, as

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"regexp"
+	"strings"
 
 	"github.com/aiassure/aiassure"
 )
@@ -48,7 +49,25 @@ var (
 	seedPattern = regexp.MustCompile(`^(\d+(\.\d+)*|table-[13]|annex-a\.[1-4]|fn-\d+|box-\d+|annex-i|exec-summary)$`)
 	datePattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 	semver      = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
+	// atlasTechnique and atlasMitigation are the forms of MITRE ATLAS IDs;
+	// whether an ID exists in the current release is checked by a test
+	// against catalog/testdata/atlas-ids.txt.
+	atlasTechnique  = regexp.MustCompile(`^AML\.T\d{4}(\.\d{3})?$`)
+	atlasMitigation = regexp.MustCompile(`^AML\.M\d{4}$`)
+	// etsiPrinciple is how threats cite ETSI EN 304 223: by principle, 1 to 13.
+	etsiPrinciple = regexp.MustCompile(`^Principle ([1-9]|1[0-3])$`)
 )
+
+// owaspEditions ties each OWASP Top 10 row to the edition its entries carry,
+// so that a control cannot cite a 2025 entry against the 2026 list.
+var owaspEditions = map[aiassure.StandardID]struct {
+	ids    []string
+	suffix string
+}{
+	"owasp-llm-top-10":      {OWASPLLM, ":2025"},
+	"owasp-llm-top-10-2026": {OWASPLLM, ":2026"},
+	"owasp-agentic-top-10":  {OWASPAgentic, ":2026"},
+}
 
 // checker collects problems against the row lines of each file.
 type checker struct {
@@ -189,6 +208,19 @@ func (c *Catalog) validate(lines map[string][]int) Problems {
 		for _, a := range t.Art15 {
 			voc(f, i, "art15", Art15, string(a))
 		}
+		voc(f, i, "nist", NISTClasses, t.NIST...)
+		voc(f, i, "owasp_llm", OWASPLLM, t.OWASPLLM...)
+		voc(f, i, "owasp_agentic", OWASPAgentic, t.OWASPAgentic...)
+		for _, id := range t.ATLAS {
+			if !atlasTechnique.MatchString(id) {
+				k.at(f, i, "atlas: %q is not a MITRE ATLAS technique ID (AML.T0000 or AML.T0000.000)", id)
+			}
+		}
+		for _, p := range t.ETSI {
+			if !etsiPrinciple.MatchString(p) {
+				k.at(f, i, "etsi: %q: want \"Principle N\" of ETSI EN 304 223 (1 to 13)", p)
+			}
+		}
 		ap := t.AttackPotential
 		voc(f, i, "attack_potential.elapsed_time", ElapsedTime, ap.ElapsedTime)
 		voc(f, i, "attack_potential.expertise", Expertise, ap.Expertise)
@@ -251,10 +283,18 @@ func (c *Catalog) validate(lines map[string][]int) Problems {
 		voc(f, i, "phases", Phases, ct.Phases...)
 		for _, cl := range ct.Clauses {
 			std(f, i, "clauses.standard", cl.Standard)
+			if e, ok := owaspEditions[cl.Standard]; ok && (!contains(e.ids, cl.Clause) || !strings.HasSuffix(cl.Clause, e.suffix)) {
+				k.at(f, i, "clauses: %s clause %q: want an entry of that list's edition, ending %q", cl.Standard, cl.Clause, e.suffix)
+			}
 		}
 		req(f, i, "requirements", ct.Requirements...)
 		voc(f, i, "evidence", EvidenceKinds, ct.Evidence...)
 		voc(f, i, "effect", Effects, ct.Effect)
+		for _, id := range ct.ATLAS {
+			if !atlasMitigation.MatchString(id) {
+				k.at(f, i, "atlas: %q is not a MITRE ATLAS mitigation ID (AML.M0000)", id)
+			}
+		}
 		sources(f, i, ct.Sources)
 	}
 	for i, g := range c.Gaps {

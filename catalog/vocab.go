@@ -45,7 +45,13 @@ var (
 		"deep-learning",             // the model is a neural network (techniques: deep-learning) or an LLM
 		"llm-component",             // the system has a large language model component (llm)
 		"untrusted-content",         // untrusted content enters the LLM's prompt (llm.untrusted_content)
+		"third-party-content",       // content others wrote, not the user's own message, enters the prompt: documents, web pages, e-mails, tool results, retrieved data (llm.untrusted_content)
 		"tool-side-effects",         // the LLM may call tools with side effects (llm.tools[].side_effects)
+		"acts-without-approval",     // a tool with side effects runs without a person approving each call (llm.tools[].approval not human)
+		"persistent-memory",         // the LLM application keeps memory across sessions (llm.memory: persistent)
+		"retrieval-store",           // the LLM retrieves from a store: a vector database, search index or knowledge base (llm.retrieval)
+		"output-to-interpreter",     // the LLM's answer reaches an interpreter: a browser, shell, SQL engine, code runner (llm.output_sinks)
+		"third-party-tool",          // the LLM may call a tool or MCP server that someone else supplies (llm.tools[].origin)
 	}
 
 	// AccessPaths are the ways an attacker reaches an asset.
@@ -57,6 +63,7 @@ var (
 		"insider",            // legitimate access inside the provider or deployer
 		"network",            // conventional network access to the system
 		"physical",           // physical access to sensors or devices
+		"content",            // can place content the system later reads into an LLM prompt (a web page, an e-mail, a document, a tool result)
 	}
 
 	// EvidenceKinds are the kinds of evidence that show a control works. The
@@ -114,6 +121,35 @@ var (
 	KnowledgeOfTarget = []string{"public", "restricted", "sensitive", "critical"}
 	Window            = []string{"unlimited", "easy", "moderate", "difficult"}
 	Equipment         = []string{"standard", "specialised", "bespoke", "multiple-bespoke"}
+
+	// NISTClasses are the attack classes of NIST AI 100-2 E2025 that threats
+	// cite: the predictive-AI classes (evasion, poisoning by kind, privacy
+	// by kind) and the generative-AI ones (section 3: supply chain, direct
+	// prompting, indirect prompt injection, agents), written "genai: ...".
+	NISTClasses = []string{
+		"evasion",
+		"poisoning (availability)", "poisoning (targeted)", "poisoning (backdoor)", "poisoning (model)",
+		"privacy: membership inference", "privacy: data reconstruction", "privacy: property inference", "privacy: model extraction",
+		"genai: supply chain", "genai: direct prompting", "genai: indirect prompt injection", "genai: agents",
+	}
+
+	// OWASPLLM are the entries of the OWASP Top 10 for LLM Applications,
+	// each with its edition ("LLM01:2025"), so that the 2025 and 2026 lists,
+	// which number the same risks differently, cannot be mixed up. Checked
+	// against the project's repository (docs/catalog-sources.md).
+	OWASPLLM = []string{
+		"LLM01:2025", "LLM02:2025", "LLM03:2025", "LLM04:2025", "LLM05:2025",
+		"LLM06:2025", "LLM07:2025", "LLM08:2025", "LLM09:2025", "LLM10:2025",
+		"LLM01:2026", "LLM02:2026", "LLM03:2026", "LLM04:2026", "LLM05:2026",
+		"LLM06:2026", "LLM07:2026", "LLM08:2026", "LLM09:2026", "LLM10:2026",
+	}
+
+	// OWASPAgentic are the entries of the OWASP Top 10 for Agentic
+	// Applications, edition 2026 (published December 2025), with the edition.
+	OWASPAgentic = []string{
+		"ASI01:2026", "ASI02:2026", "ASI03:2026", "ASI04:2026", "ASI05:2026",
+		"ASI06:2026", "ASI07:2026", "ASI08:2026", "ASI09:2026", "ASI10:2026",
+	}
 
 	// Art15 lists the AI Act Art. 15(5) attack categories.
 	Art15 = []string{"data_poisoning", "model_poisoning", "adversarial_examples", "confidentiality_attacks", "model_flaws"}

@@ -128,6 +128,13 @@ var descriptions = map[string]string{
 	"llm.tools[].side_effects":         "The tool changes something outside the conversation (sends, writes, pays, deletes).",
 	"llm.output_sinks":                 "Where the model's answer is used.",
 	"llm.output_sinks[]":               "One output sink.",
+	"llm.memory":                       "What the application remembers: none, session (the conversation only) or persistent (across sessions).",
+	"llm.retrieval":                    "Stores the application retrieves prompt content from (retrieval-augmented generation).",
+	"llm.retrieval[]":                  "One store.",
+	"llm.retrieval[].name":             "The store's name.",
+	"llm.retrieval[].kind":             "The kind of store: vector (an embedding database), search, database or graph.",
+	"llm.tools[].approval":             "Whether a person approves each call before it runs: human or none (the default).",
+	"llm.tools[].origin":               "Who supplies the tool or MCP server: internal, third-party, open-source or public.",
 	"risk_acceptance":                  "File of accepted risks, relative to the profile (docs/risk-acceptance.md).",
 }
 

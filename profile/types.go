@@ -151,12 +151,32 @@ type LLM struct {
 	UntrustedContent []string  `yaml:"untrusted_content,omitempty" json:"untrusted_content,omitempty"` // UntrustedContent: where untrusted text enters the prompt
 	Tools            []LLMTool `yaml:"tools,omitempty" json:"tools,omitempty"`
 	OutputSinks      []string  `yaml:"output_sinks,omitempty" json:"output_sinks,omitempty"` // OutputSinks: where the answer is used
+	// Memory says what the application remembers between turns and
+	// sessions (LLMMemory): none, session (the conversation only) or
+	// persistent (kept across sessions and users' later conversations).
+	Memory string `yaml:"memory,omitempty" json:"memory,omitempty"`
+	// Retrieval lists the stores the application retrieves from to build
+	// the prompt: a vector database, a search index, a knowledge base.
+	Retrieval []LLMStore `yaml:"retrieval,omitempty" json:"retrieval,omitempty"`
 }
 
 // LLMTool is a tool (function) the model may call.
 type LLMTool struct {
 	Name        string `yaml:"name" json:"name"`
 	SideEffects bool   `yaml:"side_effects" json:"side_effects"` // it changes something: sends, writes, pays, deletes
+	// Approval says whether a person approves each call before it runs
+	// (ToolApprovals): human or none. Absent means none: an approval step
+	// that is not declared is not assumed.
+	Approval string `yaml:"approval,omitempty" json:"approval,omitempty"`
+	// Origin says who supplies the tool (Origins): internal, or a
+	// third-party, open-source or public tool or MCP server.
+	Origin string `yaml:"origin,omitempty" json:"origin,omitempty"`
+}
+
+// LLMStore is a store the application retrieves prompt content from.
+type LLMStore struct {
+	Name string `yaml:"name" json:"name"`
+	Kind string `yaml:"kind,omitempty" json:"kind,omitempty"` // RetrievalKinds: vector, search, database, graph
 }
 
 // Component is a third-party or open-source part of the system.

@@ -46,6 +46,21 @@ var (
 	// OutputSinks are where an LLM's answer is used.
 	OutputSinks = []string{"user", "html", "markdown", "sql", "shell", "code", "api", "email"}
 
+	// InterpreterSinks are the output sinks that interpret what the model
+	// writes (a browser renders it, a shell, SQL engine or code runner
+	// executes it), where an answer can become an attack.
+	InterpreterSinks = []string{"html", "markdown", "sql", "shell", "code"}
+
+	// ToolApprovals say whether a person approves each call of an LLM tool.
+	ToolApprovals = []string{"human", "none"}
+
+	// LLMMemory says what an LLM application remembers: nothing, the
+	// conversation, or across sessions.
+	LLMMemory = []string{"none", "session", "persistent"}
+
+	// RetrievalKinds are the kinds of store an LLM application retrieves from.
+	RetrievalKinds = []string{"vector", "search", "database", "graph"}
+
 	// ComponentKinds are the kinds of third-party component.
 	ComponentKinds = []string{"library", "model", "dataset", "service"}
 
@@ -219,6 +234,10 @@ func Enums() map[string][]string {
 		"llm.origin":                 Origins,
 		"llm.untrusted_content[]":    UntrustedContent,
 		"llm.output_sinks[]":         OutputSinks,
+		"llm.memory":                 LLMMemory,
+		"llm.tools[].approval":       ToolApprovals,
+		"llm.tools[].origin":         Origins,
+		"llm.retrieval[].kind":       RetrievalKinds,
 		"components[].kind":          ComponentKinds,
 		"controls[].status":          ControlStatuses,
 		"controls[].evidence[].kind": catalog.EvidenceKinds,
@@ -241,7 +260,7 @@ var Required = []string{
 	"controls[].id", "controls[].status",
 	"controls[].evidence[].kind", "controls[].evidence[].ref",
 	"performance[].metric", "performance[].value",
-	"llm.model", "llm.tools[].name",
+	"llm.model", "llm.tools[].name", "llm.retrieval[].name",
 }
 
 // Range is the closed interval a number must lie in.

@@ -138,6 +138,14 @@ var facts = map[string]fact{
 		}
 		return true, "untrusted content enters the prompt: " + strings.Join(p.LLM.UntrustedContent, ", "), "llm.untrusted_content"
 	}, no: "no untrusted content is declared to enter an LLM prompt (llm.untrusted_content)", where: "llm"},
+	"third-party-content": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM != nil {
+			if c := thirdPartyContent(p.LLM); len(c) > 0 {
+				return true, "content others wrote enters the prompt: " + strings.Join(c, ", "), "llm.untrusted_content"
+			}
+		}
+		return false, "", ""
+	}, no: "no content other than the user's own messages is declared to enter an LLM prompt (llm.untrusted_content: document, web-page, email, tool-result, retrieved-data)", where: "llm"},
 	"tool-side-effects": {sys: func(p *profile.Profile) (bool, string, string) {
 		if p.LLM != nil {
 			for i, t := range p.LLM.Tools {
@@ -148,6 +156,66 @@ var facts = map[string]fact{
 		}
 		return false, "", ""
 	}, no: "no LLM tool with side effects is declared (llm.tools[].side_effects)", where: "llm"},
+	"acts-without-approval": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM != nil {
+			for i, t := range p.LLM.Tools {
+				if t.SideEffects && t.Approval != "human" {
+					return true, fmt.Sprintf("the language model may call tool %s, which has side effects, without a person approving the call", t.Name), fmt.Sprintf("llm.tools[%d]", i)
+				}
+			}
+		}
+		return false, "", ""
+	}, no: "every LLM tool with side effects waits for a person's approval, or none is declared (llm.tools[].approval)", where: "llm"},
+	"persistent-memory": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM == nil || p.LLM.Memory != "persistent" {
+			return false, "", ""
+		}
+		return true, "the LLM application keeps memory across sessions", "llm.memory"
+	}, no: "no memory kept across sessions is declared (llm.memory: persistent)", where: "llm"},
+	"retrieval-store": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM == nil || len(p.LLM.Retrieval) == 0 {
+			return false, "", ""
+		}
+		s := p.LLM.Retrieval[0]
+		text := "the LLM application retrieves prompt content from " + s.Name
+		if s.Kind != "" {
+			text += " (" + s.Kind + ")"
+		}
+		return true, text, "llm.retrieval[0]"
+	}, no: "no retrieval store (vector database, search index) is declared (llm.retrieval)", where: "llm"},
+	"output-to-interpreter": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM != nil {
+			for _, s := range p.LLM.OutputSinks {
+				if slices.Contains(profile.InterpreterSinks, s) {
+					return true, "the language model's answer is passed to an interpreter (" + s + ")", "llm.output_sinks"
+				}
+			}
+		}
+		return false, "", ""
+	}, no: "the language model's answer is not declared to reach a browser, shell, SQL engine or code runner (llm.output_sinks)", where: "llm"},
+	"third-party-tool": {sys: func(p *profile.Profile) (bool, string, string) {
+		if p.LLM != nil {
+			for i, t := range p.LLM.Tools {
+				if external(t.Origin) {
+					return true, fmt.Sprintf("tool %s comes from outside (%s)", t.Name, t.Origin), fmt.Sprintf("llm.tools[%d]", i)
+				}
+			}
+		}
+		return false, "", ""
+	}, no: "no LLM tool or MCP server from outside is declared (llm.tools[].origin)", where: "llm"},
+}
+
+// thirdPartyContent lists the entry points of untrusted content into the
+// prompt other than the user's own message: what someone other than the
+// user can write (indirect prompt injection).
+func thirdPartyContent(l *profile.LLM) []string {
+	var out []string
+	for _, c := range l.UntrustedContent {
+		if c != "user-message" {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func external(origin string) bool {

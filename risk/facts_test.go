@@ -73,6 +73,21 @@ func TestPreconditions(t *testing.T) {
 		{"scores", nil, "evasion-black-box-decision", false, "assets"},
 		{"labels only", replace("outputs: score", "outputs: label"), "evasion-black-box-decision", true, "assets[2]"},
 		{"in-house model", nil, "model-poisoning-pretrained", false, "assets"},
+		{"no llm", nil, "llm-direct-prompt-injection", false, "llm"},
+		{"llm", add("assurance: basic", "llm: {model: m}"), "llm-direct-prompt-injection", true, "llm"},
+		{"user messages only", add("assurance: basic", "llm: {model: m, untrusted_content: [user-message]}"), "llm-indirect-prompt-injection", false, "llm"},
+		{"e-mails read", add("assurance: basic", "llm: {model: m, untrusted_content: [user-message, email]}"), "llm-indirect-prompt-injection", true, "llm.untrusted_content"},
+		{"approved tool", add("assurance: basic", "llm:\n  model: m\n  tools: [{name: pay, side_effects: true, approval: human}]"), "llm-unapproved-actions", false, "llm"},
+		{"unapproved tool", add("assurance: basic", "llm:\n  model: m\n  tools: [{name: pay, side_effects: true}]"), "llm-unapproved-actions", true, "llm.tools[0]"},
+		{"approved tool, agency", add("assurance: basic", "llm:\n  model: m\n  tools: [{name: pay, side_effects: true, approval: human}]"), "llm-excessive-agency", true, "llm.tools[0]"},
+		{"session memory", add("assurance: basic", "llm: {model: m, memory: session}"), "llm-agent-memory-poisoning", false, "llm"},
+		{"persistent memory", add("assurance: basic", "llm: {model: m, memory: persistent}"), "llm-agent-memory-poisoning", true, "llm.memory"},
+		{"no retrieval", add("assurance: basic", "llm: {model: m}"), "llm-vector-store-weaknesses", false, "llm"},
+		{"vector store", add("assurance: basic", "llm:\n  model: m\n  retrieval: [{name: kb, kind: vector}]"), "llm-vector-store-weaknesses", true, "llm.retrieval[0]"},
+		{"text to the user", both(withOutput, add("assurance: basic", "llm: {model: m, output_sinks: [user]}")), "llm-improper-output-handling", false, "llm"},
+		{"output to a shell", both(withOutput, add("assurance: basic", "llm: {model: m, output_sinks: [user, shell]}")), "llm-improper-output-handling", true, "llm.output_sinks"},
+		{"internal tool", add("assurance: basic", "llm:\n  model: m\n  tools: [{name: search, origin: internal}]"), "llm-supply-chain-poisoned-component", false, "assets"},
+		{"MCP server from outside", add("assurance: basic", "llm:\n  model: m\n  tools: [{name: search, origin: third-party}]"), "llm-supply-chain-poisoned-component", true, "llm.tools[0]"},
 		{"hub model", replace("assurance: basic", "assurance: basic\ncomponents:\n  - {name: bert-factsBase, kind: model, supplier: a model hub, open_source: true}"), "model-poisoning-pretrained", true, "components[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -174,6 +189,12 @@ func add(after, line string) edit {
 		return s[:j] + line + "\n" + s[j:]
 	}
 }
+
+// withOutput declares an output asset.
+var withOutput = add("  - id: form\n    kind: input\n    origin: internal\n", "  - id: answer\n    kind: output")
+
+// both applies e, then f.
+func both(e, f edit) edit { return func(s string) string { return f(e(s)) } }
 
 func replace(old, new string) edit {
 	return func(s string) string {

@@ -131,6 +131,19 @@ func accessRoutes(p *profile.Profile) routes {
 	if p.Deployment.Edge {
 		r["physical"] = "deployment.edge: the model runs on devices others hold"
 	}
+	if p.LLM != nil {
+		if c := thirdPartyContent(p.LLM); len(c) > 0 {
+			r["content"] = "llm.untrusted_content: content others wrote enters the prompt (" + strings.Join(c, ", ") + ")"
+		}
+		if _, ok := r["model-supply-chain"]; !ok && external(p.LLM.Origin) {
+			r["model-supply-chain"] = "llm.origin: the language model comes from outside (" + p.LLM.Origin + ")"
+		}
+		for i, t := range p.LLM.Tools {
+			if _, ok := r["model-supply-chain"]; !ok && external(t.Origin) {
+				r["model-supply-chain"] = fmt.Sprintf("llm.tools[%d] %s comes from outside (%s)", i, t.Name, t.Origin)
+			}
+		}
+	}
 	for i, cp := range p.Components {
 		if cp.OpenSource || cp.Supplier != "" {
 			if _, ok := r["model-supply-chain"]; !ok {
