@@ -278,6 +278,8 @@ var classifyCmd = &command{
 			head.add("tier:", string(c.Tier), c.Route)
 			head.add("general purpose:", fmt.Sprint(c.GeneralPurpose))
 			head.add("transparency (Art. 50):", fmt.Sprint(c.Transparency))
+			head.add("roles:", strings.Join(c.Roles, ", "))
+			head.add("conformity (Art. 43):", c.Conformity.Procedure, c.Conformity.Article)
 			head.write(bw, width)
 			fmt.Fprintln(bw, "\nverdicts:")
 			vt := &table{indent: "  ", head: []string{"OUTCOME", "ARTICLE", "WHY (PROFILE FIELDS)"}}
@@ -286,9 +288,16 @@ var classifyCmd = &command{
 			}
 			vt.write(bw, width)
 			fmt.Fprintln(bw, "\nobligations:")
-			ot := &table{indent: "  ", head: []string{"ARTICLE", "OBLIGATION", "APPLIES FROM", "CHECKED"}}
+			ot := &table{indent: "  ", head: []string{"ROLE", "ARTICLE", "OBLIGATION", "APPLIES FROM", "CHECKED"}}
 			for _, o := range c.Obligations {
-				ot.add(o.Article, o.Title, o.AppliesFrom, verifiedMark(o.Verified))
+				title := o.Title
+				if o.Kind != "obligation" {
+					title += " [" + o.Kind + "]"
+				}
+				if o.Status == "conditional" {
+					title += "\n(" + o.Condition + ")"
+				}
+				ot.add(strings.Join(o.Roles, ", "), o.Article, title, o.AppliesFrom, verifiedMark(o.Verified))
 			}
 			ot.write(bw, width)
 			return bw.err
