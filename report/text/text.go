@@ -264,7 +264,11 @@ func (p *printer) header(r *report.Report) {
 		p.line(p.paint(bold, l))
 	}
 	p.wrap("Purpose  ", orDash(r.System.Purpose))
-	p.wrap("Context  ", fmt.Sprintf("sector %s, role %s, target assurance %s", orDash(r.System.Sector), orDash(r.System.Role), orDash(r.System.Assurance)))
+	role := "role"
+	if strings.Contains(r.System.Role, ",") {
+		role = "roles"
+	}
+	p.wrap("Context  ", fmt.Sprintf("sector %s, %s %s, target assurance %s", orDash(r.System.Sector), role, orDash(r.System.Role), orDash(r.System.Assurance)))
 }
 
 func (p *printer) conclusion(r *report.Report) {
