@@ -427,3 +427,22 @@ func TestNothingVerifiedUnread(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseObligations: any input parses or fails with an error, and a set
+// that parses derives obligations without panicking.
+func FuzzParseObligations(f *testing.F) {
+	f.Add(obligationsYAML)
+	f.Add([]byte(minimalObligations))
+	f.Add([]byte("obligations: &a [*a]\n"))
+	f.Add([]byte("{"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		os, err := ParseObligations("fuzz.yaml", data)
+		if err != nil {
+			return
+		}
+		for _, p := range fuzzProfiles {
+			in := dutyInput{p: p, active: map[string][]string{"any": {""}, HighRisk: {"annex-iii", "annex-i"}, "art-50": {""}, "gpai-model": {""}}, points: []string{"5(b)", "2"}}
+			_ = os.derive(in, Roles, Conformity{}, nil)
+		}
+	})
+}
