@@ -446,3 +446,19 @@ func FuzzParseObligations(f *testing.F) {
 		}
 	})
 }
+
+// TestSoleRole: the rules' role field reads roles with one item as role.
+func TestSoleRole(t *testing.T) {
+	p := roled(dep, profile.Use{Exclusions: []string{"personal"}}, nil)
+	res, err := Classify(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Tier != OutOfScope {
+		t.Errorf("roles: [deployer] with a personal use: tier %s, want out-of-scope", res.Tier)
+	}
+	p = roled(both, profile.Use{Exclusions: []string{"personal"}}, nil)
+	if res, _ = Classify(p, nil); res.Tier == OutOfScope {
+		t.Error("a provider and deployer is not relieved by Art. 2(10)")
+	}
+}
