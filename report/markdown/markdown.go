@@ -276,10 +276,14 @@ func (m *md) classification(r *report.Report) {
 	}
 	rows = nil
 	for _, o := range c.Obligations {
-		rows = append(rows, []string{esc(strings.Join(o.Roles, ", ")), esc(o.Article), esc(o.Title), esc(o.Kind), esc(o.Status), orDash(o.Condition),
+		title := o.Title
+		if o.Summary != "" {
+			title += ": " + o.Summary
+		}
+		rows = append(rows, []string{esc(strings.Join(o.Roles, ", ")), esc(o.Article), esc(title), esc(o.Kind), esc(o.Status), orDash(o.Condition),
 			orDash(string(o.Requirement)), esc(o.AppliesFrom), yes(o.Verified), orDash(o.Source)})
 	}
-	m.table([]string{"Roles", "Article", "Title", "Kind", "Status", "Why", "Requirement", "Applies from", "Verified", "Source"}, rows)
+	m.table([]string{"Roles", "Article", "Obligation", "Kind", "Status", "Why", "Requirement", "Applies from", "Verified", "Source"}, rows)
 }
 
 func score(level string, value int) string {
