@@ -42,7 +42,13 @@ func conformity(p *profile.Profile, tier string, scopes []string, points []strin
 	if tier != HighRisk {
 		cf := Conformity{Procedure: ProcedureNone, Status: StatusApplies, Article: "Art. 43",
 			Reason: "The system is not high-risk (tier " + tier + "): the Act requires no Art. 43 conformity assessment."}
-		if derogated {
+		switch tier {
+		case Prohibited:
+			cf.Reason = "The practice is prohibited (Art. 5): it may not be placed on the market, put into service or used, and no conformity assessment makes it lawful."
+		case OutOfScope:
+			cf.Reason = "The system is outside the Act's scope (Art. 2): no Art. 43 conformity assessment."
+		}
+		if derogated && tier != Prohibited && tier != OutOfScope {
 			cf.Reason += " The Art. 6(3) derogation replaces it with the documented assessment of Art. 6(4) and the registration of Art. 49(2)."
 		}
 		return cf
