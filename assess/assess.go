@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aiassure/aiassure"
@@ -162,7 +163,7 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 		Generated:      at,
 		System: report.System{
 			Name: p.System.Name, Version: p.System.Version, Provider: p.System.Provider,
-			Purpose: p.System.Purpose, Sector: p.System.Sector, Role: p.Role, Assurance: p.Assurance,
+			Purpose: p.System.Purpose, Sector: p.System.Sector, Role: strings.Join(p.RoleList(), ", "), Assurance: p.Assurance,
 			Profile: p.Path,
 		},
 		Classification: cls,

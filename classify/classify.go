@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/catalog"
 	"github.com/aiassure/aiassure/profile"
 )
@@ -142,41 +141,18 @@ func (rs *RuleSet) Classify(p *profile.Profile, c *catalog.Catalog) (Result, err
 	}
 	res.Verdicts = append(res.Verdicts, tv)
 
-	// The outcomes whose obligations follow, with the scopes of the rules
-	// that brought them.
-	active := map[string][]fired{}
-	switch res.Tier {
-	case OutOfScope:
-	case Prohibited:
-		active[Prohibited] = by[Prohibited]
-	default:
-		active[HighRisk] = highRisk
-		active[Transparency] = by[Transparency]
-		if derogated && res.Tier != HighRisk {
-			active["derogation"] = by["derogation"]
-		}
-		for _, o := range []string{"general-purpose", "gpai-model", "systemic-risk"} {
-			active[o] = by[o]
-		}
+	// The triggers of the obligations (obligations.yaml), with the scopes of
+	// the rules that brought them.
+	ob, err := Obligations()
+	if err != nil {
+		return Result{}, fmt.Errorf("obligations: %w", err)
 	}
-	seen := map[string]bool{}
-	for _, g := range rs.Obligations {
-		fs := active[g.On]
-		if len(fs) == 0 {
-			continue
-		}
-		scopes := scopesOf(fs, g.Scopes)
-		if scopes == nil {
-			continue
-		}
-		for _, d := range g.Requirements {
-			if seen[d.ID] {
-				continue
-			}
-			seen[d.ID] = true
-			res.Obligations = append(res.Obligations, rs.obligation(d, scopes, c))
-		}
-	}
+	// They read the effective use: block, which the facts decided.
+	active := activeTriggers(&eff, res.Tier, by, highRisk, derogated)
+	points := annexIIIPoints(&eff, highRisk)
+	res.Roles = effectiveRoles(&eff, active)
+	res.Conformity = conformity(&eff, res.Tier, active[HighRisk], points, derogated)
+	res.Obligations = ob.derive(dutyInput{p: &eff, active: active, points: points}, res.Roles, res.Conformity, c)
 	return res, nil
 }
 
@@ -308,68 +284,6 @@ func tierVerdict(tier string, fs []fired, derogated bool, derogations []fired) V
 	return v
 }
 
-// obligation builds the Obligation for d, dated for the earliest of scopes.
-func (rs *RuleSet) obligation(d ObligationDef, scopes []string, c *catalog.Catalog) Obligation {
-	o := Obligation{Requirement: aiassure.RequirementID(d.ID), Article: d.Article, Title: d.Title}
-	e := rs.date(d.ID, scopes)
-	if e == nil { // Parse guarantees a date; keep the obligation visible regardless
-		o.Source = RulesFile + ": no date"
-		return o
-	}
-	req := findRequirement(c, d.ID)
-	// The catalogue's title and article replace ours when they name the same
-	// article; ours stay when they name a part of it (Art. 6(4) of Art. 6).
-	if req != nil && req.Article == d.Article && req.Title != "" {
-		o.Title = req.Title
-	}
-	if req != nil {
-		for _, a := range req.Applies {
-			if a.Date == e.Date {
-				o.AppliesFrom, o.Verified = a.Date, a.Verified
-				o.Source = fmt.Sprintf("catalog requirement %s: %s", d.ID, a.Source)
-				return o
-			}
-		}
-	}
-	o.AppliesFrom, o.Verified = e.Date, e.Verified
-	why := "the catalogue has no requirement " + d.ID
-	if req != nil {
-		why = "the catalogue's requirement " + d.ID + " has no applies row dated " + e.Date
-	}
-	o.Source = fmt.Sprintf("%s:%d (%s; %s): %s", RulesFile, e.Line, e.Article, why, e.Source)
-	return o
-}
-
-// date returns the date entry of requirement req for the earliest of scopes,
-// falling back to its entry without scope.
-func (rs *RuleSet) date(req string, scopes []string) *DateEntry {
-	var best *DateEntry
-	for _, s := range scopes {
-		e := rs.dateFor(req, s)
-		if e != nil && (best == nil || e.Date < best.Date) {
-			best = e
-		}
-	}
-	return best
-}
-
-func (rs *RuleSet) dateFor(req, scope string) *DateEntry {
-	var fallback *DateEntry
-	for i := range rs.Dates {
-		e := &rs.Dates[i]
-		if e.Requirement != req {
-			continue
-		}
-		if e.Scope == scope {
-			return e
-		}
-		if e.Scope == "" {
-			fallback = e
-		}
-	}
-	return fallback
-}
-
 func findRequirement(c *catalog.Catalog, id string) *catalog.Requirement {
 	if c == nil {
 		return nil
@@ -383,10 +297,9 @@ func findRequirement(c *catalog.Catalog, id string) *catalog.Requirement {
 }
 
 // CheckCatalog compares the rules with the catalogue: every rule's
-// requirement and every dated requirement must exist there, the rule's
-// article must be that requirement's article or a part of it, and every date
-// of the date table must appear among the requirement's applies rows. It
-// returns one line per disagreement.
+// requirement must exist there and the rule's article must be that
+// requirement's article or a part of it. It returns one line per
+// disagreement; ObligationSet.CheckCatalog checks the obligations and dates.
 func (rs *RuleSet) CheckCatalog(c *catalog.Catalog) []string {
 	var out []string
 	for _, r := range rs.Rules {
@@ -400,22 +313,6 @@ func (rs *RuleSet) CheckCatalog(c *catalog.Catalog) []string {
 		}
 		if !articleWithin(r.Article, req.Article) {
 			out = append(out, fmt.Sprintf("%s:%d: rule %s: article %q is not within the catalogue's %s article %q", RulesFile, r.Line, r.ID, r.Article, r.Requirement, req.Article))
-		}
-	}
-	for _, e := range rs.Dates {
-		req := findRequirement(c, e.Requirement)
-		if req == nil {
-			out = append(out, fmt.Sprintf("%s:%d: date of %s (%s): requirement not in the catalogue", RulesFile, e.Line, e.Requirement, scopeName(e.Scope)))
-			continue
-		}
-		ok := false
-		var have []string
-		for _, a := range req.Applies {
-			have = append(have, a.Date)
-			ok = ok || a.Date == e.Date
-		}
-		if !ok {
-			out = append(out, fmt.Sprintf("%s:%d: date of %s (%s) is %s; the catalogue has %v", RulesFile, e.Line, e.Requirement, scopeName(e.Scope), e.Date, have))
 		}
 	}
 	return out
@@ -442,6 +339,49 @@ func articleWithin(rule, cat string) bool {
 	return rest == "" || !(rest[0] >= '0' && rest[0] <= '9')
 }
 
+// activeTriggers returns the obligation triggers (ObligationTriggers) the
+// classification sets, each with the scopes of the rules that brought it
+// ("" for a rule without scope).
+func activeTriggers(p *profile.Profile, tier string, by map[string][]fired, highRisk []fired, derogated bool) map[string][]string {
+	active := map[string][]string{}
+	set := func(trigger string, fs []fired) {
+		for _, f := range fs {
+			if !slices.Contains(active[trigger], f.rule.Scope) {
+				active[trigger] = append(active[trigger], f.rule.Scope)
+			}
+		}
+	}
+	switch tier {
+	case OutOfScope:
+		return active
+	case Prohibited:
+		set(Prohibited, by[Prohibited])
+		return active
+	case HighRisk:
+		set(HighRisk, highRisk)
+	default:
+		active["not-high-risk"] = []string{""}
+	}
+	active["any"] = []string{""}
+	set("art-50", by[Transparency])
+	if derogated && tier != HighRisk {
+		set("derogation", by["derogation"])
+	}
+	set("gpai-model", by["gpai-model"])
+	set("systemic-risk", by["systemic-risk"])
+	// A declared provider of a general-purpose AI model places one on the
+	// market, whether or not use.general_purpose.model says so.
+	if slices.Contains(p.RoleList(), "gpai-provider") {
+		if len(active["gpai-model"]) == 0 {
+			active["gpai-model"] = []string{""}
+		}
+		if gp := p.Use.GeneralPurpose; gp != nil && gp.SystemicRisk && len(active["systemic-risk"]) == 0 {
+			active["systemic-risk"] = []string{""}
+		}
+	}
+	return active
+}
+
 // checkProfile rejects values outside the vocabularies the rules read, so
 // that a misspelt value cannot pass unclassified.
 func checkProfile(p *profile.Profile) error {
@@ -460,6 +400,7 @@ func checkProfile(p *profile.Profile) error {
 	if p.Role != "" && !in(Roles, p.Role) {
 		errs = append(errs, fmt.Errorf("role: unknown value %q (want one of %s)", p.Role, strings.Join(Roles, ", ")))
 	}
+	list("roles", p.Roles, Roles)
 	for i, r := range p.Use.AnnexIII {
 		if !annexIIIValid(r.Area, r.Point) {
 			errs = append(errs, fmt.Errorf("use.annex_iii[%d]: Annex III has no point %s", i, refString(r.Area, r.Point)))

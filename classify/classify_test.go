@@ -43,7 +43,7 @@ type want struct {
 	systemic     bool
 	fired        []string // rules that fired, in rules-file order
 	no           []string // rules with a "no" verdict, in order
-	obligations  []string // requirement IDs, in order
+	obligations  []string // catalogue requirements of the obligations, in order, each once
 }
 
 type tcase struct {
@@ -114,10 +114,15 @@ func cases() []tcase {
 		"public-interest-text":     "art-50-4-public-interest-text",
 	}
 	for _, s := range TransparencySituations {
+		// Art. 50(3) and (4) bind the deployer: the provider gets a note.
+		var obl []string
+		if strings.HasPrefix(transRule[s], "art-50-1") || strings.HasPrefix(transRule[s], "art-50-2") {
+			obl = []string{"ai-act-art-50"}
+		}
 		cs = append(cs, tcase{
 			name: "transparency-" + s,
 			p:    prof(profile.Use{Transparency: []string{s}}),
-			want: want{tier: Transparency, transparency: true, fired: []string{transRule[s]}, obligations: []string{"ai-act-art-50"}},
+			want: want{tier: Transparency, transparency: true, fired: []string{transRule[s]}, obligations: obl},
 		})
 	}
 	for _, leg := range []string{"mdr", "machinery", "toys"} {
@@ -186,7 +191,7 @@ func cases() []tcase {
 		tcase{
 			name: "exclusion-personal-provider",
 			p:    prof(profile.Use{Exclusions: []string{"personal"}, Transparency: []string{"deep-fake"}}),
-			want: want{tier: Transparency, transparency: true, fired: []string{"art-50-4-deep-fake"}, no: []string{"art-2-10-personal"}, obligations: []string{"ai-act-art-50"}},
+			want: want{tier: Transparency, transparency: true, fired: []string{"art-50-4-deep-fake"}, no: []string{"art-2-10-personal"}}, // Art. 50(4) binds deployers
 		},
 		tcase{
 			name: "precedence-out-of-scope-over-prohibited",
@@ -256,7 +261,9 @@ func TestClassify(t *testing.T) {
 				}
 			}
 			for _, o := range res.Obligations {
-				got.obligations = append(got.obligations, string(o.Requirement))
+				if o.Requirement != "" && !slices.Contains(got.obligations, string(o.Requirement)) {
+					got.obligations = append(got.obligations, string(o.Requirement))
+				}
 			}
 			if diff := cmp.Diff(tc.want, got, cmp.AllowUnexported(want{})); diff != "" {
 				t.Errorf("result (-want +got):\n%s", diff)
@@ -274,8 +281,8 @@ func TestClassify(t *testing.T) {
 				}
 			}
 			for _, o := range res.Obligations {
-				if o.AppliesFrom == "" || o.Source == "" || o.Title == "" || o.Article == "" {
-					t.Errorf("obligation %s incomplete: %+v", o.Requirement, o)
+				if o.AppliesFrom == "" || o.Source == "" || o.Title == "" || o.Article == "" || o.Summary == "" || o.Condition == "" || len(o.Roles) == 0 || o.Status == "" || o.Kind == "" {
+					t.Errorf("obligation %s incomplete: %+v", o.ID, o)
 				}
 			}
 		})
@@ -351,7 +358,7 @@ func TestObligationDates(t *testing.T) {
 		{"prohibited", prof(profile.Use{Practices: []string{"social-scoring"}}), "ai-act-art-5", "2025-02-02"},
 		{"omnibus ban", prof(profile.Use{Practices: []string{"non-consensual-intimate-imagery"}}), "ai-act-art-5", "2026-12-02"},
 		{"omnibus ban and an original one", prof(profile.Use{Practices: []string{"non-consensual-intimate-imagery", "facial-scraping"}}), "ai-act-art-5", "2025-02-02"},
-		{"transparency", prof(profile.Use{Transparency: []string{"deep-fake"}}), "ai-act-art-50", "2026-08-02"},
+		{"transparency", prof(profile.Use{Transparency: []string{"synthetic-content"}}), "ai-act-art-50", "2026-08-02"},
 		{"gpai", prof(profile.Use{GeneralPurpose: &profile.GeneralPurpose{Model: true, SystemicRisk: true}}), "ai-act-art-55", "2025-08-02"},
 	}
 	for _, tt := range tests {
@@ -365,8 +372,8 @@ func TestObligationDates(t *testing.T) {
 					if o.AppliesFrom != tt.date {
 						t.Errorf("%s applies from %s, want %s (%s)", tt.req, o.AppliesFrom, tt.date, o.Source)
 					}
-					if !strings.HasPrefix(o.Source, RulesFile+":") {
-						t.Errorf("without a catalogue the source should be the rules file, got %q", o.Source)
+					if !strings.HasPrefix(o.Source, ObligationsFile+":") {
+						t.Errorf("without a catalogue the source should be the obligations file, got %q", o.Source)
 					}
 					return
 				}
@@ -377,8 +384,8 @@ func TestObligationDates(t *testing.T) {
 }
 
 // TestObligationFromCatalogue: a catalogue row with the same date supplies
-// the date, its verified flag and source, and the requirement's title; a row
-// with another date leaves the fallback in place and says so.
+// the date, its verified flag and source; a row with another date leaves the
+// obligations file's date in place and says so.
 func TestObligationFromCatalogue(t *testing.T) {
 	c := &catalog.Catalog{Requirements: []catalog.Requirement{
 		{ID: "ai-act-art-50", Article: "Art. 50", Title: "Transparency (catalogue title)", Applies: []catalog.Applicability{
@@ -388,33 +395,37 @@ func TestObligationFromCatalogue(t *testing.T) {
 			{Date: "2025-09-01", Scope: "gpai", AsOf: "2026-11-26", Source: "wrong date"},
 		}},
 	}}
-	res, err := Classify(prof(profile.Use{Transparency: []string{"deep-fake"}, GeneralPurpose: &profile.GeneralPurpose{Model: true}}), c)
+	p := prof(profile.Use{Transparency: []string{"interacts-with-persons"}, GeneralPurpose: &profile.GeneralPurpose{Model: true}})
+	res, err := Classify(p, c)
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantObl := []Obligation{
-		{Requirement: "ai-act-art-50", Article: "Art. 50", Title: "Transparency (catalogue title)", AppliesFrom: "2026-08-02", Verified: true,
-			Source: "catalog requirement ai-act-art-50: catalogue source"},
-		{Requirement: "ai-act-art-53", Article: "Art. 53", Title: "GPAI", AppliesFrom: "2025-08-02", Verified: true},
+	byID := obligationIDs(res)
+	o := byID["provider-art-50-1"]
+	if o == nil {
+		t.Fatalf("no Art. 50(1) obligation: %+v", res.Obligations)
 	}
-	if len(res.Obligations) != 2 {
-		t.Fatalf("obligations: %+v", res.Obligations)
-	}
-	if diff := cmp.Diff(wantObl[0], res.Obligations[0]); diff != "" {
+	want := Obligation{ID: "provider-art-50-1", Roles: []string{"provider"}, Kind: KindObligation, Status: StatusApplies,
+		Requirement: "ai-act-art-50", Article: "Art. 50(1)", Title: o.Title, Summary: o.Summary, Condition: o.Condition,
+		AppliesFrom: "2026-08-02", Verified: true, Source: "catalog requirement ai-act-art-50: catalogue source"}
+	if diff := cmp.Diff(want, *o); diff != "" {
 		t.Errorf("from the catalogue (-want +got):\n%s", diff)
 	}
-	got := res.Obligations[1]
-	src := got.Source
-	got.Source = ""
-	if diff := cmp.Diff(wantObl[1], got); diff != "" {
-		t.Errorf("fallback (-want +got):\n%s", diff)
+	g := byID["gpai-art-53-1-a"]
+	if g == nil {
+		t.Fatalf("no Art. 53(1)(a) obligation: %+v", res.Obligations)
 	}
-	if !strings.Contains(src, "has no applies row dated 2025-08-02") {
-		t.Errorf("fallback source does not report the mismatch: %q", src)
+	if g.AppliesFrom != "2025-08-02" || g.Verified || !strings.Contains(g.Source, "has no applies row dated 2025-08-02") {
+		t.Errorf("fallback: %+v", g)
+	}
+	if !slices.Contains(res.Roles, "gpai-provider") {
+		t.Errorf("a provider placing a model on the market is a gpai-provider: roles %v", res.Roles)
 	}
 	rs, _ := Rules()
-	problems := strings.Join(rs.CheckCatalog(c), "\n")
-	for _, w := range []string{"date of ai-act-art-53 (any scope) is 2025-08-02; the catalogue has [2025-09-01]", "date of ai-act-art-9 (scope annex-iii): requirement not in the catalogue", "requirement ai-act-art-6 is not in the catalogue"} {
+	ob, _ := Obligations()
+	problems := strings.Join(append(rs.CheckCatalog(c), ob.CheckCatalog(c)...), "\n")
+	for _, w := range []string{"obligation gpai-art-53-1-a: date chapter-v (any scope) is 2025-08-02; the catalogue's ai-act-art-53 has [2025-09-01]",
+		"obligation provider-art-9: requirement ai-act-art-9 is not in the catalogue", "requirement ai-act-art-6 is not in the catalogue"} {
 		if !strings.Contains(problems, w) {
 			t.Errorf("CheckCatalog does not report %q:\n%s", w, problems)
 		}

@@ -60,9 +60,20 @@ type field struct {
 	get    func(*profile.Profile) any
 }
 
+// soleRole is the value of the role field path: the profile's one role
+// (role, or roles with one item); "" when it holds several, so that a rule
+// "role equals deployer" (Art. 2(10)) holds only for an operator that is
+// nothing but a deployer.
+func soleRole(p *profile.Profile) any {
+	if rs := p.RoleList(); len(rs) == 1 {
+		return rs[0]
+	}
+	return ""
+}
+
 // Fields are the profile field paths the rules may name.
 var fields = map[string]field{
-	"role":                                     {kind: kString, vocab: Roles, get: func(p *profile.Profile) any { return p.Role }},
+	"role":                                     {kind: kString, vocab: Roles, get: soleRole},
 	"use.annex_iii":                            {kind: kRefs, get: func(p *profile.Profile) any { return p.Use.AnnexIII }},
 	"use.annex_i":                              {kind: kPresent, get: func(p *profile.Profile) any { return p.Use.AnnexI != nil }},
 	"use.annex_i.legislation":                  {kind: kString, vocab: annexILegislation(), parent: "use.annex_i", get: func(p *profile.Profile) any { return p.Use.AnnexI.Legislation }},

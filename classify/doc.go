@@ -9,9 +9,17 @@
 // profile field, operator, value or outcome is an error at file:line). Each
 // rule that fires, and each derogation that was relevant but did not fire,
 // leaves a Verdict that cites the article and the exact profile field paths
-// that produced it. The obligations that follow carry their application
-// dates, taken from the catalogue's requirement rows where the catalogue has
-// the date, and otherwise from the date table of rules.yaml.
+// that produced it.
+//
+// The obligations that follow are data too: obligations.yaml, one entry per
+// provision and paragraph, by operator role (provider, deployer, importer,
+// distributor, authorised representative, product manufacturer, GPAI model
+// provider), with the condition that brings it. A condition on a fact the
+// profile's facts block does not answer makes the obligation conditional,
+// never dropped or asserted. Each carries its application date, from the
+// catalogue's requirement rows where the catalogue has the date, otherwise
+// from the date table of obligations.yaml. The Result also states the Art. 43
+// conformity-assessment procedure (Conformity).
 //
 // The tier is computed from the facts of the system: the answers of the
 // profile's facts: block to a questionnaire (questions.yaml, embedded) of

@@ -150,12 +150,13 @@ type derivation struct {
 	conclusions []Conclusion
 	open        []Open
 	claims      []Claim
+	listFacts   map[string][]source // kind -> the answered facts of its conclusions that do not hold
 }
 
 // derive computes the effective use: block of p: the facts decide every
 // conclusion they settle; a claim stands where the facts leave it open.
 func (qs *Questionnaire) derive(p *profile.Profile) *derivation {
-	d := &derivation{prov: map[string][]source{}}
+	d := &derivation{prov: map[string][]source{}, listFacts: map[string][]source{}}
 	facts := p.Facts
 	_, hasUse := p.Line("use")
 	hasUse = hasUse || !isZeroUse(p.Use)
@@ -169,6 +170,13 @@ func (qs *Questionnaire) derive(p *profile.Profile) *derivation {
 		v := c.When.eval(facts)
 		claim, isClaimed := claimed[c.Sets]
 		factSrc := qs.factSources(c.When, facts)
+		if v == tNo {
+			for _, f := range factSrc {
+				if !slices.Contains(d.listFacts[c.Sets.Kind], f) {
+					d.listFacts[c.Sets.Kind] = append(d.listFacts[c.Sets.Kind], f)
+				}
+			}
+		}
 		switch {
 		case v == tYes:
 			src := factSrc
@@ -245,6 +253,15 @@ func (d *derivation) build(p *profile.Profile, eff map[string][]Target, src map[
 		for i, t := range eff[l.kind] {
 			*l.dst = append(*l.dst, t.Value)
 			d.prov[fmt.Sprintf("%s[%d]", l.path, i)] = src[t]
+		}
+		// A rule that finds nothing in the list cites the list: say which
+		// answers emptied it.
+		if len(eff[l.kind]) == 0 && len(d.listFacts[l.kind]) > 0 {
+			var whole []source
+			if _, ok := p.Line(l.path); ok {
+				whole = append(whole, source{l.path, "none"})
+			}
+			d.prov[l.path] = append(whole, d.listFacts[l.kind]...)
 		}
 	}
 	for _, t := range eff["profiling"] {

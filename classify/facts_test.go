@@ -197,6 +197,12 @@ func TestQuestionnaireParses(t *testing.T) {
 			t.Errorf("%s:%d: question %s is read by no conclusion", QuestionsFile, q.Line, q.ID)
 		}
 	}
+	// The obligations read only facts the questionnaire asks.
+	for _, f := range ObligationFacts {
+		if q := qs.Question(f); q == nil || q.Section != "obligations" {
+			t.Errorf("obligation fact %s is not a question of the obligations section", f)
+		}
+	}
 	// Every value of the use: vocabularies has a conclusion, so that every
 	// claim can be checked against facts.
 	have := map[Target]bool{}

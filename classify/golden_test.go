@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 
 // goldenProfiles are the systems whose full Result is pinned in
 // testdata/<name>.json. They run without a catalogue, so the golden files
-// depend on rules.yaml alone.
+// depend on rules.yaml and obligations.yaml alone.
 var goldenProfiles = map[string]*profile.Profile{
 	// Credit scoring, Annex III 5(b), profiles applicants, has a chat front end.
 	"credit-scoring": prof(profile.Use{AnnexIII: refs("5b"), Profiling: true, Derogation: []string{"preparatory-task"},
@@ -35,6 +35,19 @@ var goldenProfiles = map[string]*profile.Profile{
 		Transparency: []string{"interacts-with-persons", "synthetic-content"}}),
 	// Social scoring by a public body that also uses Annex III 5(a).
 	"social-scoring": prof(profile.Use{Practices: []string{"social-scoring"}, AnnexIII: refs("5a")}),
+	// The same credit scoring, by a bank that builds and uses it: provider and deployer.
+	"credit-scoring-bank": func() *profile.Profile {
+		p := prof(profile.Use{AnnexIII: refs("5b"), Profiling: true})
+		p.Role, p.Roles = "", []string{"provider", "deployer"}
+		p.Facts = map[string]string{"public_authority": "no"}
+		return p
+	}(),
+	// Remote biometric identification by a provider that applied harmonised standards in full.
+	"rbi-standards": func() *profile.Profile {
+		p := prof(profile.Use{AnnexIII: refs("1a")})
+		p.Facts = map[string]string{"harmonised_standards_in_full": "yes", "established_outside_union": "no"}
+		return p
+	}(),
 	// A spam filter.
 	"minimal": prof(profile.Use{}),
 }
@@ -95,6 +108,13 @@ func TestRulesAgainstCatalogue(t *testing.T) {
 	for _, p := range rs.CheckCatalog(c) {
 		t.Error(p)
 	}
+	ob, err := Obligations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range ob.CheckCatalog(c) {
+		t.Error(p)
+	}
 	// Articles of rules that carry no requirement ID must still be findable,
 	// except those the requirement conventions leave out of the catalogue
 	// (Art. 2 scope and the Art. 3 definitions).
@@ -122,8 +142,9 @@ func TestRulesAgainstCatalogue(t *testing.T) {
 	}
 }
 
-// TestDatesFromCatalogue: with the real catalogue, every obligation's date
-// comes from a catalogue row, not from the fallback table.
+// TestDatesFromCatalogue: with the real catalogue, the date of every
+// obligation that has a catalogue requirement comes from a catalogue row,
+// and is the date the obligations file gives.
 func TestDatesFromCatalogue(t *testing.T) {
 	c := loadCatalog(t)
 	for name, p := range goldenProfiles {
@@ -132,8 +153,8 @@ func TestDatesFromCatalogue(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, o := range res.Obligations {
-			if !strings.HasPrefix(o.Source, "catalog requirement ") {
-				t.Errorf("%s: %s falls back to the rules file: %s", name, o.Requirement, o.Source)
+			if o.Requirement != "" && !strings.HasPrefix(o.Source, "catalog requirement ") {
+				t.Errorf("%s: %s (%s) falls back to the obligations file: %s", name, o.ID, o.Requirement, o.Source)
 			}
 		}
 		plain, err := Classify(p, nil)
@@ -142,7 +163,7 @@ func TestDatesFromCatalogue(t *testing.T) {
 		}
 		for i, o := range res.Obligations {
 			if o.AppliesFrom != plain.Obligations[i].AppliesFrom {
-				t.Errorf("%s: %s applies from %s in the catalogue, %s in rules.yaml", name, o.Requirement, o.AppliesFrom, plain.Obligations[i].AppliesFrom)
+				t.Errorf("%s: %s applies from %s in the catalogue, %s in obligations.yaml", name, o.ID, o.AppliesFrom, plain.Obligations[i].AppliesFrom)
 			}
 		}
 	}

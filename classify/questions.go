@@ -458,7 +458,7 @@ func normalAnswer(a string) string {
 }
 
 // hasRole reports whether p names role r.
-func hasRole(p *profile.Profile, r string) bool { return p.Role == r }
+func hasRole(p *profile.Profile, r string) bool { return slices.Contains(p.RoleList(), r) }
 
 // Next returns the first question, in questionnaire order, that p's facts
 // leave unanswered, that is not in asked, and whose answer matters given

@@ -21,11 +21,9 @@ const RulesFile = "classify/rules.yaml"
 
 // RuleSet is a parsed and checked rules file.
 type RuleSet struct {
-	Version     int               `json:"version"`
-	AsOf        string            `json:"as_of"`
-	Rules       []Rule            `json:"rules"`
-	Obligations []ObligationGroup `json:"obligations"`
-	Dates       []DateEntry       `json:"dates"`
+	Version int    `json:"version"`
+	AsOf    string `json:"as_of"`
+	Rules   []Rule `json:"rules"`
 }
 
 // Rule is one classification rule.
@@ -42,35 +40,6 @@ type Rule struct {
 	Sources     []string `json:"sources"`
 	Verified    bool     `json:"verified"`
 	Line        int      `json:"-"`
-}
-
-// ObligationGroup lists the requirements that follow from an outcome.
-type ObligationGroup struct {
-	On           string          `json:"on"`
-	Scopes       []string        `json:"scopes,omitempty"` // only when a firing rule of that outcome has one of these scopes
-	Requirements []ObligationDef `json:"requirements"`
-	Line         int             `json:"-"`
-}
-
-// ObligationDef names one requirement, with the article and title used when
-// the catalogue lacks the row.
-type ObligationDef struct {
-	ID      string `json:"id"`
-	Article string `json:"article"`
-	Title   string `json:"title"`
-	Line    int    `json:"-"`
-}
-
-// DateEntry is the fallback application date of a requirement in a scope.
-type DateEntry struct {
-	Requirement string `json:"requirement"`
-	Scope       string `json:"scope,omitempty"`
-	Date        string `json:"date"`
-	Article     string `json:"article"`
-	Source      string `json:"source"`
-	AsOf        string `json:"as_of"`
-	Verified    bool   `json:"verified"`
-	Line        int    `json:"-"`
 }
 
 var defaultRules = sync.OnceValues(func() (*RuleSet, error) { return Parse(RulesFile, rulesYAML) })
@@ -112,17 +81,7 @@ func Parse(name string, data []byte) (*RuleSet, error) {
 				rs.Rules = append(rs.Rules, ps.rule(it))
 			}
 		},
-		"obligations": func(n *yaml.Node) {
-			for _, it := range ps.seq(n) {
-				rs.Obligations = append(rs.Obligations, ps.obligation(it))
-			}
-		},
-		"dates": func(n *yaml.Node) {
-			for _, it := range ps.seq(n) {
-				rs.Dates = append(rs.Dates, ps.dateEntry(it)...)
-			}
-		},
-	}, "version", "as_of", "rules", "obligations", "dates")
+	}, "version", "as_of", "rules")
 	if len(ps.errs) == 0 {
 		ps.check(rs, doc.Content[0])
 	}
@@ -433,74 +392,8 @@ func (ps *parser) ref(n *yaml.Node) *refPat {
 	return r
 }
 
-func (ps *parser) obligation(n *yaml.Node) ObligationGroup {
-	g := ObligationGroup{Line: n.Line}
-	ps.mapping(n, map[string]func(*yaml.Node){
-		"on": func(v *yaml.Node) {
-			g.On = ps.str(v)
-			if g.On != "" && !in(Outcomes, g.On) {
-				ps.errorf(v, "unknown outcome %q (want one of %s)", g.On, strings.Join(Outcomes, ", "))
-			}
-		},
-		"scopes": func(v *yaml.Node) {
-			g.Scopes = ps.strs(v)
-			for _, s := range g.Scopes {
-				if !in(Scopes, s) {
-					ps.errorf(v, "unknown scope %q (want one of %s)", s, strings.Join(Scopes, ", "))
-				}
-			}
-		},
-		"requirements": func(v *yaml.Node) {
-			for _, it := range ps.seq(v) {
-				d := ObligationDef{Line: it.Line}
-				ps.mapping(it, map[string]func(*yaml.Node){
-					"id":      func(x *yaml.Node) { d.ID = ps.id(x) },
-					"article": func(x *yaml.Node) { d.Article = ps.str(x) },
-					"title":   func(x *yaml.Node) { d.Title = ps.str(x) },
-				}, "id", "article", "title")
-				g.Requirements = append(g.Requirements, d)
-			}
-		},
-	}, "on", "requirements")
-	return g
-}
-
-// dateEntry reads one row of the date table; a row may name several
-// requirements, and then stands for one entry each.
-func (ps *parser) dateEntry(n *yaml.Node) []DateEntry {
-	d := DateEntry{Line: n.Line}
-	var reqs []string
-	ps.mapping(n, map[string]func(*yaml.Node){
-		"requirements": func(v *yaml.Node) {
-			for _, it := range ps.seq(v) {
-				reqs = append(reqs, ps.id(it))
-			}
-			if v.Kind == yaml.SequenceNode && len(reqs) == 0 {
-				ps.errorf(v, "empty list")
-			}
-		},
-		"scope": func(v *yaml.Node) {
-			d.Scope = ps.str(v)
-			if d.Scope != "" && !in(Scopes, d.Scope) {
-				ps.errorf(v, "unknown scope %q (want one of %s)", d.Scope, strings.Join(Scopes, ", "))
-			}
-		},
-		"date":     func(v *yaml.Node) { d.Date = ps.date(v) },
-		"article":  func(v *yaml.Node) { d.Article = ps.str(v) },
-		"source":   func(v *yaml.Node) { d.Source = ps.str(v) },
-		"as_of":    func(v *yaml.Node) { d.AsOf = ps.date(v) },
-		"verified": func(v *yaml.Node) { d.Verified = ps.boolean(v) },
-	}, "requirements", "date", "article", "source", "as_of", "verified")
-	out := make([]DateEntry, len(reqs))
-	for i, r := range reqs {
-		out[i] = d
-		out[i].Requirement = r
-	}
-	return out
-}
-
-// check runs the checks across rows: unique rule IDs, and a date for every
-// requirement an obligation group can bring in every scope it can come with.
+// check runs the checks across rows: unique rule IDs. The obligations and
+// their dates are in obligations.yaml (ParseObligations).
 func (ps *parser) check(rs *RuleSet, root *yaml.Node) {
 	ids := map[string]int{}
 	for _, r := range rs.Rules {
@@ -510,32 +403,6 @@ func (ps *parser) check(rs *RuleSet, root *yaml.Node) {
 		ids[r.ID] = r.Line
 		if r.ID == TierRule {
 			ps.errs = append(ps.errs, fmt.Errorf("%s:%d: rule id %q is reserved", ps.name, r.Line, r.ID))
-		}
-	}
-	type key struct{ req, scope string }
-	dates := map[key]int{}
-	for _, d := range rs.Dates {
-		k := key{d.Requirement, d.Scope}
-		if prev, ok := dates[k]; ok {
-			ps.errs = append(ps.errs, fmt.Errorf("%s:%d: date for %s scope %q already given at line %d", ps.name, d.Line, d.Requirement, d.Scope, prev))
-		}
-		dates[k] = d.Line
-	}
-	for _, g := range rs.Obligations {
-		scopes := g.Scopes
-		if len(scopes) == 0 {
-			scopes = []string{""}
-		}
-		for _, req := range g.Requirements {
-			for _, s := range scopes {
-				if _, ok := dates[key{req.ID, s}]; ok {
-					continue
-				}
-				if _, ok := dates[key{req.ID, ""}]; ok {
-					continue
-				}
-				ps.errs = append(ps.errs, fmt.Errorf("%s:%d: obligation %s on %s: no date for scope %q in dates", ps.name, req.Line, req.ID, g.On, s))
-			}
 		}
 	}
 	if len(rs.Rules) == 0 {

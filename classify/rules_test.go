@@ -19,17 +19,6 @@ rules:
     reason: "interacts ({fields})"
     sources: [x]
     verified: false
-obligations:
-  - on: transparency
-    requirements:
-      - {id: ai-act-art-50, article: "Art. 50", title: t}
-dates:
-  - requirements: [ai-act-art-50]
-    date: 2026-08-02
-    article: a
-    source: s
-    as_of: 2026-11-26
-    verified: true
 `
 
 func TestParseEmbedded(t *testing.T) {
@@ -37,8 +26,8 @@ func TestParseEmbedded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rs.AsOf == "" || len(rs.Rules) < 50 || len(rs.Obligations) == 0 || len(rs.Dates) == 0 {
-		t.Fatalf("embedded rules look incomplete: %d rules, %d obligation groups, %d dates", len(rs.Rules), len(rs.Obligations), len(rs.Dates))
+	if rs.AsOf == "" || len(rs.Rules) < 50 {
+		t.Fatalf("embedded rules look incomplete: %d rules", len(rs.Rules))
 	}
 	for _, r := range rs.Rules {
 		if r.Line == 0 || len(r.Sources) == 0 {
@@ -56,7 +45,7 @@ func TestParseMinimal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Tier != Transparency || len(res.Obligations) != 1 || res.Verdicts[0].Reason != "interacts (use.transparency[0])" {
+	if res.Tier != Transparency || obligationIDs(res)["provider-art-50-1"] == nil || res.Verdicts[0].Reason != "interacts (use.transparency[0])" {
 		t.Errorf("unexpected result %+v", res)
 	}
 }
@@ -90,13 +79,10 @@ func TestParseErrors(t *testing.T) {
 		{"high-risk without scope", "    outcome: transparency\n", "    outcome: high-risk\n", `m.yaml:7: rule "r1": a high-risk rule needs scope`},
 		{"annex scope on another outcome", "    outcome: transparency\n", "    outcome: transparency\n    scope: annex-iii\n", `m.yaml:8: rule "r1": scope annex-iii goes only with outcome high-risk`},
 		{"unknown scope", "    outcome: transparency\n", "    outcome: transparency\n    scope: annex-x\n", `m.yaml:8: unknown scope "annex-x"`},
-		{"obligation without date", "      - {id: ai-act-art-50, article: \"Art. 50\", title: t}\n",
-			"      - {id: ai-act-art-50, article: \"Art. 50\", title: t}\n      - {id: ai-act-art-53, article: \"Art. 53\", title: t}\n",
-			`m.yaml:15: obligation ai-act-art-53 on transparency: no date`},
-		{"bad date", "    date: 2026-08-02\n", "    date: 2026-13-02\n", `m.yaml:17: want a date YYYY-MM-DD, got "2026-13-02"`},
-		{"duplicate rule", "obligations:\n", "  - id: r1\n    article: a\n    when: {field: use.profiling, is: true}\n    outcome: transparency\n    reason: r\n    sources: [x]\n    verified: false\nobligations:\n",
+		{"duplicate rule", "    verified: false\n", "    verified: false\n  - id: r1\n    article: a\n    when: {field: use.profiling, is: true}\n    outcome: transparency\n    reason: r\n    sources: [x]\n    verified: false\n",
 			`m.yaml:11: rule id "r1" already used at line 4`},
-		{"duplicate key", "    verified: false\nobligations", "    verified: false\n    verified: true\nobligations", `m.yaml:11: duplicate key "verified"`},
+		{"duplicate key", "    verified: false\n", "    verified: false\n    verified: true\n", `m.yaml:11: duplicate key "verified"`},
+		{"obligations are elsewhere", "version: 1\n", "version: 1\nobligations: []\n", `m.yaml:2: unknown key "obligations"`},
 		{"unknown top key", "version: 1\n", "version: 1\nrulez: []\n", `m.yaml:2: unknown key "rulez"`},
 	}
 	for _, tt := range tests {
@@ -114,7 +100,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseNotYAML(t *testing.T) {
-	for _, src := range []string{"", "rules: [", "- a\n- b\n", "version: 1\nas_of: 2026-11-26\nrules: []\nobligations: []\ndates: []\n"} {
+	for _, src := range []string{"", "rules: [", "- a\n- b\n", "version: 1\nas_of: 2026-11-26\nrules: []\n"} {
 		if _, err := Parse("x.yaml", []byte(src)); err == nil {
 			t.Errorf("Parse(%q) succeeded", src)
 		}

@@ -21,9 +21,16 @@ type Result struct {
 	// Provisional is set when an open question could move the system to a
 	// stronger tier than the one computed: the tier holds only once the
 	// questions of Open are answered.
-	Provisional bool         `json:"provisional,omitempty"`
+	Provisional bool `json:"provisional,omitempty"`
+	// Roles are the operator roles whose obligations are listed: those the
+	// profile declares, and those the Act gives it (Art. 25(3): the product
+	// manufacturer of an Annex I product is its provider; a provider that
+	// places a general-purpose AI model on the market is a gpai-provider).
+	Roles       []string     `json:"roles"`
 	Verdicts    []Verdict    `json:"verdicts"`
 	Obligations []Obligation `json:"obligations"`
+	// Conformity is the Art. 43 conformity-assessment procedure.
+	Conformity Conformity `json:"conformity"`
 	// Facts are the questionnaire answers the profile gives, in the order of
 	// the questionnaire.
 	Facts []Fact `json:"facts"`
@@ -111,13 +118,62 @@ type Verdict struct {
 	Reason  string   `json:"reason"`
 }
 
-// Obligation is a requirement that follows from the classification, with
-// the date it applies from.
+// Kinds of Obligation.
+const (
+	KindObligation  = "obligation"  // a duty of the role
+	KindPresumption = "presumption" // a presumption of conformity (Art. 40(1), 42(2), 53(4)): a way to show conformity, not a duty
+	KindVoluntary   = "voluntary"   // voluntary (Art. 95 codes of conduct)
+	KindNote        = "note"        // a rule to know (Art. 25(1): when another operator becomes the provider)
+)
+
+// States of an Obligation and of the Conformity route.
+const (
+	StatusApplies     = "applies"     // the classification and the facts bring it
+	StatusConditional = "conditional" // it applies if a fact is "yes" that the profile does not answer, or in a circumstance the tool cannot see
+)
+
+// Obligation is a provision that follows from the classification for one or
+// more of the system's roles, with why it applies and the date it applies
+// from.
 type Obligation struct {
-	Requirement aiassure.RequirementID `json:"requirement"`
-	Article     string                 `json:"article"`
+	ID    string   `json:"id"`    // the entry in classify/obligations.yaml
+	Roles []string `json:"roles"` // the roles of the system it binds
+	Kind  string   `json:"kind"`  // obligation, presumption, voluntary, note
+	// Status is applies, or conditional: then Condition says what decides it
+	// ("applies if facts.public_service is yes: answer it").
+	Status string `json:"status"`
+	// Requirement is the catalogue requirement of the article, where the
+	// catalogue has one.
+	Requirement aiassure.RequirementID `json:"requirement,omitempty"`
+	Article     string                 `json:"article"` // with paragraph: "Art. 26(6)"
 	Title       string                 `json:"title"`
-	AppliesFrom string                 `json:"applies_from"`
-	Verified    bool                   `json:"verified"`
-	Source      string                 `json:"source"`
+	Summary     string                 `json:"summary"`   // our own words
+	Condition   string                 `json:"condition"` // why it applies
+	// Facts are the questionnaire answers the condition read, as
+	// "facts.ID = answer" ("unknown" when not answered).
+	Facts       []string `json:"facts,omitempty"`
+	AppliesFrom string   `json:"applies_from"`
+	Verified    bool     `json:"verified"`
+	Source      string   `json:"source"`
+}
+
+// Conformity procedures of Art. 43.
+const (
+	ProcedureInternal = "annex-vi-internal-control" // Art. 43(1) and (2): internal control, Annex VI
+	ProcedureNotified = "annex-vii-notified-body"   // Art. 43(1): quality management system and technical documentation assessed by a notified body, Annex VII
+	ProcedureChoice   = "choice"                    // Art. 43(1): the provider may choose Annex VI or Annex VII
+	ProcedureSectoral = "sectoral"                  // Art. 43(3) (Annex I Section A) or Art. 2(2) (Section B): the procedure of the product legislation
+	ProcedureNone     = "none"                      // not high-risk: no Art. 43 assessment
+)
+
+// Conformity is the conformity-assessment procedure that applies to a
+// high-risk system, and why.
+type Conformity struct {
+	Procedure   string   `json:"procedure"`
+	Status      string   `json:"status"`                // applies or conditional (a fact decides between routes)
+	Legislation string   `json:"legislation,omitempty"` // for sectoral: the Union act whose procedure applies
+	Article     string   `json:"article"`
+	Reason      string   `json:"reason"`
+	Facts       []string `json:"facts,omitempty"` // "facts.ID = answer"
+	Notes       []string `json:"notes,omitempty"` // Art. 43(4) and the like
 }

@@ -83,6 +83,9 @@ func applicableRequirements(in Input) []aiassure.RequirementID {
 		}
 	}
 	for _, o := range in.Classification.Obligations {
+		if o.Requirement == "" { // an obligation the catalogue has no requirement for (Art. 26, 47, ...)
+			continue
+		}
 		add(o.Requirement)
 		for _, r := range in.Catalog.Requirements {
 			if r.Parent == o.Requirement {

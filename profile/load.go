@@ -40,6 +40,11 @@ func Decode(name string, data []byte) (*Profile, error) {
 		}
 	}
 	p.Path = name
+	for _, e := range errs {
+		if e.Path == "role" && strings.HasPrefix(e.Msg, "expected a string") {
+			e.Msg += "; for several roles, write roles: [provider, deployer]"
+		}
+	}
 	for _, e := range validate(p, name, pos) {
 		if !under(e.Path, errs) {
 			errs = append(errs, e)

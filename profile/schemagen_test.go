@@ -46,7 +46,9 @@ var descriptions = map[string]string{
 	"use.general_purpose.built_on_third_party": "The system is built on a third party's general-purpose model.",
 	"use.exclusions":                   "Art. 2 scope exclusions claimed.",
 	"use.exclusions[]":                 "One Art. 2 exclusion.",
-	"role":                             "The operator role of whoever runs the assessment (AI Act Art. 3).",
+	"role":                             "The operator role (AI Act Art. 3(3)-(8), 25(3)); give role or roles, not both.",
+	"roles":                            "The operator roles, when the operator holds several (a bank that builds and uses its model is provider and deployer); give role or roles, not both.",
+	"roles[]":                          "One operator role.",
 	"users":                            "Who uses the system.",
 	"users[]":                          "One group of users.",
 	"affected_persons":                 "Groups of persons the system's outputs affect.",
@@ -192,6 +194,8 @@ func generateSchema() ([]byte, error) {
 	for _, k := range body.keys {
 		root.set(k, body.vals[k])
 	}
+	// A profile gives its role in exactly one of role and roles.
+	root.set("oneOf", []any{obj().set("required", []string{"role"}), obj().set("required", []string{"roles"})})
 	root.set("$defs", g.defs)
 	out, err := json.MarshalIndent(root, "", "  ")
 	if err != nil {

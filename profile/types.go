@@ -15,27 +15,43 @@ type Profile struct {
 	// docs/classification.md): question ID to "yes", "no", "unknown" or,
 	// for a choice question, one of its choices. The AI Act tier is computed
 	// from these facts; Use states the legal conclusions the provider claims.
-	Facts       map[string]string `yaml:"facts,omitempty" json:"facts,omitempty"`
-	Role        string            `yaml:"role" json:"role"` // provider, deployer, importer, distributor, product-manufacturer
-	Users       []string          `yaml:"users,omitempty" json:"users,omitempty"`
-	Affected    []Affected        `yaml:"affected_persons,omitempty" json:"affected_persons,omitempty"`
-	Techniques  []string          `yaml:"techniques,omitempty" json:"techniques,omitempty"` // e.g. supervised-learning, deep-learning, gradient-boosting
-	Lifecycle   Lifecycle         `yaml:"lifecycle" json:"lifecycle"`
-	Assets      []Asset           `yaml:"assets" json:"assets"`
-	Components  []Component       `yaml:"components,omitempty" json:"components,omitempty"`
-	Controls    []Control         `yaml:"controls,omitempty" json:"controls,omitempty"`
-	Performance []Declared        `yaml:"performance,omitempty" json:"performance,omitempty"`
-	Artefacts   Artefacts         `yaml:"artefacts,omitempty" json:"artefacts,omitempty"`
-	Assurance   string            `yaml:"assurance" json:"assurance"` // Cybersecurity Act level: basic, substantial, high
-	Lineage     *Lineage          `yaml:"lineage,omitempty" json:"lineage,omitempty"`
-	Deployment  Deployment        `yaml:"deployment,omitempty" json:"deployment,omitempty"`
-	LLM         *LLM              `yaml:"llm,omitempty" json:"llm,omitempty"`
+	Facts map[string]string `yaml:"facts,omitempty" json:"facts,omitempty"`
+	// Role is the operator's role (AI Act Art. 3(3)-(7), Roles). A system
+	// whose operator holds several (a bank that builds and uses its credit
+	// model is its provider and its deployer) lists them in Roles instead;
+	// a profile gives role or roles, not both. RoleList returns either.
+	Role        string      `yaml:"role,omitempty" json:"role,omitempty"`
+	Roles       []string    `yaml:"roles,omitempty" json:"roles,omitempty"`
+	Users       []string    `yaml:"users,omitempty" json:"users,omitempty"`
+	Affected    []Affected  `yaml:"affected_persons,omitempty" json:"affected_persons,omitempty"`
+	Techniques  []string    `yaml:"techniques,omitempty" json:"techniques,omitempty"` // e.g. supervised-learning, deep-learning, gradient-boosting
+	Lifecycle   Lifecycle   `yaml:"lifecycle" json:"lifecycle"`
+	Assets      []Asset     `yaml:"assets" json:"assets"`
+	Components  []Component `yaml:"components,omitempty" json:"components,omitempty"`
+	Controls    []Control   `yaml:"controls,omitempty" json:"controls,omitempty"`
+	Performance []Declared  `yaml:"performance,omitempty" json:"performance,omitempty"`
+	Artefacts   Artefacts   `yaml:"artefacts,omitempty" json:"artefacts,omitempty"`
+	Assurance   string      `yaml:"assurance" json:"assurance"` // Cybersecurity Act level: basic, substantial, high
+	Lineage     *Lineage    `yaml:"lineage,omitempty" json:"lineage,omitempty"`
+	Deployment  Deployment  `yaml:"deployment,omitempty" json:"deployment,omitempty"`
+	LLM         *LLM        `yaml:"llm,omitempty" json:"llm,omitempty"`
 	// RiskAcceptance names the file of accepted risks (docs/risk-acceptance.md),
 	// relative to the profile.
 	RiskAcceptance string `yaml:"risk_acceptance,omitempty" json:"risk_acceptance,omitempty"`
 
 	// Path is the file the profile was read from; not part of the document.
 	Path string `yaml:"-" json:"-"`
+}
+
+// RoleList returns the profile's roles: Roles, or Role alone, or none.
+func (p *Profile) RoleList() []string {
+	if len(p.Roles) > 0 {
+		return p.Roles
+	}
+	if p.Role != "" {
+		return []string{p.Role}
+	}
+	return nil
 }
 
 // System names the AI system and its intended purpose.

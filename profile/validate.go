@@ -52,6 +52,7 @@ func validate(p *Profile, file string, pos yamlx.Positions) yamlx.Errors {
 		v.patterns[k] = regexp.MustCompile(re)
 	}
 	v.walk(reflect.ValueOf(p).Elem(), "", "")
+	v.roles(p)
 	v.annexIII(p)
 	v.unique("assets", "id", len(p.Assets), func(i int) string { return p.Assets[i].ID })
 	v.unique("controls", "id", len(p.Controls), func(i int) string { return string(p.Controls[i].ID) })
@@ -219,6 +220,25 @@ func (v *validator) unique(list, field string, n int, id func(int) string) {
 			continue
 		}
 		seen[s] = i
+	}
+}
+
+// roles checks that the profile gives its role in exactly one of role (one
+// role) and roles (a list); the generic walk checks the values.
+func (v *validator) roles(p *Profile) {
+	hasRole := strings.TrimSpace(p.Role) != ""
+	switch {
+	case hasRole && len(p.Roles) > 0:
+		v.add("roles", "give role (one role) or roles (a list), not both")
+	case !hasRole && len(p.Roles) == 0:
+		switch {
+		case v.pos != nil && v.present("roles"):
+			v.add("roles", "at least one item is required")
+		case v.pos != nil && v.present("role"):
+			v.add("role", "must not be empty")
+		default:
+			v.add("role", "required field is missing (give role, or roles for several: roles: [provider, deployer])")
+		}
 	}
 }
 

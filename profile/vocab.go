@@ -7,8 +7,10 @@ import "github.com/aiassure/aiassure/catalog"
 // documentation use them. Lists shared with the catalogue (life-cycle phases,
 // asset kinds, evidence kinds) live in package catalog.
 var (
-	// Roles are the operator roles of the role field (AI Act Art. 3(3) to 3(7)).
-	Roles = []string{"provider", "deployer", "importer", "distributor", "product-manufacturer"}
+	// Roles are the operator roles of the role and roles fields (AI Act
+	// Art. 3(3) to 3(8), Art. 25(3); gpai-provider: the provider of a
+	// general-purpose AI model, Chapter V).
+	Roles = []string{"provider", "deployer", "importer", "distributor", "authorised-representative", "product-manufacturer", "gpai-provider"}
 
 	// AssuranceLevels are the Cybersecurity Act (Art. 52) assurance levels.
 	AssuranceLevels = []string{"basic", "substantial", "high"}
@@ -217,6 +219,7 @@ func Enums() map[string][]string {
 	return map[string][]string{
 		"api_version":                {APIVersion},
 		"role":                       Roles,
+		"roles[]":                    Roles,
 		"assurance":                  AssuranceLevels,
 		"use.practices[]":            Practices,
 		"use.derogation[]":           Derogations,
@@ -252,7 +255,7 @@ func Enums() map[string][]string {
 // when the section is present.
 var Required = []string{
 	"api_version", "system", "system.name", "system.intended_purpose", "system.sector",
-	"role", "assurance", "assets",
+	"assurance", "assets",
 	"use.annex_iii[].area", "use.annex_i.legislation",
 	"affected_persons[].group",
 	"assets[].id", "assets[].kind",

@@ -290,13 +290,33 @@ func (m *md) classification(r *report.Report) {
 		rows = append(rows, []string{esc(v.Rule), esc(v.Outcome), esc(v.Article), list(v.Fields), esc(v.Reason)})
 	}
 	m.table([]string{"Rule", "Outcome", "Article", "Profile fields", "Reason"}, rows)
+	m.p("### Conformity assessment")
+	m.p("")
+	cf := c.Conformity
+	m.table([]string{"Procedure", "Status", "Article", "Legislation", "Reason"},
+		[][]string{{orDash(cf.Procedure), orDash(cf.Status), orDash(cf.Article), orDash(cf.Legislation), orDash(cf.Reason)}})
+	for _, n := range cf.Notes {
+		m.p("- %s", esc(n))
+	}
+	if len(cf.Notes) > 0 {
+		m.p("")
+	}
 	m.p("### Obligations")
 	m.p("")
+	if len(c.Roles) > 0 {
+		m.p("Roles: %s.", esc(strings.Join(c.Roles, ", ")))
+		m.p("")
+	}
 	rows = nil
 	for _, o := range c.Obligations {
-		rows = append(rows, []string{esc(string(o.Requirement)), esc(o.Article), esc(o.Title), esc(o.AppliesFrom), yes(o.Verified), orDash(o.Source)})
+		title := o.Title
+		if o.Summary != "" {
+			title += ": " + o.Summary
+		}
+		rows = append(rows, []string{esc(strings.Join(o.Roles, ", ")), esc(o.Article), esc(title), esc(o.Kind), esc(o.Status), orDash(o.Condition),
+			orDash(string(o.Requirement)), esc(o.AppliesFrom), yes(o.Verified), orDash(o.Source)})
 	}
-	m.table([]string{"Requirement", "Article", "Title", "Applies from", "Verified", "Source"}, rows)
+	m.table([]string{"Roles", "Article", "Obligation", "Kind", "Status", "Why", "Requirement", "Applies from", "Verified", "Source"}, rows)
 }
 
 func score(level string, value int) string {

@@ -126,6 +126,7 @@ func Build(r *report.Report) (*oscal.AssessmentResultsDocument, error) {
 	}
 	res.Props = append(res.Props, oscal.P("ai-act-tier", r.Classification.Tier)...)
 	res.Props = append(res.Props, oscal.P("ai-act-route", r.Classification.Route)...)
+	res.Props = append(res.Props, oscal.P("ai-act-conformity-procedure", r.Classification.Conformity.Procedure)...)
 	res.Props = append(res.Props, oscal.P("highest-severity", string(r.Summary.Highest))...)
 	res.Props = append(res.Props, oscal.P("risk-method", r.Risk.Method)...)
 

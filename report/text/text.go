@@ -264,7 +264,11 @@ func (p *printer) header(r *report.Report) {
 		p.line(p.paint(bold, l))
 	}
 	p.wrap("Purpose  ", orDash(r.System.Purpose))
-	p.wrap("Context  ", fmt.Sprintf("sector %s, role %s, target assurance %s", orDash(r.System.Sector), orDash(r.System.Role), orDash(r.System.Assurance)))
+	role := "role"
+	if strings.Contains(r.System.Role, ",") {
+		role = "roles"
+	}
+	p.wrap("Context  ", fmt.Sprintf("sector %s, %s %s, target assurance %s", orDash(r.System.Sector), role, orDash(r.System.Role), orDash(r.System.Assurance)))
 }
 
 func (p *printer) conclusion(r *report.Report) {
@@ -423,17 +427,48 @@ func (p *printer) classification(r *report.Report) {
 	if why == 0 {
 		p.line("  Why: no rule set a tier or obligation.")
 	}
+	if len(c.Roles) > 0 {
+		p.wrap("  Roles: ", strings.Join(c.Roles, ", "))
+	}
+	if cf := c.Conformity; cf.Procedure != "" {
+		text := cf.Procedure + " (" + cf.Article + ")"
+		if cf.Legislation != "" {
+			text += ", " + cf.Legislation
+		}
+		if cf.Status == "conditional" {
+			text += ", conditional"
+		}
+		p.wrap("  Conformity assessment: ", text+". "+cf.Reason)
+		for _, n := range cf.Notes {
+			p.item(4, "-", n)
+		}
+	}
 	if len(c.Obligations) > 0 {
 		p.line(fmt.Sprintf("  Obligations (%d):", len(c.Obligations)))
-		t := table{head: []string{"ARTICLE", "TITLE", "APPLIES FROM"}}
+		t := table{head: []string{"ROLE", "ARTICLE", "TITLE", "APPLIES FROM"}}
+		var conditional []string
 		for _, o := range c.Obligations {
 			from := o.AppliesFrom
 			if !o.Verified {
 				from += " (unverified)"
 			}
-			t.rows = append(t.rows, []string{o.Article, o.Title, from})
+			title := o.Title
+			if o.Kind != "" && o.Kind != "obligation" {
+				title += " [" + o.Kind + "]"
+			}
+			if o.Status == "conditional" {
+				title += " [conditional]"
+				conditional = append(conditional, o.Article+": "+o.Condition)
+			}
+			t.rows = append(t.rows, []string{strings.Join(o.Roles, ", "), o.Article, title, from})
 		}
 		p.table(4, t)
+		if len(conditional) > 0 {
+			p.line("  Conditional obligations:")
+			for _, x := range conditional {
+				p.item(4, "-", x)
+			}
+		}
 	}
 }
 

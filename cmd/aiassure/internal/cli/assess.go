@@ -288,6 +288,8 @@ var classifyCmd = &command{
 				head.add("provisional:", "yes: the open questions below could change the tier")
 			}
 			head.add("facts answered:", fmt.Sprint(len(c.Facts)))
+			head.add("roles:", strings.Join(c.Roles, ", "))
+			head.add("conformity (Art. 43):", c.Conformity.Procedure, c.Conformity.Article)
 			head.write(bw, width)
 			classifyFindings(bw, c, width)
 			fmt.Fprintln(bw, "\nverdicts:")
@@ -297,9 +299,16 @@ var classifyCmd = &command{
 			}
 			vt.write(bw, width)
 			fmt.Fprintln(bw, "\nobligations:")
-			ot := &table{indent: "  ", head: []string{"ARTICLE", "OBLIGATION", "APPLIES FROM", "CHECKED"}}
+			ot := &table{indent: "  ", head: []string{"ROLE", "ARTICLE", "OBLIGATION", "APPLIES FROM", "CHECKED"}}
 			for _, o := range c.Obligations {
-				ot.add(o.Article, o.Title, o.AppliesFrom, verifiedMark(o.Verified))
+				title := o.Title
+				if o.Kind != "obligation" {
+					title += " [" + o.Kind + "]"
+				}
+				if o.Status == "conditional" {
+					title += "\n(" + o.Condition + ")"
+				}
+				ot.add(strings.Join(o.Roles, ", "), o.Article, title, o.AppliesFrom, verifiedMark(o.Verified))
 			}
 			ot.write(bw, width)
 			return bw.err
