@@ -97,7 +97,7 @@ func TestLoadResults(t *testing.T) {
 		{"number", []byte("42"), "not a JSON object"},
 		{"bare list", []byte(`[{"id":"x","check":"c","status":"pass","summary":"s"}]`), "bare JSON list"},
 		{"other JSON", []byte(`{"name":"x"}`), "no schema_version"},
-		{"no type, not a report", []byte(`{"schema_version":"2.0.0","results":[]}`), `no tool.name "aiassure"`},
+		{"no type, not a report", []byte(`{"schema_version":"3.0.0","results":[]}`), `no tool.name "aiassure"`},
 		{"wrong type", edit(func(m map[string]any) { m["type"] = "sarif" }), `type "sarif"`},
 		{"bad version", edit(func(m map[string]any) { m["schema_version"] = "1.0" }), "not MAJOR.REVISION.ADDITION"},
 		{"leading zero version", edit(func(m map[string]any) { m["schema_version"] = "01.0.0" }), "not MAJOR.REVISION.ADDITION"},
@@ -118,7 +118,7 @@ func TestLoadResults(t *testing.T) {
 		}), `unknown art15_category "ddos"`},
 		{"trailing data", append(append([]byte{}, doc.Bytes()...), []byte("{}")...), "trailing data"},
 		{"report with unknown field", editReport(func(m map[string]any) { m["verdict"] = "fine" }), `unknown field "verdict"`},
-		{"report of other major", editReport(func(m map[string]any) { m["schema_version"] = "3.0.0" }), "major version"},
+		{"report of other major", editReport(func(m map[string]any) { m["schema_version"] = "4.0.0" }), "major version"},
 		{"report of another tool", editReport(func(m map[string]any) { m["tool"] = map[string]any{"name": "other"} }), `no tool.name "aiassure"`},
 		{"report with bad status", editReport(func(m map[string]any) {
 			m["results"].([]any)[0].(map[string]any)["status"] = "ok"
@@ -168,8 +168,8 @@ func TestWriteResultsEmpty(t *testing.T) {
 // FuzzReadResults: ReadResults never panics, and what it accepts it gives
 // back unchanged when written again as a results document.
 func FuzzReadResults(f *testing.F) {
-	f.Add([]byte(`{"type":"aiassure.results","schema_version":"2.0.0","tool":{"name":"aiassure","version":"x"},"results":[{"id":"a","check":"c","status":"pass","summary":"s"}]}`))
-	f.Add([]byte(`{"schema_version":"2.0.0","tool":{"name":"aiassure"},"results":[{"id":"a","check":"c","status":"fail","summary":"s"}]}`))
+	f.Add([]byte(`{"type":"aiassure.results","schema_version":"3.0.0","tool":{"name":"aiassure","version":"x"},"results":[{"id":"a","check":"c","status":"pass","summary":"s"}]}`))
+	f.Add([]byte(`{"schema_version":"3.0.0","tool":{"name":"aiassure"},"results":[{"id":"a","check":"c","status":"fail","summary":"s"}]}`))
 	f.Add([]byte(`[{"id":"a","check":"c","status":"pass"}]`))
 	f.Add([]byte(`{"type":"aiassure.results","schema_version":"1.9.0","results":[{"id":"a","check":"c","status":"unknown","x":1}]}`))
 	f.Add([]byte("junk"))

@@ -13,7 +13,7 @@ import (
 )
 
 // SchemaVersion of the JSON report, MODEL.REVISION.ADDITION.
-const SchemaVersion = "2.0.0"
+const SchemaVersion = "3.0.0"
 
 // Report is the result of one assessment.
 type Report struct {

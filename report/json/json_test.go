@@ -54,17 +54,17 @@ func TestRead(t *testing.T) {
 		name, in, want string // want "" means it reads
 	}{
 		{"fixture", good, ""},
-		{"later minor", strings.Replace(good, `"schema_version": "2.0.0"`, `"schema_version": "2.7.2", "new_field": {"x": 1}`, 1), ""},
-		{"other major", strings.Replace(good, `"schema_version": "2.0.0"`, `"schema_version": "3.0.0"`, 1), "major version 2"},
+		{"later minor", strings.Replace(good, `"schema_version": "3.0.0"`, `"schema_version": "3.7.2", "new_field": {"x": 1}`, 1), ""},
+		{"other major", strings.Replace(good, `"schema_version": "3.0.0"`, `"schema_version": "4.0.0"`, 1), "major version 3"},
 		{"no version", `{"tool": {"name": "aiassure"}}`, "no schema_version"},
 		{"bad version", `{"schema_version": "1.0"}`, "MAJOR.REVISION.ADDITION"},
 		{"bad version digits", `{"schema_version": "1.x.0"}`, "MAJOR.REVISION.ADDITION"},
 		{"version wrong type", `{"schema_version": 1}`, "cannot unmarshal"},
 		{"not json", `schema_version: 1.0.0`, "invalid character"},
-		{"trailing", `{"schema_version": "2.0.0"} {}`, "trailing data"},
+		{"trailing", `{"schema_version": "3.0.0"} {}`, "trailing data"},
 		{"bad severity", strings.Replace(good, `"severity": "info"`, `"severity": "urgent"`, 1), `unknown severity "urgent"`},
 		{"bad status", strings.Replace(good, `"status": "pass"`, `"status": "ok"`, 1), `unknown status "ok"`},
-		{"field type", `{"schema_version": "2.0.0", "findings": {}}`, "cannot unmarshal"},
+		{"field type", `{"schema_version": "3.0.0", "findings": {}}`, "cannot unmarshal"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r, err := Read(strings.NewReader(tc.in))
@@ -82,7 +82,7 @@ func TestRead(t *testing.T) {
 }
 
 func TestReadTooLarge(t *testing.T) {
-	big := `{"schema_version": "2.0.0", "x": "` + strings.Repeat("a", MaxSize) + `"}`
+	big := `{"schema_version": "3.0.0", "x": "` + strings.Repeat("a", MaxSize) + `"}`
 	if _, err := Read(strings.NewReader(big)); err == nil || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("Read of an oversized report: %v", err)
 	}
@@ -98,9 +98,9 @@ func TestWriteNil(t *testing.T) {
 // writes and reads back to the same report.
 func FuzzRead(f *testing.F) {
 	f.Add(fixture(f))
-	f.Add([]byte(`{"schema_version": "2.0.0"}`))
-	f.Add([]byte(`{"schema_version": "2.0.0", "findings": [{"severity": "high"}], "summary": {"findings": {"high": 1}}}`))
 	f.Add([]byte(`{"schema_version": "3.0.0"}`))
+	f.Add([]byte(`{"schema_version": "3.0.0", "findings": [{"severity": "high"}], "summary": {"findings": {"high": 1}}}`))
+	f.Add([]byte(`{"schema_version": "4.0.0"}`))
 	f.Add([]byte(`{"schema_version": null}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -19,7 +19,7 @@ import (
 var schemaJSON []byte
 
 // SchemaID is the $id of the report's JSON Schema.
-const SchemaID = "https://aiassure.dev/schema/report/v2.json"
+const SchemaID = "https://aiassure.dev/schema/report/v3.json"
 
 // Schema returns the JSON Schema (draft 2020-12) of the canonical report, as
 // Write writes it. It is generated from the Go types of report.Report by

@@ -104,8 +104,8 @@ func TestSchemaRejects(t *testing.T) {
 	s := compileSchema(t)
 	good := string(fixture(t))
 	for _, tc := range []struct{ name, from, to, want string }{
-		{"unknown field", `"schema_version": "2.0.0"`, `"schema_version": "2.0.0", "extra": 1`, "extra"},
-		{"other major", `"schema_version": "2.0.0"`, `"schema_version": "3.0.0"`, "schema_version"},
+		{"unknown field", `"schema_version": "3.0.0"`, `"schema_version": "3.0.0", "extra": 1`, "extra"},
+		{"other major", `"schema_version": "3.0.0"`, `"schema_version": "4.0.0"`, "schema_version"},
 		{"bad severity", `"severity": "critical"`, `"severity": "urgent"`, "severity"},
 		{"bad status", `"status": "fail"`, `"status": "failed"`, "status"},
 		{"bad time", `"generated": "`, `"generated": "yesterday`, "generated"},
