@@ -346,7 +346,7 @@ func TestOrderAndContent(t *testing.T) {
 		`id="scope"`, "Not assessed, and why", "Limits of the method",
 		`id="classification"`, `id="risk"`, `class="legend"`, "<strong>critical</strong> (likelihood x impact 5 to 9)",
 		"continuous learning declared (lifecycle.continuous_learning, profile line 68)",
-		`id="coverage"`, "AI-specific standard", `id="findings"`, "Art. 15(5), Art. 9(2)(a)", "ETSI TS 102 165-1 clause 6.9",
+		`id="coverage"`, "AI-specific standard", `id="findings"`, "AI Act Art. 15(5), AI Act Art. 9(2)(a)", "ETSI TS 102 165-1 clause 6.9",
 		"examples/credit-scoring/profile.yaml:52 (assets[3].exposure.audience)",
 		"<strong>Accepted</strong> by Jane Roe, CISO until 2027-05-01: the bureau&#39;s signed delivery note",
 		`id="results"`, "Robustness curve (L∞) of model.onnx, 40 samples per point", "accuracy 0.740 (95% CI 0.688 to 0.786)",

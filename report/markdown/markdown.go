@@ -470,7 +470,7 @@ func (m *md) findings(r *report.Report) {
 		rows := [][]string{{"ID", code(f.ID)}, {"Fingerprint", code(f.Fingerprint)}, {"Kind", esc(f.Kind)}}
 		for _, kv := range [][]string{
 			{"Assets", list(f.Assets)}, {"Threats", list(f.Threats)}, {"Remedy (controls)", list(f.Controls)},
-			{"AI Act provisions", list(f.Provisions)}, {"Standard clauses", list(f.Clauses)},
+			{"Provisions", list(f.Provisions)}, {"Standard clauses", list(f.Clauses)},
 			{"Requirements", list(f.Requirements)}, {"Standards", list(f.Standards)},
 			{"Profile location", orList(locs)}, {"Sources", list(f.Sources)},
 		} {

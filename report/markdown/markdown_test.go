@@ -55,7 +55,7 @@ func TestTables(t *testing.T) {
 		"| Report digest | `sha256:", "| model | `examples/credit-scoring/model/mlp.onnx` | `sha256:4e1a9c0b",
 		"## Scope and limits", "Limits of the method:", "## AI Act classification", "## Risk analysis",
 		"- continuous learning declared (lifecycle.continuous\\_learning, profile line 68)",
-		"## Coverage and gaps", "AI-specific standard covers it", "## Findings", "### [CRITICAL]", "| AI Act provisions | Art. 15(5), Art. 9(2)(a) |",
+		"## Coverage and gaps", "AI-specific standard covers it", "## Findings", "### [CRITICAL]", "| Provisions | AI Act Art. 15(5), AI Act Art. 9(2)(a) |",
 		"| Profile location | `examples/credit-scoring/profile.yaml:52` (`assets[3].exposure.audience`) |",
 		"**Accepted** by Jane Roe, CISO until 2027-05-01", "## Tests", "accuracy 0.740 (95% CI 0.688 to 0.786)",
 		"## Annex A: threats that do not apply", "| `fl-poisoning` |", "## Annex B: standardisation gaps of the ENISA report",

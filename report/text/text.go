@@ -542,7 +542,7 @@ func (p *printer) findings(r *report.Report) {
 		const sub = "      "
 		meta := []string{f.ID}
 		if len(f.Provisions) > 0 {
-			meta = append(meta, "AI Act "+strings.Join(f.Provisions, ", "))
+			meta = append(meta, strings.Join(f.Provisions, ", "))
 		}
 		if len(f.Locations) > 0 {
 			meta = append(meta, location(f.Locations[0]))
