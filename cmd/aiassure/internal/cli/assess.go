@@ -281,7 +281,11 @@ var classifyCmd = &command{
 			c := r.Classification
 			bw := &errWriter{w: w}
 			head := &table{}
-			head.add("tier:", string(c.Tier), c.Route)
+			tier := string(c.Tier)
+			if c.Provisional {
+				tier += " (provisional)"
+			}
+			head.add("tier:", tier, c.Route)
 			head.add("general purpose:", fmt.Sprint(c.GeneralPurpose))
 			head.add("transparency (Art. 50):", fmt.Sprint(c.Transparency))
 			if c.Provisional {
@@ -295,7 +299,11 @@ var classifyCmd = &command{
 			fmt.Fprintln(bw, "\nverdicts:")
 			vt := &table{indent: "  ", head: []string{"OUTCOME", "ARTICLE", "WHY (PROFILE FIELDS)"}}
 			for _, v := range c.Verdicts {
-				vt.add(string(v.Outcome), v.Article, v.Reason+"\n("+strings.Join(v.Fields, ", ")+")")
+				why := v.Reason
+				if len(v.Fields) > 0 {
+					why += "\n(" + strings.Join(v.Fields, ", ") + ")"
+				}
+				vt.add(string(v.Outcome), v.Article, why)
 			}
 			vt.write(bw, width)
 			fmt.Fprintln(bw, "\nobligations:")
