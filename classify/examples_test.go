@@ -63,3 +63,19 @@ func TestExamplesFromPurposeText(t *testing.T) {
 		})
 	}
 }
+
+// TestPurposeOnlyProfile is the README's example of a system described by
+// its purpose only.
+func TestPurposeOnlyProfile(t *testing.T) {
+	p, err := profile.Load("testdata/cv-screener.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Classify(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Tier != Minimal || !r.Provisional || !slices.Equal(openIDs(r), []string{"annex-iii-4a"}) {
+		t.Errorf("tier %s provisional %v open %v", r.Tier, r.Provisional, openIDs(r))
+	}
+}
