@@ -79,3 +79,23 @@ func TestPurposeOnlyProfile(t *testing.T) {
 		t.Errorf("tier %s provisional %v open %v", r.Tier, r.Provisional, openIDs(r))
 	}
 }
+
+// BenchmarkClassify measures the classification of each shipped example
+// (facts, claims, indicators, rules, obligations), without the catalogue.
+func BenchmarkClassify(b *testing.B) {
+	paths, _ := filepath.Glob("../examples/*/profile.yaml")
+	for _, path := range paths {
+		p, err := profile.Load(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(filepath.Base(filepath.Dir(path)), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Classify(p, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
