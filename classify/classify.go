@@ -215,22 +215,6 @@ func (qs *Questionnaire) answers(p *profile.Profile) []Fact {
 	return out
 }
 
-// scopesOf returns the scopes of the firing rules fs that the group's
-// scopes admit ("" standing for a rule with no scope), or nil when none.
-func scopesOf(fs []fired, want []string) []string {
-	var out []string
-	for _, f := range fs {
-		s := f.rule.Scope
-		if len(want) > 0 && !slices.Contains(want, s) {
-			continue
-		}
-		if !slices.Contains(out, s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
 func verdict(r *Rule, outcome, reason string, m match) Verdict {
 	fs := slices.Clone(m.fields)
 	if fs == nil {
@@ -316,13 +300,6 @@ func (rs *RuleSet) CheckCatalog(c *catalog.Catalog) []string {
 		}
 	}
 	return out
-}
-
-func scopeName(s string) string {
-	if s == "" {
-		return "any scope"
-	}
-	return "scope " + s
 }
 
 // articleWithin reports whether a rule's article ("Art. 6(2), Annex III
