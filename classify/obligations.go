@@ -618,3 +618,10 @@ func (os *ObligationSet) CheckCatalog(c *catalog.Catalog) []string {
 	}
 	return out
 }
+
+func scopeName(s string) string {
+	if s == "" {
+		return "any scope"
+	}
+	return "scope " + s
+}
