@@ -353,3 +353,41 @@ func TestChatCredentials(t *testing.T) {
 		t.Error("URL credentials accepted")
 	}
 }
+
+// TestChatRunLogConcurrent checks that concurrent exchanges write whole lines.
+func TestChatRunLogConcurrent(t *testing.T) {
+	t.Setenv(TokenEnv, "")
+	s := newChatServer(t, fixed(200, okAnswer))
+	var run bytes.Buffer
+	c, err := NewChat(s.URL, WithRunLog(&run), WithConcurrency(8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for i := range 16 {
+		go func() {
+			_, err := c.Chat(WithExchangeLabel(context.Background(), "t", fmt.Sprint(i)), hello())
+			done <- err
+		}()
+	}
+	for range 16 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(run.String()), "\n")
+	seen := map[string]bool{}
+	for _, l := range lines {
+		var v struct{ Test, Variant string }
+		if err := json.Unmarshal([]byte(l), &v); err != nil || v.Test != "t" {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		seen[v.Variant] = true
+	}
+	if len(lines) != 16 || len(seen) != 16 {
+		t.Errorf("%d lines, %d variants", len(lines), len(seen))
+	}
+	if st := c.Stats(); st.Answers != 16 || st.PromptTokens != 16*7 {
+		t.Errorf("stats %+v", st)
+	}
+}
