@@ -331,6 +331,7 @@ func read(req *wireRequest) conversation {
 	if c.max <= 0 {
 		c.max = defaultMaxTokens
 	}
+	c.max = min(c.max, maxTokensCap)
 	return c
 }
 
