@@ -72,10 +72,7 @@ func fold(text string, keepSep, leetMap bool) folded {
 	var f folded
 	var b strings.Builder
 	for i, r := range text {
-		w := utf8.RuneLen(r)
-		if w < 0 {
-			w = 1
-		}
+		_, w := utf8.DecodeRuneInString(text[i:]) // 1 for an invalid byte
 		out := foldRune(r)
 		if leetMap {
 			var lb strings.Builder
