@@ -122,56 +122,62 @@ func redactURL(u *url.URL) string {
 // each retry (the caller pays for the first attempt). It returns the body of
 // a 2xx answer.
 func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte, samples int) ([]byte, error) {
+	data, _, err := c.doCount(ctx, method, u, body, samples)
+	return data, err
+}
+
+// doCount is do that also returns the number of attempts sent.
+func (c *client) doCount(ctx context.Context, method string, u *url.URL, body []byte, samples int) ([]byte, int, error) {
 	where := method + " " + redactURL(u)
 	for attempt := 0; ; attempt++ {
 		if err := c.bucket.Wait(ctx); err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+			return nil, attempt, fmt.Errorf("%s: %w", where, err)
 		}
 		select {
 		case c.sem <- struct{}{}:
 		case <-ctx.Done():
-			return nil, fmt.Errorf("%s: %w", where, ctx.Err())
+			return nil, attempt, fmt.Errorf("%s: %w", where, ctx.Err())
 		}
 		if attempt > 0 { // the first attempt was paid for by predictChunks
 			if err := c.cfg.budget.take(samples); err != nil {
 				<-c.sem
-				return nil, fmt.Errorf("%s: retry: %w", where, err)
+				return nil, attempt, fmt.Errorf("%s: retry: %w", where, err)
 			}
 		}
 		status, hdr, data, err := c.attempt(ctx, method, u, body)
 		<-c.sem
 		if ctx.Err() != nil {
-			return nil, fmt.Errorf("%s: %w", where, ctx.Err())
+			return nil, attempt + 1, fmt.Errorf("%s: %w", where, ctx.Err())
 		}
 		// What remains is retryable: a transport failure, 429 or 5xx.
 		var after time.Duration
 		switch {
 		case err != nil && errors.Is(err, ErrResponseTooLarge):
-			return nil, fmt.Errorf("%s: %w", where, err)
+			return nil, attempt + 1, fmt.Errorf("%s: %w", where, err)
 		case err != nil:
 		case status >= 200 && status < 300:
-			return data, nil
+			return data, attempt + 1, nil
 		case status == http.StatusTooManyRequests || status >= 500 && status != http.StatusNotImplemented && status != http.StatusHTTPVersionNotSupported:
 			after = parseRetryAfter(hdr.Get("Retry-After"), c.cfg.clock.Now())
 			err = &HTTPError{Status: status, Message: c.message(data), Attempts: attempt + 1}
 		default:
-			return nil, fmt.Errorf("%s: %w", where, &HTTPError{Status: status, Message: c.message(data), Attempts: attempt + 1})
+			return nil, attempt + 1, fmt.Errorf("%s: %w", where, &HTTPError{Status: status, Message: c.message(data), Attempts: attempt + 1})
 		}
 		if attempt >= c.cfg.retries {
 			if _, ok := err.(*HTTPError); !ok {
 				err = fmt.Errorf("%w (after %d attempts)", err, attempt+1)
 			}
-			return nil, fmt.Errorf("%s: %w", where, err)
+			return nil, attempt + 1, fmt.Errorf("%s: %w", where, err)
 		}
 		if after > c.cfg.maxRetryWait {
-			return nil, fmt.Errorf("%s: server asked to retry after %v, more than the %v allowed: %w", where, after, c.cfg.maxRetryWait, err)
+			return nil, attempt + 1, fmt.Errorf("%s: server asked to retry after %v, more than the %v allowed: %w", where, after, c.cfg.maxRetryWait, err)
 		}
 		wait := max(c.backoff(attempt), after)
 		c.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "endpoint request failed; retrying",
 			slog.String("request", where), slog.Int("attempt", attempt+1),
 			slog.Duration("wait", wait), slog.String("error", err.Error()))
 		if err := c.cfg.clock.Sleep(ctx, wait); err != nil {
-			return nil, fmt.Errorf("%s: %w", where, err)
+			return nil, attempt + 1, fmt.Errorf("%s: %w", where, err)
 		}
 	}
 }

@@ -141,6 +141,7 @@ type config struct {
 	input         string
 	output        string
 	inShape       []int
+	chat          chatConfig // NewChat only
 }
 
 func defaultConfig() *config {
