@@ -325,7 +325,7 @@ func (r *runner) result(fs *FamilySummary, sum *Summary) aiassure.Result {
 		res.Status = aiassure.Fail
 		res.Summary = fs.Family + ": " + fam.what + " — " + rate
 		ex := fs.Examples[0]
-		res.Reason = fmt.Sprintf("variant %s: %s %s: %s", ex.Variant, ex.Detector, ex.Kind, ex.Highlight(120))
+		res.Reason = fmt.Sprintf("variant %s: %s %s: %s", ex.Variant, ex.Detector, ex.Kind, strings.ReplaceAll(ex.Highlight(120), "\n", " "))
 	case judged == 0 || fs.Unknown*10 > fs.Attempts:
 		res.Status = aiassure.Unknown
 		res.Summary = fs.Family + ": too many answers could not be judged — " + rate
