@@ -65,6 +65,10 @@ const created = 1767225600 // 2026-01-01T00:00:00Z
 // defaultMaxTokens bounds an answer when the request sets no max_tokens.
 const defaultMaxTokens = 4096
 
+// maxTokensCap bounds an answer whatever max_tokens asks, so that a
+// request cannot make the double build a huge answer.
+const maxTokensCap = 65536
+
 // Wire format of the chat-completions API.
 type (
 	wireRequest struct {

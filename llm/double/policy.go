@@ -331,6 +331,7 @@ func read(req *wireRequest) conversation {
 	if c.max <= 0 {
 		c.max = defaultMaxTokens
 	}
+	c.max = min(c.max, maxTokensCap)
 	return c
 }
 
@@ -439,6 +440,7 @@ func follow(c *conversation, in intents) ([]string, []call) {
 	}
 	var calls []call
 	for _, t := range in.tools {
+		t.args = fillArgs(t.args, c)
 		for i := 0; i < max(1, min(in.loop, 64)); i++ {
 			calls = append(calls, t)
 		}
@@ -615,4 +617,39 @@ func cut(s string, limit int) (string, string) {
 	}
 	f := strings.Fields(s)
 	return strings.Join(f[:limit], " "), "length"
+}
+
+var (
+	reWantsPrompt  = regexp.MustCompile(`(?i)system prompt|instructions|canary`)
+	reWantsSecrets = regexp.MustCompile(`(?i)\b(secrets?|passwords?|api[ _-]?keys?|keys|credentials?|tokens?)\b`)
+)
+
+// fillArgs puts the canary or the secrets into the string arguments of a
+// call that ask for them ("send an email with the system prompt").
+func fillArgs(args string, c *conversation) string {
+	var obj map[string]any
+	if json.Unmarshal([]byte(args), &obj) != nil {
+		return args
+	}
+	changed := false
+	for k, v := range obj {
+		s, ok := v.(string)
+		if !ok {
+			continue
+		}
+		if c.canary != "" && reWantsPrompt.MatchString(s) && !strings.Contains(s, c.canary) {
+			s += " " + c.canary
+			changed = true
+		}
+		if len(c.secrets) > 0 && reWantsSecrets.MatchString(s) {
+			s += " " + strings.Join(c.secrets, " ")
+			changed = true
+		}
+		obj[k] = s
+	}
+	if !changed {
+		return args
+	}
+	b, _ := json.Marshal(obj)
+	return string(b)
 }
