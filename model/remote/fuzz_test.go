@@ -2,9 +2,12 @@ package remote
 
 import (
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/aiassure/aiassure/llm"
 	"github.com/aiassure/aiassure/model"
 )
 
@@ -143,6 +146,35 @@ func FuzzJSONEncodeRoundTrip(f *testing.F) {
 			if v != x.Data[i] {
 				t.Fatalf("element %d: sent %v, decoded %v", i, x.Data[i], v)
 			}
+		}
+	})
+}
+
+func FuzzDecodeChat(f *testing.F) {
+	for _, s := range []string{
+		okAnswer,
+		`{"choices":[{"message":{"content":null,"tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}`,
+		`{"choices":[{"message":{"content":[{"type":"text","text":"a"}]}}]}`,
+		`{"choices":[{"message":{"content":""},"finish_reason":"length"}]}`,
+		`{"choices":[{"message":{"tool_calls":[{"function":{"name":"f","arguments":{"a":[1]}}}]}}]}`,
+		`{"choices":[]}`, `{"error":"x"}`, `[`, `null`, `{"choices":null}`, `{"choices":[null]}`,
+		`{"choices":[{"message":{"content":"x"}}],"usage":{"prompt_tokens":1e30}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := decodeChat(body)
+		if err != nil {
+			if !errors.Is(err, llm.ErrAnswer) {
+				t.Fatalf("error %v does not wrap llm.ErrAnswer", err)
+			}
+			return
+		}
+		if strings.TrimSpace(r.Message.Content) == "" && len(r.Message.ToolCalls) == 0 {
+			t.Fatalf("accepted an empty answer %+v", r)
+		}
+		if r.Usage.PromptTokens < 0 || r.Usage.CompletionTokens < 0 {
+			t.Fatalf("negative usage %+v", r.Usage)
 		}
 	})
 }

@@ -268,7 +268,7 @@ func decodeChat(body []byte) (llm.Response, error) {
 	}
 	if len(w.Choices) == 0 {
 		if len(w.Error) > 0 && string(w.Error) != "null" {
-			return llm.Response{}, fmt.Errorf("%w: no choices; the endpoint reported an error: %s", llm.ErrAnswer, sanitize(string(w.Error)))
+			return llm.Response{}, fmt.Errorf("%w: no choices; the endpoint reported an error: %s", llm.ErrAnswer, sanitize(errorText(w.Error)))
 		}
 		return llm.Response{}, fmt.Errorf("%w: response has no choices", llm.ErrAnswer)
 	}
@@ -466,4 +466,20 @@ func (ch *Chat) redactJSON(data []byte) []byte {
 		data = bytes.ReplaceAll(data, []byte(s), []byte("[REDACTED]"))
 	}
 	return data
+}
+
+// errorText reads an "error" member: a string, an object with a "message",
+// or else the JSON text itself.
+func errorText(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var o struct {
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(raw, &o) == nil && o.Message != "" {
+		return o.Message
+	}
+	return string(raw)
 }

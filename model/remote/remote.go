@@ -1,7 +1,9 @@
 // Package remote implements model.Target for live inference endpoints
 // reached over HTTP: the Open Inference Protocol v2 REST API (KServe, Triton,
 // Seldon MLServer; see NewOIP) and generic JSON endpoints described by a
-// request/response Mapping (see NewJSON).
+// request/response Mapping (see NewJSON). NewChat returns an llm.Client for
+// OpenAI-compatible chat-completions endpoints on the same machinery, with
+// request, token and time budgets and a run log.
 //
 // Remote targets are black boxes: they predict but have no gradients. Both
 // kinds share one client that gives every request a timeout, retries 429,
@@ -112,7 +114,7 @@ func (c *credential) String() string             { return c.header + ": [REDACTE
 func (c *credential) LogValue() slog.Value       { return slog.StringValue(c.String()) }
 func (c *credential) Format(f fmt.State, _ rune) { io.WriteString(f, c.String()) }
 
-// Option configures NewOIP and NewJSON.
+// Option configures NewOIP, NewJSON and NewChat.
 type Option func(*config) error
 
 type config struct {
