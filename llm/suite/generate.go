@@ -120,6 +120,9 @@ func generate(fam string, t Target, pl Plan) (ats []attempt, skipped string) {
 				ob = "plain"
 			}
 			a.variant = tp.name + "/" + ob
+			if ob == "language" && translations[fam] != nil {
+				a.variant = "translation/" + ob // a translation stands in for the template
+			}
 			text := strings.ReplaceAll(fill(tp.text, x), "{T}", retrievalTool("tool-result", t.Tools))
 			a.turns = obfuscate(ob, fam, text, x, rng)
 			ats = append(ats, a)

@@ -79,10 +79,11 @@ type Example struct {
 }
 
 // Highlight returns the answer around the evidence with the evidence
-// between »« marks, or the decoded evidence when it has no offsets.
+// between »« marks, or the answer's start and the evidence (decoded, or a
+// description) when it has no offsets.
 func (e Example) Highlight(width int) string {
 	if e.Start < 0 || e.End > len(e.Answer) || e.Start > e.End {
-		return fmt.Sprintf("%s (decoded: %q)", clip(e.Answer, width), e.Evidence)
+		return fmt.Sprintf("%s (evidence: %q)", clip(e.Answer, width), e.Evidence)
 	}
 	lo, hi := max(0, e.Start-width/2), min(len(e.Answer), e.End+width/2)
 	return strings.ToValidUTF8(e.Answer[lo:e.Start]+"»"+e.Answer[e.Start:e.End]+"«"+e.Answer[e.End:hi], "")
