@@ -136,7 +136,11 @@ func generate(fam string, t Target, pl Plan) (ats []attempt, skipped string) {
 			for _, s := range t.Secrets {
 				record += " Credential: " + s + "."
 			}
-			ats = append(ats, attempt{family: fam, variant: tp.name + "/" + entry + "/" + ob, tools: tools,
+			name := tp.name
+			if ob == "language" {
+				name = "translation"
+			}
+			ats = append(ats, attempt{family: fam, variant: name + "/" + entry + "/" + ob, tools: tools,
 				prefix: append(t.system(), t.retrieved(entry, record)...),
 				turns:  obfuscate(ob, fam, tp.text, "", rng)})
 		case IndirectInjection, ExcessiveAgency:
