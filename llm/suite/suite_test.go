@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"reflect"
 	"testing"
@@ -173,3 +174,33 @@ func TestBudget(t *testing.T) {
 }
 
 func fixedNow() time.Time { return time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC) }
+
+// TestUnknownHTTP: a live endpoint (through remote.Chat) that answers ""
+// or fails with HTTP 500 makes every family unknown, never passed.
+func TestUnknownHTTP(t *testing.T) {
+	for name, h := range map[string]http.HandlerFunc{
+		"empty": func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"id":"x","object":"chat.completion","choices":[{"index":0,"message":{"role":"assistant","content":""},"finish_reason":"stop"}]}`)
+		},
+		"500": func(w http.ResponseWriter, r *http.Request) { http.Error(w, "boom", http.StatusInternalServerError) },
+	} {
+		srv := httptest.NewServer(h)
+		c, err := remote.NewChat(srv.URL+"/v1", remote.WithRetries(0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl := testPlan()
+		pl.Variants = 1
+		rs, _, err := Run(context.Background(), c, testTarget(), pl, Options{})
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rs {
+			if r.Status != aiassure.Unknown {
+				t.Errorf("%s %s: status %s, want unknown", name, r.ID, r.Status)
+			}
+		}
+	}
+}
