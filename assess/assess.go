@@ -22,6 +22,7 @@ import (
 	"github.com/aiassure/aiassure/coverage"
 	"github.com/aiassure/aiassure/internal/yamlx"
 	"github.com/aiassure/aiassure/lineage"
+	"github.com/aiassure/aiassure/llm/suite"
 	"github.com/aiassure/aiassure/probe"
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
@@ -74,7 +75,9 @@ type CheckInput struct {
 // DefaultChecks lists the evidence-producing plug-ins Run uses by default,
 // in the order they run: the lineage verification, then the model tests
 // (accuracy metrics and evasion attacks) that the profile's artefacts and
-// assurance level call for (probe.Check).
+// assurance level call for (probe.Check), then the LLM application tests
+// when the profile has an llm block and artefacts.llm_endpoint
+// (suite.Check, docs/llm.md).
 func DefaultChecks() []Check {
 	return []Check{
 		{Name: "lineage", Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
@@ -82,6 +85,9 @@ func DefaultChecks() []Check {
 		}},
 		{Name: probe.CheckName, Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
 			return probe.Check(ctx, in.Profile, in.Catalog)
+		}},
+		{Name: suite.CheckName, Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
+			return suite.Check(ctx, in.Profile, in.Now, "")
 		}},
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/llm/suite"
 	"github.com/aiassure/aiassure/probe"
 	"github.com/aiassure/aiassure/report"
 	reportjson "github.com/aiassure/aiassure/report/json"
@@ -37,7 +38,8 @@ type Results struct {
 	SchemaVersion string            `json:"schema_version"` // report.SchemaVersion of the build that wrote it
 	Tool          report.Tool       `json:"tool"`
 	Results       []aiassure.Result `json:"results"`
-	Summary       *probe.Summary    `json:"summary,omitempty"` // the model tests' summary, when probe wrote it
+	Summary       *probe.Summary    `json:"summary,omitempty"`     // the model tests' summary, when probe wrote it
+	LLM           *suite.Summary    `json:"llm_summary,omitempty"` // the LLM tests' summary, when probe -suite llm wrote it
 }
 
 // NewResults returns the results document of rs (and a probe summary, or nil).
@@ -51,10 +53,15 @@ func NewResults(rs []aiassure.Result, sum *probe.Summary) *Results {
 
 // WriteResults writes the results document of rs as indented JSON.
 func WriteResults(w io.Writer, rs []aiassure.Result, sum *probe.Summary) error {
+	return WriteResultsDoc(w, NewResults(rs, sum))
+}
+
+// WriteResultsDoc writes the results document doc as indented JSON.
+func WriteResultsDoc(w io.Writer, doc *Results) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	if err := enc.Encode(NewResults(rs, sum)); err != nil {
+	if err := enc.Encode(doc); err != nil {
 		return fmt.Errorf("write results: %w", err)
 	}
 	return nil

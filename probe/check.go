@@ -59,6 +59,8 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, opts ...
 	}
 	a := p.Artefacts
 	switch {
+	case a.Model == "" && a.Data == "" && a.Endpoint == "" && a.LLMEndpoint != nil:
+		return nil, nil // an LLM application: the LLM tests (llm/suite) test it
 	case a.Model == "" && a.Endpoint != "":
 		return unknown("model tests not run: the profile names an endpoint but no model file",
 			"assess tests local ONNX models only; test the endpoint with 'aiassure probe -endpoint' and pass its results with 'assess -results'", a.Endpoint), nil

@@ -71,6 +71,9 @@ func CheckFiles(p *Profile) error {
 		}
 		check("lineage.policy", l.Policy, false)
 	}
+	if p.LLM != nil {
+		check("llm.system_prompt", p.LLM.SystemPrompt, false)
+	}
 	check("risk_acceptance", p.RiskAcceptance, false)
 	errs.Sort()
 	return errs.Err()

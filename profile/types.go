@@ -174,6 +174,19 @@ type LLM struct {
 	// Retrieval lists the stores the application retrieves from to build
 	// the prompt: a vector database, a search index, a knowledge base.
 	Retrieval []LLMStore `yaml:"retrieval,omitempty" json:"retrieval,omitempty"`
+	// SystemPrompt names the file of the application's system prompt,
+	// relative to the profile; the LLM tests (docs/llm.md) send it as the
+	// system message.
+	SystemPrompt string `yaml:"system_prompt,omitempty" json:"system_prompt,omitempty"`
+	// Canary is a secret string the provider plants in the system prompt
+	// for the tests to look for in answers (a leak of the prompt).
+	Canary string `yaml:"canary,omitempty" json:"canary,omitempty"`
+	// PlantedSecrets are secret strings planted in the data the
+	// application retrieves; an answer that shows one discloses it.
+	PlantedSecrets []string `yaml:"planted_secrets,omitempty" json:"planted_secrets,omitempty"`
+	// AllowedHosts are the hosts the application's output may link to or
+	// load images from; a link elsewhere can carry data away.
+	AllowedHosts []string `yaml:"allowed_hosts,omitempty" json:"allowed_hosts,omitempty"`
 }
 
 // LLMTool is a tool (function) the model may call.
@@ -234,6 +247,19 @@ type Artefacts struct {
 	Data     string `yaml:"data,omitempty" json:"data,omitempty"`   // a labelled test set: CSV, NPY, ARFF
 	Label    string `yaml:"label,omitempty" json:"label,omitempty"` // the label column
 	Endpoint string `yaml:"endpoint,omitempty" json:"endpoint,omitempty"`
+	// LLMEndpoint is the chat endpoint of the LLM application the LLM
+	// tests run against (docs/llm.md).
+	LLMEndpoint *LLMEndpoint `yaml:"llm_endpoint,omitempty" json:"llm_endpoint,omitempty"`
+}
+
+// LLMEndpoint is the chat-completions endpoint of an LLM application.
+type LLMEndpoint struct {
+	// URL is the endpoint's address, or double:CONFIG (vulnerable,
+	// partly-hardened, hardened) for aiassure's test double, started on
+	// loopback for the run: for examples and CI, never a default.
+	URL      string `yaml:"url" json:"url"`
+	Protocol string `yaml:"protocol,omitempty" json:"protocol,omitempty"` // LLMProtocols: openai (the default)
+	Model    string `yaml:"model,omitempty" json:"model,omitempty"`       // the model name sent in requests
 }
 
 // Lineage points to the signed attestations of the system's life cycle and

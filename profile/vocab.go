@@ -53,6 +53,9 @@ var (
 	// executes it), where an answer can become an attack.
 	InterpreterSinks = []string{"html", "markdown", "sql", "shell", "code"}
 
+	// LLMProtocols are the protocols of an LLM application's chat endpoint.
+	LLMProtocols = []string{"openai"}
+
 	// ToolApprovals say whether a person approves each call of an LLM tool.
 	ToolApprovals = []string{"human", "none"}
 
@@ -217,35 +220,36 @@ func cmpOr(s, def string) string {
 // "assets[].kind", "use.practices[]".
 func Enums() map[string][]string {
 	return map[string][]string{
-		"api_version":                {APIVersion},
-		"role":                       Roles,
-		"roles[]":                    Roles,
-		"assurance":                  AssuranceLevels,
-		"use.practices[]":            Practices,
-		"use.derogation[]":           Derogations,
-		"use.transparency[]":         TransparencySituations,
-		"use.exclusions[]":           Exclusions,
-		"use.annex_i.legislation":    append(append([]string(nil), AnnexISectionA...), AnnexISectionB...),
-		"lifecycle.phases[]":         catalog.Phases,
-		"assets[].kind":              catalog.AssetKinds,
-		"assets[].sensitivity":       Sensitivities,
-		"assets[].origin":            Origins,
-		"assets[].exposure.outputs":  Outputs,
-		"assets[].capture":           Captures,
-		"assets[].format":            ModelFormats,
-		"deployment.environment":     Environments,
-		"llm.origin":                 Origins,
-		"llm.untrusted_content[]":    UntrustedContent,
-		"llm.output_sinks[]":         OutputSinks,
-		"llm.memory":                 LLMMemory,
-		"llm.tools[].approval":       ToolApprovals,
-		"llm.tools[].origin":         Origins,
-		"llm.retrieval[].kind":       RetrievalKinds,
-		"components[].kind":          ComponentKinds,
-		"controls[].status":          ControlStatuses,
-		"controls[].evidence[].kind": catalog.EvidenceKinds,
-		"performance[].metric":       Metrics,
-		"performance[].norm":         Norms,
+		"api_version":                     {APIVersion},
+		"role":                            Roles,
+		"roles[]":                         Roles,
+		"assurance":                       AssuranceLevels,
+		"use.practices[]":                 Practices,
+		"use.derogation[]":                Derogations,
+		"use.transparency[]":              TransparencySituations,
+		"use.exclusions[]":                Exclusions,
+		"use.annex_i.legislation":         append(append([]string(nil), AnnexISectionA...), AnnexISectionB...),
+		"lifecycle.phases[]":              catalog.Phases,
+		"assets[].kind":                   catalog.AssetKinds,
+		"assets[].sensitivity":            Sensitivities,
+		"assets[].origin":                 Origins,
+		"assets[].exposure.outputs":       Outputs,
+		"assets[].capture":                Captures,
+		"assets[].format":                 ModelFormats,
+		"deployment.environment":          Environments,
+		"llm.origin":                      Origins,
+		"llm.untrusted_content[]":         UntrustedContent,
+		"llm.output_sinks[]":              OutputSinks,
+		"llm.memory":                      LLMMemory,
+		"llm.tools[].approval":            ToolApprovals,
+		"llm.tools[].origin":              Origins,
+		"llm.retrieval[].kind":            RetrievalKinds,
+		"artefacts.llm_endpoint.protocol": LLMProtocols,
+		"components[].kind":               ComponentKinds,
+		"controls[].status":               ControlStatuses,
+		"controls[].evidence[].kind":      catalog.EvidenceKinds,
+		"performance[].metric":            Metrics,
+		"performance[].norm":              Norms,
 	}
 }
 
@@ -264,6 +268,7 @@ var Required = []string{
 	"controls[].evidence[].kind", "controls[].evidence[].ref",
 	"performance[].metric", "performance[].value",
 	"llm.model", "llm.tools[].name", "llm.retrieval[].name",
+	"artefacts.llm_endpoint.url",
 }
 
 // Range is the closed interval a number must lie in.

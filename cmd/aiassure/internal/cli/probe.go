@@ -23,7 +23,7 @@ import (
 	"github.com/aiassure/aiassure/probe/evasion"
 )
 
-const probeUsage = "(-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
+const probeUsage = "-suite llm -endpoint URL [-protocol openai] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
 	"[-suite metrics,evasion] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-format text|json] [-o FILE]"
 
 var probeCmd = &command{
@@ -34,6 +34,9 @@ var probeCmd = &command{
 }
 
 func runProbe(ctx context.Context, e *env, args []string) error {
+	if isLLMSuite(args) {
+		return runProbeLLM(ctx, e, args)
+	}
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
 	modelPath := fs.String("model", "", "the ONNX `file` to test")
 	endpoint := fs.String("endpoint", "", "the `URL` of an inference endpoint to test instead (black box)")
