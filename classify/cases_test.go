@@ -127,9 +127,13 @@ func (q *questionnaire) conclusionSetting(key, value string) string {
 	return ""
 }
 
-func loadCases(t *testing.T) []legalCase {
+func loadCases(t *testing.T) []legalCase { return loadCaseFile(t, "cases.yaml") }
+
+// loadCaseFile reads a file of cases under testdata (cases.yaml, heldout.yaml).
+func loadCaseFile(t *testing.T, name string) []legalCase {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "cases.yaml"))
+	path := filepath.Join("testdata", name)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,10 +141,10 @@ func loadCases(t *testing.T) []legalCase {
 	dec.KnownFields(true)
 	var f caseFile
 	if err := dec.Decode(&f); err != nil {
-		t.Fatalf("testdata/cases.yaml: %v", err)
+		t.Fatalf("%s: %v", path, err)
 	}
 	if len(f.Cases) == 0 {
-		t.Fatal("testdata/cases.yaml: no cases")
+		t.Fatalf("%s: no cases", path)
 	}
 	return f.Cases
 }

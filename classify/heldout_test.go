@@ -1,15 +1,10 @@
 package classify_test
 
 import (
-	"bytes"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/aiassure/aiassure/classify"
 )
@@ -21,23 +16,7 @@ import (
 // the questionnaire does not have: a miss is a measurement, not a
 // regression.
 
-func loadHeldOut(t *testing.T) []legalCase {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "heldout.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var f caseFile
-	if err := dec.Decode(&f); err != nil {
-		t.Fatalf("testdata/heldout.yaml: %v", err)
-	}
-	if len(f.Cases) == 0 {
-		t.Fatal("testdata/heldout.yaml: no cases")
-	}
-	return f.Cases
-}
+func loadHeldOut(t *testing.T) []legalCase { return loadCaseFile(t, "heldout.yaml") }
 
 // wantedIDs returns every conclusion ID a want names.
 func wantedIDs(w *caseWant) []string {

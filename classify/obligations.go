@@ -116,16 +116,13 @@ var pointPattern = regexp.MustCompile(`^[1-8](\([a-e]\))?$`)
 // ParseObligations reads and checks an obligations file; every problem is
 // reported as name:line: message, all together.
 func ParseObligations(name string, data []byte) (*ObligationSet, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, fmt.Errorf("%s: empty obligations file", name)
+	root, err := document(name, "obligations file", data)
+	if err != nil {
+		return nil, err
 	}
 	ps := &parser{name: name}
 	os := &ObligationSet{}
-	ps.mapping(doc.Content[0], map[string]func(*yaml.Node){
+	ps.mapping(root, map[string]func(*yaml.Node){
 		"version": func(n *yaml.Node) { os.Version = ps.int(n) },
 		"as_of":   func(n *yaml.Node) { os.AsOf = ps.date(n) },
 		"dates": func(n *yaml.Node) {
@@ -140,7 +137,7 @@ func ParseObligations(name string, data []byte) (*ObligationSet, error) {
 		},
 	}, "version", "as_of", "dates", "obligations")
 	if len(ps.errs) == 0 {
-		ps.checkObligations(os, doc.Content[0])
+		ps.checkObligations(os, root)
 	}
 	if len(ps.errs) > 0 {
 		return nil, errors.Join(ps.errs...)

@@ -142,16 +142,13 @@ var factIDPattern = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 // ParseQuestions reads and checks a questionnaire. Every problem is
 // reported as name:line: message; all are returned together.
 func ParseQuestions(name string, data []byte) (*Questionnaire, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, fmt.Errorf("%s: empty questionnaire", name)
+	root, err := document(name, "questionnaire", data)
+	if err != nil {
+		return nil, err
 	}
 	ps := &parser{name: name}
 	qs := &Questionnaire{byID: map[string]*Question{}}
-	ps.mapping(doc.Content[0], map[string]func(*yaml.Node){
+	ps.mapping(root, map[string]func(*yaml.Node){
 		"version": func(n *yaml.Node) { qs.Version = ps.int(n) },
 		"as_of":   func(n *yaml.Node) { qs.AsOf = ps.date(n) },
 		"questions": func(n *yaml.Node) {

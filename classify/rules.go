@@ -64,16 +64,13 @@ func (ps *parser) errorf(n *yaml.Node, format string, args ...any) {
 // Parse reads and checks a rules file. Every problem is reported as
 // name:line: message; all are returned together.
 func Parse(name string, data []byte) (*RuleSet, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	root, err := document(name, "rules file", data)
+	if err != nil {
+		return nil, err
 	}
 	ps := &parser{name: name}
-	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
-		return nil, fmt.Errorf("%s: empty rules file", name)
-	}
 	rs := &RuleSet{}
-	ps.mapping(doc.Content[0], map[string]func(*yaml.Node){
+	ps.mapping(root, map[string]func(*yaml.Node){
 		"version": func(n *yaml.Node) { rs.Version = ps.int(n) },
 		"as_of":   func(n *yaml.Node) { rs.AsOf = ps.date(n) },
 		"rules": func(n *yaml.Node) {
@@ -83,12 +80,26 @@ func Parse(name string, data []byte) (*RuleSet, error) {
 		},
 	}, "version", "as_of", "rules")
 	if len(ps.errs) == 0 {
-		ps.check(rs, doc.Content[0])
+		ps.check(rs, root)
 	}
 	if len(ps.errs) > 0 {
 		return nil, errors.Join(ps.errs...)
 	}
 	return rs, nil
+}
+
+// document reads a YAML file of classify (the rules, the questionnaire,
+// the obligations) and returns its root node; what names the file in the
+// error for an empty one.
+func document(name, what string, data []byte) (*yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, fmt.Errorf("%s: empty %s", name, what)
+	}
+	return doc.Content[0], nil
 }
 
 // mapping walks a mapping node, calling the handler of each key; unknown
