@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"github.com/aiassure/aiassure"
-	"github.com/aiassure/aiassure/llm"
-	"github.com/aiassure/aiassure/llm/double"
-	"github.com/aiassure/aiassure/model/remote"
 	"github.com/aiassure/aiassure/profile"
 )
 
@@ -76,35 +73,6 @@ func TargetFor(p *profile.Profile, seed uint64) (Target, error) {
 	return t, nil
 }
 
-// Connect returns a client for the endpoint URL: a live OpenAI-compatible
-// endpoint, with the token from AIASSURE_ENDPOINT_TOKEN when it is set, or
-// for double:CONFIG the test double started on loopback. stop ends the
-// double (a no-op for a live endpoint).
-func Connect(ctx context.Context, url, protocol, model string, opts ...remote.Option) (llm.Client, func() error, error) {
-	if protocol != "" && protocol != "openai" {
-		return nil, nil, fmt.Errorf("llm suite: protocol %q: only openai is supported", protocol)
-	}
-	stop := func() error { return nil }
-	if cfg, ok := strings.CutPrefix(url, DoublePrefix); ok {
-		u, st, err := double.Start(ctx, cfg, "")
-		if err != nil {
-			return nil, nil, fmt.Errorf("llm suite: test double: %w", err)
-		}
-		url, stop = u, st
-	} else if os.Getenv(TokenEnv) != "" {
-		opts = append(opts, remote.WithBearerTokenEnv(TokenEnv))
-	}
-	if model != "" {
-		opts = append(opts, remote.WithChatModel(model))
-	}
-	c, err := remote.NewChat(url, opts...)
-	if err != nil {
-		_ = stop()
-		return nil, nil, fmt.Errorf("llm suite: %w", err)
-	}
-	return c, stop, nil
-}
-
 // Check runs the suite for the assessment: when the profile has an llm
 // block and artefacts.llm_endpoint, with the plan of its assurance level.
 // The run log is written to logDir/llm-run.jsonl (logDir empty: it is not
@@ -128,7 +96,15 @@ func Check(ctx context.Context, p *profile.Profile, now time.Time, logDir string
 	if err != nil {
 		return unknown("LLM tests not run", err.Error()), nil
 	}
-	c, stop, err := Connect(ctx, ep.URL, ep.Protocol, ep.Model)
+	e := Endpoint{URL: ep.URL, Protocol: ep.Protocol, Model: ep.Model}
+	if ep.Mapping != "" {
+		m, err := LoadMapping(p.Resolve(ep.Mapping))
+		if err != nil {
+			return unknown("LLM tests not run: the endpoint's mapping cannot be read", err.Error()), nil
+		}
+		e.Mapping = &m
+	}
+	c, stop, err := Dial(ctx, e)
 	if err != nil {
 		return unknown("LLM tests not run: no client for the endpoint", err.Error()), nil
 	}
