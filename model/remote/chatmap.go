@@ -72,8 +72,10 @@ type chatCodec interface {
 
 type openaiCodec struct{}
 
-func (openaiCodec) encode(model string, req llm.Request) ([]byte, error) { return encodeChat(model, req) }
-func (openaiCodec) decode(body []byte) (llm.Response, error)             { return decodeChat(body) }
+func (openaiCodec) encode(model string, req llm.Request) ([]byte, error) {
+	return encodeChat(model, req)
+}
+func (openaiCodec) decode(body []byte) (llm.Response, error) { return decodeChat(body) }
 
 // mappedCodec is the codec of a ChatMapping.
 type mappedCodec struct {
