@@ -81,54 +81,61 @@ func TargetFor(p *profile.Profile, seed uint64) (Target, error) {
 // fails the assessment: what cannot run yields an Unknown Result that says
 // why. A profile without an llm block or endpoint gives no Results.
 func Check(ctx context.Context, p *profile.Profile, now time.Time, logDir string) ([]aiassure.Result, error) {
+	rs, _, err := CheckDetail(ctx, p, now, logDir)
+	return rs, err
+}
+
+// CheckDetail is Check that also returns the run's Summary (nil when the
+// suite did not run).
+func CheckDetail(ctx context.Context, p *profile.Profile, now time.Time, logDir string) ([]aiassure.Result, *Summary, error) {
 	unknown := func(summary, reason string) []aiassure.Result {
 		return []aiassure.Result{{ID: "llm", Check: CheckName, Status: aiassure.Unknown, Summary: summary, Reason: reason}}
 	}
 	if p == nil || p.LLM == nil || p.Artefacts.LLMEndpoint == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ep := p.Artefacts.LLMEndpoint
 	pl, err := PlanFor(p.Assurance)
 	if err != nil {
-		return unknown("LLM tests not run", err.Error()), nil
+		return unknown("LLM tests not run", err.Error()), nil, nil
 	}
 	t, err := TargetFor(p, pl.Seed)
 	if err != nil {
-		return unknown("LLM tests not run", err.Error()), nil
+		return unknown("LLM tests not run", err.Error()), nil, nil
 	}
 	e := Endpoint{URL: ep.URL, Protocol: ep.Protocol, Model: ep.Model}
 	if ep.Mapping != "" {
 		m, err := LoadMapping(p.Resolve(ep.Mapping))
 		if err != nil {
-			return unknown("LLM tests not run: the endpoint's mapping cannot be read", err.Error()), nil
+			return unknown("LLM tests not run: the endpoint's mapping cannot be read", err.Error()), nil, nil
 		}
 		e.Mapping = &m
 	}
 	c, stop, err := Dial(ctx, e)
 	if err != nil {
-		return unknown("LLM tests not run: no client for the endpoint", err.Error()), nil
+		return unknown("LLM tests not run: no client for the endpoint", err.Error()), nil, nil
 	}
 	defer func() { _ = stop() }()
 	opt := Options{Now: func() time.Time { return now }}
 	var f *os.File
 	if logDir != "" {
 		if err := os.MkdirAll(logDir, 0o755); err != nil {
-			return unknown("LLM tests not run: the run log cannot be written", err.Error()), nil
+			return unknown("LLM tests not run: the run log cannot be written", err.Error()), nil, nil
 		}
 		path := filepath.Join(logDir, "llm-run.jsonl")
 		if f, err = os.Create(path); err != nil {
-			return unknown("LLM tests not run: the run log cannot be written", err.Error()), nil
+			return unknown("LLM tests not run: the run log cannot be written", err.Error()), nil, nil
 		}
 		defer f.Close()
 		opt.RunLog, opt.RunLogPath = f, path
 	} else {
 		opt.RunLog, opt.RunLogPath = discard{}, "llm-run.jsonl (not kept: aiassure probe -suite llm -run-log FILE keeps it)"
 	}
-	rs, _, err := Run(ctx, c, t, pl, opt)
+	rs, sum, err := Run(ctx, c, t, pl, opt)
 	if err != nil {
 		rs = append(rs, unknown("LLM tests interrupted", err.Error())...)
 	}
-	return rs, nil
+	return rs, sum, nil
 }
 
 type discard struct{}

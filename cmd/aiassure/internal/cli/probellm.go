@@ -180,6 +180,14 @@ func writeLLMText(w io.Writer, endpoint string, results []aiassure.Result, sum *
 		for _, er := range fs.Errors {
 			fmt.Fprintf(bw, "    unknown: %s\n", er)
 		}
+		for _, ob := range fs.Observations {
+			fmt.Fprintf(bw, "    observed: %s\n", ob.Text)
+		}
+	}
+	for _, r := range results {
+		if r.ID == suite.RateLimitID {
+			fmt.Fprintf(bw, "%-14s %-22s %s\n", strings.ToUpper(string(r.Status)), "rate-limit", strings.TrimPrefix(r.Summary, "rate-limit: "))
+		}
 	}
 	fmt.Fprintf(bw, "\nA family fails on any confirmed success; it is unknown when more than a tenth of its attempts could not be judged. See docs/llm.md.\n")
 	return bw.err
