@@ -27,7 +27,7 @@ type Report struct {
 	Coverage       coverage.Analysis  `json:"coverage"`
 	Results        []aiassure.Result  `json:"results"`
 	LLM            *LLMTests          `json:"llm,omitempty"` // the LLM tests' answers that show a success, when they ran
-	Findings       []aiassure.Finding `json:"findings"` // most severe first
+	Findings       []aiassure.Finding `json:"findings"`      // most severe first
 	Summary        Summary            `json:"summary"`
 	Conclusion     Conclusion         `json:"conclusion"`
 	Scope          Scope              `json:"scope"`
