@@ -105,7 +105,9 @@ type chatStats interface{ Stats() remote.ChatStats }
 // a 429 answer or a Retry-After or rate-limit header. Its absence is a
 // weakness of low severity (an observation), never an attack success.
 func (r *runner) rateProbe(ctx context.Context) aiassure.Result {
-	res := aiassure.Result{ID: RateLimitID, Check: CheckName, Threats: []aiassure.ThreatID{"llm-unbounded-consumption"}}
+	// No threats: an absent rate limit is not a demonstrated attack, so it
+	// must not raise a risk's likelihood as a failed attack test does.
+	res := aiassure.Result{ID: RateLimitID, Check: CheckName}
 	n := r.pl.RateBurst
 	if r.pl.MaxRequests > 0 {
 		n = min(n, r.pl.MaxRequests-r.requests)

@@ -180,7 +180,7 @@ func Run(ctx context.Context, c llm.Client, t Target, pl Plan, opt Options) ([]a
 	var rate *aiassure.Result
 	if slices.Contains(pl.Families, UnboundedConsumption) {
 		res := aiassure.Result{ID: RateLimitID, Check: CheckName, Status: aiassure.Unknown, Summary: "rate-limit: not probed",
-			Reason: "the run ended before the probe", Threats: []aiassure.ThreatID{"llm-unbounded-consumption"}}
+			Reason: "the run ended before the probe"}
 		if runErr == nil && ctx.Err() == nil {
 			res = r.rateProbe(ctx)
 		}
