@@ -234,3 +234,42 @@ func TestChatRateLimitStats(t *testing.T) {
 		t.Errorf("stats %+v, want one throttled answer and rate-limit headers seen", st)
 	}
 }
+
+// FuzzMappedChatDecode: the mapped decoder never panics, and what it
+// accepts is an answer that can be judged (content or a named tool call).
+func FuzzMappedChatDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"message":{"content":"hi"},"done_reason":"stop","prompt_eval_count":1,"eval_count":2}`,
+		`{"message":{"content":"","tool_calls":[{"function":{"name":"t","arguments":{"a":1}}}]},"done_reason":"stop"}`,
+		`{"message":{"content":["a",{"text":"b"},{"type":"tool_use"}]},"done_reason":"max_tokens"}`,
+		`{"message":{"content":null,"tool_calls":[{"function":{"name":"","arguments":"x"}}]}}`,
+		`{"message":{"content":"x"},"eval_count":-1}`, `{"message":{"content":"x"},"eval_count":1e99}`,
+		`[`, `null`, `{"message":"x"}`, `{"message":{"content":"x"}} {}`,
+	} {
+		f.Add([]byte(s))
+	}
+	mc, err := newMappedCodec(ollamaLike)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		r, err := mc.decode(body)
+		if err != nil {
+			if !errors.Is(err, llm.ErrAnswer) {
+				t.Fatalf("error %v does not wrap llm.ErrAnswer", err)
+			}
+			return
+		}
+		if strings.TrimSpace(r.Message.Content) == "" && len(r.Message.ToolCalls) == 0 {
+			t.Fatal("accepted an answer with neither content nor tool calls")
+		}
+		for _, c := range r.Message.ToolCalls {
+			if c.Name == "" {
+				t.Fatal("accepted a tool call without a name")
+			}
+		}
+		if r.Usage.PromptTokens < 0 || r.Usage.CompletionTokens < 0 {
+			t.Fatal("negative usage")
+		}
+	})
+}
