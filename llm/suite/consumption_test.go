@@ -219,3 +219,66 @@ func hasThreat(r aiassure.Result, id aiassure.ThreatID) bool {
 	}
 	return false
 }
+
+// openaiByPaths reads the double's OpenAI-compatible answers through a
+// chat mapping, as a user would map an API of that shape.
+var openaiByPaths = remote.ChatMapping{
+	Request:          `{"messages":"{{messages}}","tools":"{{tools}}","max_tokens":"{{max_tokens}}","temperature":"{{temperature}}","seed":"{{seed}}"}`,
+	Content:          "choices[0].message.content",
+	ToolCalls:        "choices[0].message.tool_calls",
+	FinishReason:     "choices[0].finish_reason",
+	PromptTokens:     "usage.prompt_tokens",
+	CompletionTokens: "usage.completion_tokens",
+	Optional:         []string{"tool_calls"},
+}
+
+// TestMappedDouble: the whole suite through -protocol mapped gives the
+// same Results against each configuration of the double as through the
+// OpenAI client, and a wrong path makes every family unknown.
+func TestMappedDouble(t *testing.T) {
+	for _, cfg := range double.Configs {
+		h, err := double.New(cfg, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(h)
+		direct, err := remote.NewChat(srv.URL + "/v1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		mapped, err := remote.NewMappedChat(srv.URL+"/v1/chat/completions", openaiByPaths)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _, err1 := Run(context.Background(), direct, testTarget(), testPlan(), Options{})
+		b, _, err2 := Run(context.Background(), mapped, testTarget(), testPlan(), Options{})
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if len(a) != len(b) {
+			t.Fatalf("%s: %d and %d results", cfg, len(a), len(b))
+		}
+		for i := range a {
+			if a[i].Status != b[i].Status || a[i].Metrics["successes"] != b[i].Metrics["successes"] {
+				t.Errorf("%s %s: openai %s (%v), mapped %s (%v)", cfg, a[i].ID, a[i].Status, a[i].Metrics, b[i].Status, b[i].Metrics)
+			}
+		}
+		if cfg == double.Vulnerable {
+			wrong := openaiByPaths
+			wrong.Content = "choices[0].message.text"
+			c, _ := remote.NewMappedChat(srv.URL+"/v1/chat/completions", wrong)
+			pl := testPlan()
+			pl.Variants = 1
+			rs, _, err := Run(context.Background(), c, testTarget(), pl, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rs {
+				if r.ID != RateLimitID && r.Status != aiassure.Unknown {
+					t.Errorf("a wrong content path: %s is %s, want unknown", r.ID, r.Status)
+				}
+			}
+		}
+		srv.Close()
+	}
+}
