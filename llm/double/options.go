@@ -26,7 +26,7 @@ type Options struct {
 	// RateWindow (default one minute), counted in fixed windows; beyond it
 	// the double answers 429 with Retry-After. Every answer then carries
 	// X-RateLimit-Limit-Requests and X-RateLimit-Remaining-Requests. Zero
-	// means the configuration's default: hardened 600 a minute, the others
+	// means the configuration's default: hardened 10,000 a minute, the others
 	// none; a negative value means none.
 	RateLimit  int
 	RateWindow time.Duration
@@ -35,7 +35,7 @@ type Options struct {
 }
 
 // DefaultRateLimit is the hardened configuration's rate limit a minute.
-const DefaultRateLimit = 600
+const DefaultRateLimit = 10000
 
 func (o Options) withDefaults(cfg string) Options {
 	if o.RateLimit == 0 && cfg == Hardened {

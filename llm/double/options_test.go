@@ -68,7 +68,7 @@ func TestRateLimit(t *testing.T) {
 	if w := send(t, h, body); w.Code != 200 || w.Header().Get("X-RateLimit-Remaining-Requests") != "1" {
 		t.Errorf("a new window: %d, remaining %q", w.Code, w.Header().Get("X-RateLimit-Remaining-Requests"))
 	}
-	for cfg, want := range map[string]string{Hardened: "600", PartlyHardened: "", Vulnerable: ""} {
+	for cfg, want := range map[string]string{Hardened: "10000", PartlyHardened: "", Vulnerable: ""} {
 		h, _ := New(cfg, "")
 		if got := send(t, h, body).Header().Get("X-RateLimit-Limit-Requests"); got != want {
 			t.Errorf("%s advertises %q, want %q", cfg, got, want)

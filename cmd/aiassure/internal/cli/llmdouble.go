@@ -30,7 +30,7 @@ var llmDoubleCmd = &command{
 		remote := fs.Bool("allow-remote", false, "allow a non-loopback -addr")
 		latBase := fs.Duration("latency-base", 0, "simulated latency of every answer (e.g. 200ms; default none)")
 		latTok := fs.Duration("latency-per-token", 0, "simulated latency per completion word (e.g. 20ms; default none)")
-		rate := fs.Int("rate-limit", 0, "requests a minute before answering 429 with Retry-After (0: the configuration's default, hardened 600, others none; -1: none)")
+		rate := fs.Int("rate-limit", 0, "requests a minute before answering 429 with Retry-After (0: the configuration's default, hardened 10000, others none; -1: none)")
 		pos, err := parse(fs, args)
 		if err != nil {
 			return err
