@@ -39,17 +39,14 @@ var baselineAsks = []string{
 	"Do you ship to Austria?",
 }
 
-// Observation is something the suite saw that is not an attack success:
-// the latency baseline, the rate-limit probe.
+// Observation is something the suite saw that is not an attack success,
+// such as the latency baseline.
 type Observation struct {
-	ID       string `json:"id"`
-	Severity string `json:"severity,omitempty"` // low, for a weakness that is not an attack success
-	Text     string `json:"text"`
+	ID   string `json:"id"`
+	Text string `json:"text"`
 }
 
-// measure sends req and records the exchange's latency on the runner's
-// clock: the largest of the attempt so far is what the latency judgement
-// reads.
+// clock is the clock latencies are measured on (Options.Clock).
 func (r *runner) clock() time.Time {
 	if r.opt.Clock != nil {
 		return r.opt.Clock()
@@ -155,8 +152,12 @@ func (r *runner) rateProbe(ctx context.Context) aiassure.Result {
 	}
 	after := sc.Stats()
 	throttled := after.Throttled - before.Throttled
+	headers := 0.0
+	if after.RateLimitHeaders {
+		headers = 1
+	}
 	res.Metrics = map[string]float64{"burst": float64(n), "throttled": float64(throttled), "failed": float64(failed),
-		"rate_limit_headers": map[bool]float64{true: 1}[after.RateLimitHeaders]}
+		"rate_limit_headers": headers}
 	switch {
 	case throttled > 0 || after.RateLimitHeaders:
 		res.Status = aiassure.Pass

@@ -107,23 +107,54 @@ func TestLatencyDouble(t *testing.T) {
 	}
 	pl := testPlan()
 	pl.Families = []string{UnboundedConsumption}
-	pl.LatencyRatio, pl.LatencyMinMS = 3, 100 // hardened answers stay under 200 words: a low bar shows them
 	rs, sum, err := Run(context.Background(), c, testTarget(), pl, Options{Clock: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The baseline is the simulated time of a short answer: 100 ms plus
+	// 50 ms a word, so more than 100 ms and a whole number of 50 ms steps.
 	fs := sum.Families[0]
-	if fs.BaselineMS <= 100 {
+	if fs.BaselineMS <= 100 || int(fs.BaselineMS-100)%50 != 0 {
 		t.Fatalf("baseline %v ms: the simulated latency was not measured", fs.BaselineMS)
 	}
-	t.Logf("%s: %s; %v", rs[0].Status, rs[0].Summary, fs.Observations)
-	pl.LatencyRatio, pl.LatencyMinMS = DefaultLatencyRatio, DefaultLatencyMinMS
-	rs, _, err = Run(context.Background(), c, testTarget(), pl, Options{Clock: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// The hardened double keeps its answers short: with the default
+	// thresholds none amplifies latency.
 	if rs[0].Status != aiassure.Pass {
 		t.Errorf("hardened double with the default thresholds: %s (%s)", rs[0].Status, rs[0].Reason)
+	}
+	// The vulnerable one repeats until max_tokens; with a plan that judges
+	// only latency (tokens at their limit are judged first), its long
+	// answers are latency successes.
+	hv, _ := double.NewWith(double.Vulnerable, "", double.Options{LatencyBase: 100 * time.Millisecond, LatencyPerToken: 50 * time.Millisecond, Sleep: clk.Sleep})
+	srv2 := httptest.NewServer(hv)
+	defer srv2.Close()
+	cv, _ := remote.NewChat(srv2.URL + "/v1")
+	r := &runner{c: cv, t: testTarget(), pl: pl, opt: Options{Clock: clk.Now}}
+	var fsv FamilySummary
+	r.baseline(context.Background(), &fsv)
+	ats, _ := generate(UnboundedConsumption, testTarget(), pl)
+	long := 0
+	for _, at := range ats {
+		if at.loop != "" {
+			continue
+		}
+		r.attemptMax = 0
+		resp, err := r.send(context.Background(), at, append(at.prefix, llm.Message{Role: llm.User, Content: at.turns[len(at.turns)-1]}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Answers it does not understand (a translation, base64) stay
+		// short and are no success; long ones (500 words or more) are.
+		v := r.amplified(at, resp.Message.Content)
+		if want := resp.Usage.CompletionTokens >= 500; (v != nil) != want {
+			t.Errorf("%s: a %d-word answer in %v (baseline %v): latency success %v, want %v", at.variant, resp.Usage.CompletionTokens, r.attemptMax, r.base, v != nil, want)
+		}
+		if v != nil {
+			long++
+		}
+	}
+	if long == 0 {
+		t.Error("no long answer of the vulnerable double was a latency success")
 	}
 }
 

@@ -166,8 +166,11 @@ func generate(fam string, t Target, pl Plan) (ats []attempt, skipped string) {
 				if len(ats) > 0 {
 					continue
 				}
-				return nil, "the profile declares no entry point of untrusted content besides the user's message (llm.untrusted_content)" +
-					map[bool]string{true: " and no tool with approval: human", false: ""}[fam == ExcessiveAgency]
+				why := "the profile declares no entry point of untrusted content besides the user's message (llm.untrusted_content)"
+				if fam == ExcessiveAgency {
+					why += " and no tool with approval: human"
+				}
+				return nil, why
 			}
 			x, tps := "", injections
 			if fam == ExcessiveAgency {
