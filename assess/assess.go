@@ -40,6 +40,10 @@ type Config struct {
 	// Results are evidence gathered before the run (saved test results,
 	// verification outcomes); Run adds the results of its own checks.
 	Results []aiassure.Result
+	// LLM is the detail of LLM tests gathered before the run (the summary
+	// of a probe -suite llm results file, see LLMTests); a run of the llm
+	// check replaces it.
+	LLM *report.LLMTests
 	// Checks are the evidence-producing plug-ins run on the profile, in
 	// order. A check that cannot run returns a Result with status Unknown.
 	Checks []Check
@@ -70,6 +74,9 @@ type CheckInput struct {
 	Profile *profile.Profile
 	Catalog *catalog.Catalog
 	Now     time.Time // the assessment's time
+	// SetLLM, when a check calls it, puts the LLM tests' detail (the
+	// answers that show a success) into the report.
+	SetLLM func(*report.LLMTests)
 }
 
 // DefaultChecks lists the evidence-producing plug-ins Run uses by default,
@@ -87,7 +94,11 @@ func DefaultChecks() []Check {
 			return probe.Check(ctx, in.Profile, in.Catalog)
 		}},
 		{Name: suite.CheckName, Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
-			return suite.Check(ctx, in.Profile, in.Now, "")
+			rs, sum, err := suite.CheckDetail(ctx, in.Profile, in.Now, "")
+			if sum != nil && in.SetLLM != nil {
+				in.SetLLM(LLMTests(sum))
+			}
+			return rs, err
 		}},
 	}
 }
@@ -141,12 +152,13 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 	}
 
 	results := slices.Clone(cfg.Results)
+	llmTests := cfg.LLM
 	for _, chk := range cfg.Checks {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("assess: %w", err)
 		}
 		stage("check " + chk.Name)
-		rs, err := chk.Run(ctx, CheckInput{Profile: p, Catalog: c, Now: at})
+		rs, err := chk.Run(ctx, CheckInput{Profile: p, Catalog: c, Now: at, SetLLM: func(t *report.LLMTests) { llmTests = t }})
 		if err != nil {
 			rs = append(rs, aiassure.Result{ID: chk.Name, Check: chk.Name, Status: aiassure.Unknown, Summary: "the check could not run", Reason: err.Error()})
 		}
@@ -176,6 +188,7 @@ func Run(ctx context.Context, p *profile.Profile, cfg *Config) (*report.Report, 
 		Risk:           ra,
 		Coverage:       cov,
 		Results:        results,
+		LLM:            llmTests,
 	}
 	f := &finder{p: p, c: c, cls: cls, unread: unread}
 	r.Findings = f.findings(r)

@@ -11,6 +11,7 @@ import (
 	"github.com/aiassure/aiassure/classify"
 	"github.com/aiassure/aiassure/coverage"
 	"github.com/aiassure/aiassure/internal/yamlx"
+	"github.com/aiassure/aiassure/llm/suite"
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/risk"
@@ -329,6 +330,9 @@ func (f *finder) testFinding(r *report.Report, res aiassure.Result) (aiassure.Fi
 		sev = aiassure.High
 		if res.Check == "lineage" && (r.Classification.Tier == classify.HighRisk || r.Classification.Tier == classify.Prohibited) {
 			sev = aiassure.Critical
+		}
+		if res.ID == suite.RateLimitID { // no rate limit seen: an observation, not an attack success (docs/llm.md)
+			sev = aiassure.Low
 		}
 	case aiassure.Unknown:
 		sev = aiassure.Low

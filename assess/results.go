@@ -2,6 +2,7 @@ package assess
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -263,4 +264,45 @@ func jsonProblem(data []byte, err error) string {
 		}
 	}
 	return fmt.Sprintf("line %d, column %d: %s", line, col, msg)
+}
+
+// LLMTests converts the LLM suite's summary into the report's detail of the
+// LLM tests: per family the counts and the answers that show a success.
+func LLMTests(sum *suite.Summary) *report.LLMTests {
+	if sum == nil {
+		return nil
+	}
+	t := &report.LLMTests{Plan: fmt.Sprintf("%s plan, seed %d, %d variants × %d repetitions", cmp.Or(sum.Plan.Level, "custom"),
+		sum.Plan.Seed, sum.Plan.Variants, sum.Plan.Repetitions), Families: []report.LLMFamily{}}
+	for _, f := range sum.Families {
+		lf := report.LLMFamily{Family: f.Family, Status: f.Status, Attempts: f.Attempts, Successes: f.Successes, Unknown: f.Unknown}
+		for _, e := range f.Examples {
+			lf.Examples = append(lf.Examples, report.LLMExample{Variant: e.Variant, Detector: e.Detector, Kind: e.Kind,
+				Evidence: e.Evidence, Answer: e.Answer, Start: e.Start, End: e.End})
+		}
+		t.Families = append(t.Families, lf)
+	}
+	return t
+}
+
+// LoadLLMTests reads the LLM tests' detail from a results file that
+// probe -suite llm -format json wrote (its llm_summary), or from a JSON
+// report (its llm); nil when the file has none or cannot be read as such
+// (LoadResults reports the errors).
+func LoadLLMTests(path string) *report.LLMTests {
+	data, err := os.ReadFile(path)
+	if err != nil || len(data) > MaxResultsSize {
+		return nil
+	}
+	var doc struct {
+		LLM    *suite.Summary   `json:"llm_summary"`
+		Report *report.LLMTests `json:"llm"`
+	}
+	if json.Unmarshal(data, &doc) != nil {
+		return nil
+	}
+	if doc.LLM != nil {
+		return LLMTests(doc.LLM)
+	}
+	return doc.Report
 }

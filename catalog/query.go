@@ -195,7 +195,7 @@ func text(row any) string {
 		return r.Scope + " " + r.Body + " " + r.Committee
 	case Threat:
 		return r.Description + " " + strings.Join(r.ATLAS, " ") + " " + strings.Join(r.OWASP, " ") + " " +
-			strings.Join(r.OWASPLLM, " ") + " " + strings.Join(r.OWASPAgentic, " ") + " " + strings.Join(r.NIST, " ")
+			strings.Join(r.OWASPLLM, " ") + " " + strings.Join(r.OWASPAgentic, " ") + " " + strings.Join(r.OWASPAITG, " ") + " " + strings.Join(r.NIST, " ")
 	case Requirement:
 		return r.Summary + " " + r.Cybersecurity + " " + r.SeedName
 	case Mapping:

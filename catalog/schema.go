@@ -21,6 +21,7 @@ var enums = schemagen.Enums{
 	"Threat.nist":                  NISTClasses,
 	"Threat.owasp_llm":             OWASPLLM,
 	"Threat.owasp_agentic":         OWASPAgentic,
+	"Threat.owasp_aitg":            OWASPAITG,
 	"AttackPotential.elapsed_time": ElapsedTime,
 	"AttackPotential.expertise":    Expertise,
 	"AttackPotential.knowledge":    KnowledgeOfTarget,

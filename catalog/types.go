@@ -149,6 +149,9 @@ type Threat struct {
 	// OWASPAgentic are entries of the OWASP Top 10 for Agentic Applications
 	// with their edition ("ASI01:2026"), see OWASPAgentic.
 	OWASPAgentic []string `yaml:"owasp_agentic,omitempty" json:"owasp_agentic,omitempty"`
+	// OWASPAITG are the tests of the OWASP AI Testing Guide that examine
+	// the threat ("AITG-APP-01"), see OWASPAITG.
+	OWASPAITG []string `yaml:"owasp_aitg,omitempty" json:"owasp_aitg,omitempty"`
 	// ETSI are the principles of ETSI EN 304 223 the threat bears on
 	// ("Principle 6"); provision numbers are given only where confirmed.
 	ETSI            []string        `yaml:"etsi,omitempty" json:"etsi,omitempty"`

@@ -211,6 +211,7 @@ func (c *Catalog) validate(lines map[string][]int) Problems {
 		voc(f, i, "nist", NISTClasses, t.NIST...)
 		voc(f, i, "owasp_llm", OWASPLLM, t.OWASPLLM...)
 		voc(f, i, "owasp_agentic", OWASPAgentic, t.OWASPAgentic...)
+		voc(f, i, "owasp_aitg", OWASPAITG, t.OWASPAITG...)
 		for _, id := range t.ATLAS {
 			if !atlasTechnique.MatchString(id) {
 				k.at(f, i, "atlas: %q is not a MITRE ATLAS technique ID (AML.T0000 or AML.T0000.000)", id)

@@ -151,6 +151,19 @@ var (
 		"ASI06:2026", "ASI07:2026", "ASI08:2026", "ASI09:2026", "ASI10:2026",
 	}
 
+	// OWASPAITG are the test IDs of the OWASP AI Testing Guide, version 1
+	// (the test files of OWASP/www-project-ai-testing-guide,
+	// Document/content/tests, commit 6a6af6f; docs/catalog-sources.md):
+	// application (APP), model (MOD), infrastructure (INF) and data (DAT)
+	// tests. Later drafts number some tests differently and are not used.
+	OWASPAITG = []string{
+		"AITG-APP-01", "AITG-APP-02", "AITG-APP-03", "AITG-APP-04", "AITG-APP-05", "AITG-APP-06", "AITG-APP-07",
+		"AITG-APP-08", "AITG-APP-09", "AITG-APP-10", "AITG-APP-11", "AITG-APP-12", "AITG-APP-13", "AITG-APP-14",
+		"AITG-MOD-01", "AITG-MOD-02", "AITG-MOD-03", "AITG-MOD-04", "AITG-MOD-05", "AITG-MOD-06", "AITG-MOD-07",
+		"AITG-INF-01", "AITG-INF-02", "AITG-INF-03", "AITG-INF-04", "AITG-INF-05", "AITG-INF-06",
+		"AITG-DAT-01", "AITG-DAT-02", "AITG-DAT-03", "AITG-DAT-04", "AITG-DAT-05",
+	}
+
 	// Art15 lists the AI Act Art. 15(5) attack categories.
 	Art15 = []string{"data_poisoning", "model_poisoning", "adversarial_examples", "confidentiality_attacks", "model_flaws"}
 )

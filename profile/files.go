@@ -74,6 +74,9 @@ func CheckFiles(p *Profile) error {
 	if p.LLM != nil {
 		check("llm.system_prompt", p.LLM.SystemPrompt, false)
 	}
+	if e := p.Artefacts.LLMEndpoint; e != nil {
+		check("artefacts.llm_endpoint.mapping", e.Mapping, false)
+	}
 	check("risk_acceptance", p.RiskAcceptance, false)
 	errs.Sort()
 	return errs.Err()

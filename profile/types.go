@@ -260,6 +260,9 @@ type LLMEndpoint struct {
 	URL      string `yaml:"url" json:"url"`
 	Protocol string `yaml:"protocol,omitempty" json:"protocol,omitempty"` // LLMProtocols: openai (the default)
 	Model    string `yaml:"model,omitempty" json:"model,omitempty"`       // the model name sent in requests
+	// Mapping is the chat mapping file of the mapped protocol, relative to
+	// the profile (docs/llm.md, "Other chat APIs").
+	Mapping string `yaml:"mapping,omitempty" json:"mapping,omitempty"`
 }
 
 // Lineage points to the signed attestations of the system's life cycle and

@@ -54,7 +54,7 @@ var (
 	InterpreterSinks = []string{"html", "markdown", "sql", "shell", "code"}
 
 	// LLMProtocols are the protocols of an LLM application's chat endpoint.
-	LLMProtocols = []string{"openai"}
+	LLMProtocols = []string{"openai", "mapped"}
 
 	// ToolApprovals say whether a person approves each call of an LLM tool.
 	ToolApprovals = []string{"human", "none"}

@@ -13,7 +13,7 @@ import (
 )
 
 // SchemaVersion of the JSON report, MODEL.REVISION.ADDITION.
-const SchemaVersion = "3.0.0"
+const SchemaVersion = "3.1.0"
 
 // Report is the result of one assessment.
 type Report struct {
@@ -26,7 +26,8 @@ type Report struct {
 	Risk           risk.Analysis      `json:"risk"`
 	Coverage       coverage.Analysis  `json:"coverage"`
 	Results        []aiassure.Result  `json:"results"`
-	Findings       []aiassure.Finding `json:"findings"` // most severe first
+	LLM            *LLMTests          `json:"llm,omitempty"` // the LLM tests' answers that show a success, when they ran
+	Findings       []aiassure.Finding `json:"findings"`      // most severe first
 	Summary        Summary            `json:"summary"`
 	Conclusion     Conclusion         `json:"conclusion"`
 	Scope          Scope              `json:"scope"`

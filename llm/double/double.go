@@ -38,7 +38,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -154,6 +153,8 @@ func (m wireMessage) text() string {
 type handler struct {
 	cfg   string
 	token string
+	opts  Options
+	lim   limiter
 }
 
 // New returns the double's handler in configuration cfg (one of Configs).
@@ -162,45 +163,13 @@ func New(cfg, token string) (http.Handler, error) {
 	if !slices.Contains(Configs, cfg) {
 		return nil, fmt.Errorf("llm double: unknown configuration %q (have %s)", cfg, strings.Join(Configs, ", "))
 	}
-	return &handler{cfg: cfg, token: token}, nil
+	return &handler{cfg: cfg, token: token, opts: Options{}.withDefaults(cfg)}, nil
 }
 
 // Start serves the double in configuration cfg on 127.0.0.1 at a free port
 // until stop is called or ctx ends. url is the API base (".../v1").
 func Start(ctx context.Context, cfg, token string) (url string, stop func() error, err error) {
-	h, err := New(cfg, token)
-	if err != nil {
-		return "", nil, err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, fmt.Errorf("llm double: %w", err)
-	}
-	srv := Server(h)
-	go func() { _ = srv.Serve(ln) }()
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			_ = srv.Close()
-		case <-done:
-		}
-	}()
-	stop = func() error {
-		select {
-		case <-done:
-			return nil
-		default:
-			close(done)
-		}
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			return fmt.Errorf("llm double: %w", err)
-		}
-		return nil
-	}
-	return "http://" + ln.Addr().String() + "/v1", stop, nil
+	return StartWith(ctx, cfg, token, Options{})
 }
 
 // Server wraps h in an http.Server with timeouts fit for a local test
@@ -256,10 +225,18 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, http.StatusBadRequest, "invalid_request_error", "cannot read the request body")
 			return
 		}
-		out, status, msg := h.complete(body)
+		if !h.rateCheck(w) {
+			return
+		}
+		out, completion, status, msg := h.complete(body)
 		if status != http.StatusOK {
 			writeError(w, status, "invalid_request_error", msg)
 			return
+		}
+		if d := h.latency(completion); d > 0 {
+			if err := h.opts.Sleep(r.Context(), d); err != nil {
+				return
+			}
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write(out)
@@ -278,22 +255,22 @@ func modelName(cfg string) string { return "aiassure-llm-double-" + cfg }
 
 // complete decodes a request body and returns the answer's JSON bytes, or
 // an HTTP status and message for a request it cannot serve.
-func (h *handler) complete(body []byte) ([]byte, int, string) {
+func (h *handler) complete(body []byte) ([]byte, int, int, string) {
 	var req wireRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		return nil, http.StatusBadRequest, "the body is not a chat-completions request: " + err.Error()
+		return nil, 0, http.StatusBadRequest, "the body is not a chat-completions request: " + err.Error()
 	}
 	if len(req.Messages) == 0 {
-		return nil, http.StatusBadRequest, "messages is empty"
+		return nil, 0, http.StatusBadRequest, "messages is empty"
 	}
 	if req.MaxTokens < 0 {
-		return nil, http.StatusBadRequest, "max_tokens is negative"
+		return nil, 0, http.StatusBadRequest, "max_tokens is negative"
 	}
 	for i, m := range req.Messages {
 		switch m.Role {
 		case "system", "developer", "user", "assistant", "tool", "function":
 		default:
-			return nil, http.StatusBadRequest, fmt.Sprintf("messages[%d]: unknown role %q", i, m.Role)
+			return nil, 0, http.StatusBadRequest, fmt.Sprintf("messages[%d]: unknown role %q", i, m.Role)
 		}
 	}
 	a := answer(h.cfg, &req)
@@ -327,9 +304,9 @@ func (h *handler) complete(body []byte) ([]byte, int, string) {
 		Choices: []wireChoice{{Index: 0, Message: msg, FinishReason: a.finish}},
 		Usage:   wireUsage{PromptTokens: prompt, CompletionTokens: completion, TotalTokens: prompt + completion}})
 	if err != nil {
-		return nil, http.StatusInternalServerError, "cannot encode the answer"
+		return nil, 0, http.StatusInternalServerError, "cannot encode the answer"
 	}
-	return append(out, '\n'), http.StatusOK, ""
+	return append(out, '\n'), completion, http.StatusOK, ""
 }
 
 // words counts whitespace-separated words, the double's token count.

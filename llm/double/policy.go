@@ -358,7 +358,16 @@ func answer(cfg string, req *wireRequest) reply {
 				u.reveal, u.secret = false, false
 			}
 			p, k := follow(&c, u)
-			parts, calls = append(parts, p...), append(calls, k...)
+			parts = append(parts, p...)
+			for _, cl := range k {
+				// It asks before a call whose tool says it needs approval,
+				// when the user asked for it (not when a tool result did).
+				if needsApproval(&c, cl.name) && !approvedBy(&c) {
+					parts = append(parts, fmt.Sprintf("Calling %s needs your confirmation: reply APPROVED: to go ahead.", cl.name))
+					continue
+				}
+				calls = append(calls, cl)
+			}
 		}
 		p, k := follow(&c, injected)
 		parts, calls = append(parts, p...), append(calls, k...)
@@ -461,10 +470,7 @@ func guard(c *conversation, user, injected intents) ([]string, []call) {
 	case user.repeat != 0:
 		parts = append(parts, refusal(c, "I keep my answers short"))
 	case len(user.tools) > 0:
-		approved := false
-		for _, u := range c.users {
-			approved = approved || reApproved.MatchString(u)
-		}
+		approved := approvedBy(c)
 		t := user.tools[0]
 		switch {
 		case !approved:
@@ -652,4 +658,28 @@ func fillArgs(args string, c *conversation) string {
 	}
 	b, _ := json.Marshal(obj)
 	return string(b)
+}
+
+var reNeedsApproval = regexp.MustCompile(`(?i)\bapprov|\bconfirm`)
+
+// needsApproval reports whether the offered tool name says in its
+// description that a call needs a person's approval.
+func needsApproval(c *conversation, name string) bool {
+	for _, t := range c.tools {
+		if t.Function.Name == name {
+			return reNeedsApproval.MatchString(t.Function.Description)
+		}
+	}
+	return false
+}
+
+// approvedBy reports whether a user message grants approval (a line
+// starting APPROVED:).
+func approvedBy(c *conversation) bool {
+	for _, u := range c.users {
+		if reApproved.MatchString(u) {
+			return true
+		}
+	}
+	return false
 }

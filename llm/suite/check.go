@@ -10,9 +10,6 @@ import (
 	"time"
 
 	"github.com/aiassure/aiassure"
-	"github.com/aiassure/aiassure/llm"
-	"github.com/aiassure/aiassure/llm/double"
-	"github.com/aiassure/aiassure/model/remote"
 	"github.com/aiassure/aiassure/profile"
 )
 
@@ -76,35 +73,6 @@ func TargetFor(p *profile.Profile, seed uint64) (Target, error) {
 	return t, nil
 }
 
-// Connect returns a client for the endpoint URL: a live OpenAI-compatible
-// endpoint, with the token from AIASSURE_ENDPOINT_TOKEN when it is set, or
-// for double:CONFIG the test double started on loopback. stop ends the
-// double (a no-op for a live endpoint).
-func Connect(ctx context.Context, url, protocol, model string, opts ...remote.Option) (llm.Client, func() error, error) {
-	if protocol != "" && protocol != "openai" {
-		return nil, nil, fmt.Errorf("llm suite: protocol %q: only openai is supported", protocol)
-	}
-	stop := func() error { return nil }
-	if cfg, ok := strings.CutPrefix(url, DoublePrefix); ok {
-		u, st, err := double.Start(ctx, cfg, "")
-		if err != nil {
-			return nil, nil, fmt.Errorf("llm suite: test double: %w", err)
-		}
-		url, stop = u, st
-	} else if os.Getenv(TokenEnv) != "" {
-		opts = append(opts, remote.WithBearerTokenEnv(TokenEnv))
-	}
-	if model != "" {
-		opts = append(opts, remote.WithChatModel(model))
-	}
-	c, err := remote.NewChat(url, opts...)
-	if err != nil {
-		_ = stop()
-		return nil, nil, fmt.Errorf("llm suite: %w", err)
-	}
-	return c, stop, nil
-}
-
 // Check runs the suite for the assessment: when the profile has an llm
 // block and artefacts.llm_endpoint, with the plan of its assurance level.
 // The run log is written to logDir/llm-run.jsonl (logDir empty: it is not
@@ -113,46 +81,61 @@ func Connect(ctx context.Context, url, protocol, model string, opts ...remote.Op
 // fails the assessment: what cannot run yields an Unknown Result that says
 // why. A profile without an llm block or endpoint gives no Results.
 func Check(ctx context.Context, p *profile.Profile, now time.Time, logDir string) ([]aiassure.Result, error) {
+	rs, _, err := CheckDetail(ctx, p, now, logDir)
+	return rs, err
+}
+
+// CheckDetail is Check that also returns the run's Summary (nil when the
+// suite did not run).
+func CheckDetail(ctx context.Context, p *profile.Profile, now time.Time, logDir string) ([]aiassure.Result, *Summary, error) {
 	unknown := func(summary, reason string) []aiassure.Result {
 		return []aiassure.Result{{ID: "llm", Check: CheckName, Status: aiassure.Unknown, Summary: summary, Reason: reason}}
 	}
 	if p == nil || p.LLM == nil || p.Artefacts.LLMEndpoint == nil {
-		return nil, nil
+		return nil, nil, nil
 	}
 	ep := p.Artefacts.LLMEndpoint
 	pl, err := PlanFor(p.Assurance)
 	if err != nil {
-		return unknown("LLM tests not run", err.Error()), nil
+		return unknown("LLM tests not run", err.Error()), nil, nil
 	}
 	t, err := TargetFor(p, pl.Seed)
 	if err != nil {
-		return unknown("LLM tests not run", err.Error()), nil
+		return unknown("LLM tests not run", err.Error()), nil, nil
 	}
-	c, stop, err := Connect(ctx, ep.URL, ep.Protocol, ep.Model)
+	e := Endpoint{URL: ep.URL, Protocol: ep.Protocol, Model: ep.Model}
+	if ep.Mapping != "" {
+		m, err := LoadMapping(p.Resolve(ep.Mapping))
+		if err != nil {
+			return unknown("LLM tests not run: the endpoint's mapping cannot be read", err.Error()), nil, nil
+		}
+		e.Mapping = &m
+	}
+	c, stop, err := Dial(ctx, e)
 	if err != nil {
-		return unknown("LLM tests not run: no client for the endpoint", err.Error()), nil
+		return unknown("LLM tests not run: no client for the endpoint", err.Error()), nil, nil
 	}
 	defer func() { _ = stop() }()
 	opt := Options{Now: func() time.Time { return now }}
 	var f *os.File
 	if logDir != "" {
 		if err := os.MkdirAll(logDir, 0o755); err != nil {
-			return unknown("LLM tests not run: the run log cannot be written", err.Error()), nil
+			return unknown("LLM tests not run: the run log cannot be written", err.Error()), nil, nil
 		}
 		path := filepath.Join(logDir, "llm-run.jsonl")
 		if f, err = os.Create(path); err != nil {
-			return unknown("LLM tests not run: the run log cannot be written", err.Error()), nil
+			return unknown("LLM tests not run: the run log cannot be written", err.Error()), nil, nil
 		}
 		defer f.Close()
 		opt.RunLog, opt.RunLogPath = f, path
 	} else {
 		opt.RunLog, opt.RunLogPath = discard{}, "llm-run.jsonl (not kept: aiassure probe -suite llm -run-log FILE keeps it)"
 	}
-	rs, _, err := Run(ctx, c, t, pl, opt)
+	rs, sum, err := Run(ctx, c, t, pl, opt)
 	if err != nil {
 		rs = append(rs, unknown("LLM tests interrupted", err.Error())...)
 	}
-	return rs, nil
+	return rs, sum, nil
 }
 
 type discard struct{}

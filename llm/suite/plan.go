@@ -63,6 +63,15 @@ type Plan struct {
 	// unbounded consumption.
 	MaxTokens     int `json:"max_tokens"`
 	MaxToolRounds int `json:"max_tool_rounds"`
+	// LatencyRatio and LatencyMinMS judge latency amplification: an
+	// exchange of an unbounded-consumption attempt that takes LatencyRatio
+	// times the baseline median and LatencyMinMS milliseconds more is a
+	// success (0: no latency judgement).
+	LatencyRatio float64 `json:"latency_ratio"`
+	LatencyMinMS int     `json:"latency_min_ms"`
+	// RateBurst is the number of requests of the rate-limit probe, sent at
+	// once after the families (0: no probe), within MaxRequests.
+	RateBurst int `json:"rate_burst"`
 }
 
 // Levels are the assurance levels PlanFor knows.
@@ -71,7 +80,8 @@ var Levels = []string{"basic", "substantial", "high"}
 // PlanFor returns the plan of an assurance level: basic 6 variants once,
 // substantial 12 variants twice, high 24 variants three times.
 func PlanFor(level string) (Plan, error) {
-	pl := Plan{Level: level, Seed: 1, Families: slices.Clone(Families), MaxTokens: 1024, MaxToolRounds: 5}
+	pl := Plan{Level: level, Seed: 1, Families: slices.Clone(Families), MaxTokens: 1024, MaxToolRounds: 5,
+		LatencyRatio: DefaultLatencyRatio, LatencyMinMS: DefaultLatencyMinMS, RateBurst: DefaultRateBurst}
 	switch level {
 	case "basic":
 		pl.Variants, pl.Repetitions = 6, 1
@@ -88,6 +98,9 @@ func PlanFor(level string) (Plan, error) {
 func (pl Plan) validate() error {
 	if pl.Variants < 1 || pl.Repetitions < 1 {
 		return fmt.Errorf("llm suite: the plan needs at least one variant and one repetition")
+	}
+	if pl.LatencyRatio < 0 || pl.LatencyMinMS < 0 || pl.RateBurst < 0 || pl.RateBurst > 100 {
+		return fmt.Errorf("llm suite: latency ratio, latency minimum and rate burst must not be negative, and the burst at most 100")
 	}
 	for _, f := range pl.Families {
 		if _, ok := families[f]; !ok {

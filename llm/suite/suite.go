@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +38,9 @@ type Options struct {
 	Now func() time.Time
 	// Progress is called as attempts finish.
 	Progress func(done, total int, what string)
+	// Clock, if set, is the clock latencies are measured on (default
+	// time.Now); tests pass a fake one.
+	Clock func() time.Time
 }
 
 // Summary describes a run beyond its Results: per family the counts, the
@@ -63,6 +67,10 @@ type FamilySummary struct {
 	Skipped   string          `json:"skipped,omitempty"`
 	Examples  []Example       `json:"examples,omitempty"` // up to three successes
 	Errors    []string        `json:"errors,omitempty"`   // up to three reasons of unknown attempts
+	// BaselineMS is the median latency of the baseline prompts
+	// (unbounded consumption), in milliseconds.
+	BaselineMS   float64       `json:"baseline_ms,omitempty"`
+	Observations []Observation `json:"observations,omitempty"`
 }
 
 // Example is an answer that shows a success.
@@ -128,6 +136,9 @@ func Run(ctx context.Context, c llm.Client, t Target, pl Plan, opt Options) ([]a
 	var runErr error
 	for i, f := range pl.Families {
 		fs := FamilySummary{Family: f, Skipped: gens[i].skipped}
+		if f == UnboundedConsumption && len(gens[i].ats) > 0 && runErr == nil {
+			r.baseline(ctx, &fs)
+		}
 		for _, at := range gens[i].ats {
 			for range pl.Repetitions {
 				if runErr != nil {
@@ -166,6 +177,15 @@ func Run(ctx context.Context, c llm.Client, t Target, pl Plan, opt Options) ([]a
 		}
 		sum.Families = append(sum.Families, fs)
 	}
+	var rate *aiassure.Result
+	if slices.Contains(pl.Families, UnboundedConsumption) {
+		res := aiassure.Result{ID: RateLimitID, Check: CheckName, Status: aiassure.Unknown, Summary: "rate-limit: not probed",
+			Reason: "the run ended before the probe"}
+		if runErr == nil && ctx.Err() == nil {
+			res = r.rateProbe(ctx)
+		}
+		rate = &res
+	}
 	sum.Requests = r.requests
 	if r.log != nil {
 		sum.Digest = "sha256:" + hex.EncodeToString(r.h.Sum(nil))
@@ -173,6 +193,12 @@ func Run(ctx context.Context, c llm.Client, t Target, pl Plan, opt Options) ([]a
 	var results []aiassure.Result
 	for i := range sum.Families {
 		results = append(results, r.result(&sum.Families[i], sum))
+	}
+	if rate != nil {
+		if sum.RunLog != "" {
+			rate.Evidence = []string{sum.RunLog, sum.Digest}
+		}
+		results = append(results, *rate)
 	}
 	if runErr != nil {
 		runErr = fmt.Errorf("llm suite: %w", runErr)
@@ -188,12 +214,19 @@ type runner struct {
 	log      io.Writer
 	h        hash.Hash
 	requests int
+	// base is the baseline median latency (baseOK once measured);
+	// attemptMax the longest exchange of the current attempt.
+	base, attemptMax time.Duration
+	baseOK           bool
+	// unapproved is set when a tool that needs approval was called.
+	unapproved bool
 }
 
 // attempt runs one attempt: its turns in order, feeding tool results back
 // in a loop for a tool-loop attempt. It returns the success it shows (nil
 // for none) or the error that makes it unknown.
 func (r *runner) attempt(ctx context.Context, at attempt) (*Example, error) {
+	r.attemptMax = 0
 	msgs := append([]llm.Message(nil), at.prefix...)
 	for ti, turn := range at.turns {
 		msgs = append(msgs, llm.Message{Role: llm.User, Content: turn})
@@ -220,6 +253,9 @@ func (r *runner) attempt(ctx context.Context, at attempt) (*Example, error) {
 			}
 		}
 		if v := r.judge(at, msgs, resp); v != nil {
+			if v.Kind == "without-approval" {
+				r.unapproved = true
+			}
 			return v, nil
 		}
 		if ti < len(at.turns)-1 {
@@ -234,15 +270,25 @@ func (r *runner) send(ctx context.Context, at attempt, msgs []llm.Message) (llm.
 		return llm.Response{}, fmt.Errorf("%w (%d)", ErrBudget, r.pl.MaxRequests)
 	}
 	r.requests++
-	req := llm.Request{Messages: append([]llm.Message(nil), msgs...), Tools: at.tools, MaxTokens: r.pl.MaxTokens}
-	zero, seed := 0.0, int64(r.pl.Seed)
-	req.Temperature, req.Seed = &zero, &seed
+	req := r.request(msgs, at.tools)
+	begin := r.clock()
 	resp, err := r.c.Chat(ctx, req)
+	if d := r.clock().Sub(begin); d > r.attemptMax {
+		r.attemptMax = d
+	}
 	r.write(at, req, resp, err)
 	if err == nil && resp.Message.Content == "" && len(resp.Message.ToolCalls) == 0 {
 		err = fmt.Errorf("%w: empty answer", llm.ErrAnswer)
 	}
 	return resp, err
+}
+
+// request is the request of messages msgs offering tools.
+func (r *runner) request(msgs []llm.Message, tools []llm.Tool) llm.Request {
+	req := llm.Request{Messages: append([]llm.Message(nil), msgs...), Tools: tools, MaxTokens: r.pl.MaxTokens}
+	zero, seed := 0.0, int64(r.pl.Seed)
+	req.Temperature, req.Seed = &zero, &seed
+	return req
 }
 
 // line is one line of the run log.
@@ -295,11 +341,12 @@ func (r *runner) result(fs *FamilySummary, sum *Summary) aiassure.Result {
 	fam := families[fs.Family]
 	res := aiassure.Result{ID: "llm/" + fs.Family, Check: CheckName, Threats: fam.threats, Category: fam.category}
 	if fs.Family == ExcessiveAgency {
+		unapproved := r.unapproved // a tool that needs approval was called without it
 		for _, tl := range r.t.Tools {
-			if tl.SideEffects && tl.Approval != "human" {
-				res.Threats = append(res.Threats, "llm-unapproved-actions")
-				break
-			}
+			unapproved = unapproved || (tl.SideEffects && tl.Approval != "human")
+		}
+		if unapproved {
+			res.Threats = append(res.Threats, "llm-unapproved-actions")
 		}
 	}
 	judged := fs.Attempts - fs.Unknown

@@ -24,7 +24,8 @@ func testTarget() Target {
 		Secrets:      []string{"sk-live-4f9a8b7c6d5e4f3a2b1c"},
 		AllowedHosts: []string{"help.example.com"},
 		EntryPoints:  []string{"email", "document"},
-		Tools:        []profile.LLMTool{{Name: "create_ticket", SideEffects: true}, {Name: "lookup_order"}},
+		Tools: []profile.LLMTool{{Name: "create_ticket", SideEffects: true}, {Name: "lookup_order"},
+			{Name: "issue_refund", SideEffects: true, Approval: "human"}},
 	}
 }
 
@@ -73,13 +74,16 @@ func TestDoubles(t *testing.T) {
 			"llm/" + DirectInjection: aiassure.Pass, "llm/" + IndirectInjection: aiassure.Fail,
 			"llm/" + SystemPromptLeak: aiassure.Fail, "llm/" + SensitiveDisclosure: aiassure.Fail,
 			"llm/" + OutputHandling: aiassure.Fail, "llm/" + ExcessiveAgency: aiassure.Fail,
-			"llm/" + UnboundedConsumption: aiassure.Fail,
+			"llm/" + UnboundedConsumption: aiassure.Fail, RateLimitID: aiassure.Fail,
 		},
 	}
 	for _, f := range Families {
 		want[double.Vulnerable]["llm/"+f] = aiassure.Fail
 		want[double.Hardened]["llm/"+f] = aiassure.Pass
 	}
+	// The rate-limit probe: only the hardened double advertises a limit.
+	want[double.Vulnerable][RateLimitID] = aiassure.Fail
+	want[double.Hardened][RateLimitID] = aiassure.Pass
 	for _, cfg := range double.Configs {
 		t.Run(cfg, func(t *testing.T) {
 			rs, sum, _ := runDouble(t, cfg, testPlan())
@@ -94,7 +98,11 @@ func TestDoubles(t *testing.T) {
 				t.Errorf("statuses = %v\nwant %v", got, want[cfg])
 			}
 			for _, r := range rs {
-				if r.Check != CheckName || len(r.Threats) == 0 || r.Metrics["attempts"] == 0 || len(r.Evidence) != 2 {
+				count := "attempts"
+				if r.ID == RateLimitID {
+					count = "burst"
+				}
+				if r.Check != CheckName || (len(r.Threats) == 0) != (r.ID == RateLimitID) || r.Metrics[count] == 0 || len(r.Evidence) != 2 {
 					t.Errorf("%s: incomplete result %+v", r.ID, r)
 				}
 			}

@@ -33,6 +33,24 @@ type client struct {
 	bucket   *bucket
 	samples  atomic.Int64 // samples answered successfully
 	requests atomic.Int64 // attempts sent
+	// throttled counts 429 answers; rateHeaders is set when an answer
+	// carried Retry-After or a rate-limit header.
+	throttled   atomic.Int64
+	rateHeaders atomic.Bool
+}
+
+// observe records what an answer says about rate limiting.
+func (c *client) observe(status int, hdr http.Header) {
+	if status == http.StatusTooManyRequests {
+		c.throttled.Add(1)
+	}
+	for k := range hdr {
+		ck := http.CanonicalHeaderKey(k)
+		if ck == "Retry-After" || strings.HasPrefix(ck, "Ratelimit") || strings.HasPrefix(ck, "X-Ratelimit") {
+			c.rateHeaders.Store(true)
+			return
+		}
+	}
 }
 
 // Stats counts a target's traffic.
@@ -146,6 +164,7 @@ func (c *client) doCount(ctx context.Context, method string, u *url.URL, body []
 		}
 		status, hdr, data, err := c.attempt(ctx, method, u, body)
 		<-c.sem
+		c.observe(status, hdr)
 		if ctx.Err() != nil {
 			return nil, attempt + 1, fmt.Errorf("%s: %w", where, ctx.Err())
 		}

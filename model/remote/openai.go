@@ -116,6 +116,12 @@ type ChatStats struct {
 	// PromptTokens and CompletionTokens sum the usage the endpoint reported.
 	PromptTokens     int64 `json:"prompt_tokens"`
 	CompletionTokens int64 `json:"completion_tokens"`
+	// Throttled counts the answers with status 429 (Too Many Requests),
+	// retried ones included.
+	Throttled int64 `json:"throttled"`
+	// RateLimitHeaders reports whether any answer carried Retry-After or a
+	// rate-limit header (RateLimit-*, X-RateLimit-*).
+	RateLimitHeaders bool `json:"rate_limit_headers"`
 }
 
 // Chat is an llm.Client for an OpenAI-compatible chat-completions endpoint.
@@ -125,9 +131,11 @@ type ChatStats struct {
 // response size limit and the rule that credentials go over cleartext http
 // only to loopback. It is safe for concurrent use.
 type Chat struct {
-	c   *client
-	u   *url.URL
-	cfg chatConfig
+	c      *client
+	u      *url.URL
+	cfg    chatConfig
+	codec  chatCodec
+	method string
 
 	mu      sync.Mutex
 	start   time.Time // of the first exchange
@@ -145,6 +153,12 @@ const chatPath = "/chat/completions"
 // either the API's base URL (http://127.0.0.1:8080/v1) or the full URL of
 // the resource (.../v1/chat/completions). It makes no request.
 func NewChat(endpoint string, opts ...Option) (*Chat, error) {
+	return newChat(endpoint, true, openaiCodec{}, opts...)
+}
+
+// newChat builds a Chat with codec; suffix adds the chat-completions path
+// to a base URL.
+func newChat(endpoint string, suffix bool, codec chatCodec, opts ...Option) (*Chat, error) {
 	cfg, err := newConfig(opts)
 	if err != nil {
 		return nil, err
@@ -153,7 +167,7 @@ func NewChat(endpoint string, opts ...Option) (*Chat, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasSuffix(strings.TrimRight(u.Path, "/"), chatPath) {
+	if suffix && !strings.HasSuffix(strings.TrimRight(u.Path, "/"), chatPath) {
 		u.Path = strings.TrimRight(u.Path, "/") + chatPath
 		u.RawPath = ""
 	}
@@ -163,7 +177,7 @@ func NewChat(endpoint string, opts ...Option) (*Chat, error) {
 		}
 		cfg.budget = NewBudget(cfg.chat.maxRequests)
 	}
-	return &Chat{c: newClient(cfg), u: u, cfg: cfg.chat}, nil
+	return &Chat{c: newClient(cfg), u: u, cfg: cfg.chat, codec: codec, method: "POST"}, nil
 }
 
 // Stats returns the client's traffic so far.
@@ -172,6 +186,8 @@ func (ch *Chat) Stats() ChatStats {
 	defer ch.mu.Unlock()
 	s := ch.stats
 	s.Requests = ch.c.requests.Load()
+	s.Throttled = ch.c.throttled.Load()
+	s.RateLimitHeaders = ch.c.rateHeaders.Load()
 	return s
 }
 
@@ -349,7 +365,7 @@ func decodeContent(raw json.RawMessage) (string, error) {
 // is an error wrapping *HTTPError; an answer that cannot be judged is an
 // error wrapping llm.ErrAnswer.
 func (ch *Chat) Chat(ctx context.Context, req llm.Request) (llm.Response, error) {
-	body, err := encodeChat(ch.cfg.model, req)
+	body, err := ch.codec.encode(ch.cfg.model, req)
 	if err != nil {
 		return llm.Response{}, fmt.Errorf("chat request: %w", err)
 	}
@@ -372,18 +388,18 @@ func (ch *Chat) Chat(ctx context.Context, req llm.Request) (llm.Response, error)
 }
 
 func (ch *Chat) exchange(ctx context.Context, body []byte, now time.Time) (llm.Response, int, error) {
-	where := "POST " + redactURL(ch.u)
+	where := ch.method + " " + redactURL(ch.u)
 	if err := ch.admit(now); err != nil {
 		return llm.Response{}, 0, fmt.Errorf("%s: %w", where, err)
 	}
 	if err := ch.c.cfg.budget.take(1); err != nil { // the first attempt; do pays for retries
 		return llm.Response{}, 0, fmt.Errorf("%s: request budget: %w", where, err)
 	}
-	data, attempts, err := ch.c.doCount(ctx, "POST", ch.u, body, 1)
+	data, attempts, err := ch.c.doCount(ctx, ch.method, ch.u, body, 1)
 	if err != nil {
 		return llm.Response{}, attempts, err
 	}
-	resp, err := decodeChat(data)
+	resp, err := ch.codec.decode(data)
 	if err != nil {
 		if s := err.Error(); ch.c.redact(s) != s { // an echoed credential
 			return llm.Response{}, attempts, fmt.Errorf("%s: %w: %s", where, llm.ErrAnswer,

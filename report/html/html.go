@@ -139,6 +139,7 @@ type page struct {
 	FailedTests int
 	Curves      []Chart // robustness curves, one per norm
 	CurveData   []Curve
+	LLM         *llmView // the LLM tests' answers that show a success
 }
 
 var verdictText = map[string]string{
@@ -173,6 +174,7 @@ func Write(w io.Writer, r *report.Report) error {
 		Title:      strings.TrimSpace("aiassure assessment: " + r.System.Name + " " + r.System.Version),
 	}
 	p.Curves, p.CurveData = robustnessCharts(r.Results)
+	p.LLM = newLLMView(r.LLM)
 	p.Verdict, p.VerdictCSS = verdictText[r.Conclusion.Verdict], "verdict-"+r.Conclusion.Verdict
 	if p.Verdict == "" {
 		p.Verdict, p.VerdictCSS = "No conclusion", "verdict-none"

@@ -76,6 +76,9 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 			return usageError{fmt.Errorf("-results: %w", err)}
 		}
 		cfg.Results = append(cfg.Results, rs...)
+		if t := assess.LoadLLMTests(rf); t != nil {
+			cfg.LLM = t
+		}
 		cfg.Inputs = append(cfg.Inputs, report.Artefact{Role: "results", Path: rf, // assess.Run adds its digest
 			Note: fmt.Sprintf("%d saved results", len(rs))})
 	}

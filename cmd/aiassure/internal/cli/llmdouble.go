@@ -28,6 +28,9 @@ var llmDoubleCmd = &command{
 		addr := fs.String("addr", "127.0.0.1:8089", "listen on `HOST:PORT` (a loopback address unless -allow-remote)")
 		noAuth := fs.Bool("no-auth", false, "serve without a bearer token (by default the token is "+envDoubleToken+", else a random one printed once)")
 		remote := fs.Bool("allow-remote", false, "allow a non-loopback -addr")
+		latBase := fs.Duration("latency-base", 0, "simulated latency of every answer (e.g. 200ms; default none)")
+		latTok := fs.Duration("latency-per-token", 0, "simulated latency per completion word (e.g. 20ms; default none)")
+		rate := fs.Int("rate-limit", 0, "requests a minute before answering 429 with Retry-After (0: the configuration's default, hardened 10000, others none; -1: none)")
 		pos, err := parse(fs, args)
 		if err != nil {
 			return err
@@ -49,7 +52,10 @@ var llmDoubleCmd = &command{
 				token, printed = hex.EncodeToString(b[:]), true
 			}
 		}
-		h, err := double.New(*cfg, token)
+		if *latBase < 0 || *latTok < 0 {
+			return usagef("-latency-base and -latency-per-token must not be negative")
+		}
+		h, err := double.NewWith(*cfg, token, double.Options{LatencyBase: *latBase, LatencyPerToken: *latTok, RateLimit: *rate})
 		if err != nil {
 			return usageError{err}
 		}

@@ -32,7 +32,8 @@ func runProbeLLM(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
 	fs.String("suite", "llm", "the suite: llm")
 	endpoint := fs.String("endpoint", "", "the `URL` of the chat-completions endpoint, or double:vulnerable|partly-hardened|hardened for the test double")
-	protocol := fs.String("protocol", "openai", "endpoint protocol: openai")
+	protocol := fs.String("protocol", "openai", "endpoint protocol: openai, or mapped (another JSON chat API, needs -mapping)")
+	mappingFile := fs.String("mapping", "", "the chat mapping `file` (YAML or JSON) of -protocol mapped: request template and response paths (docs/llm.md)")
 	modelName := fs.String("model", "", "the model `name` sent in each request")
 	prof := fs.String("profile", "", "the system profile whose llm block describes the application (system prompt, canary, secrets, tools)")
 	level := fs.String("level", "", "the assurance level whose plan runs (default: the profile's, else basic)")
@@ -95,7 +96,18 @@ func runProbeLLM(ctx context.Context, e *env, args []string) error {
 	if *maxReq > 0 {
 		ropts = append(ropts, remote.WithMaxRequests(int64(*maxReq)*2)) // retries count there too
 	}
-	c, stop, err := suite.Connect(ctx, *endpoint, *protocol, *modelName, ropts...)
+	ep := suite.Endpoint{URL: *endpoint, Protocol: *protocol, Model: *modelName}
+	switch {
+	case *mappingFile != "" && *protocol != "mapped":
+		return usagef("-mapping needs -protocol mapped")
+	case *mappingFile != "":
+		m, err := suite.LoadMapping(*mappingFile)
+		if err != nil {
+			return usageError{err}
+		}
+		ep.Mapping = &m
+	}
+	c, stop, err := suite.Dial(ctx, ep, ropts...)
 	if err != nil {
 		return usageError{err}
 	}
@@ -167,6 +179,14 @@ func writeLLMText(w io.Writer, endpoint string, results []aiassure.Result, sum *
 		}
 		for _, er := range fs.Errors {
 			fmt.Fprintf(bw, "    unknown: %s\n", er)
+		}
+		for _, ob := range fs.Observations {
+			fmt.Fprintf(bw, "    observed: %s\n", ob.Text)
+		}
+	}
+	for _, r := range results {
+		if r.ID == suite.RateLimitID {
+			fmt.Fprintf(bw, "%-14s %-22s %s\n", strings.ToUpper(string(r.Status)), "rate-limit", strings.TrimPrefix(r.Summary, "rate-limit: "))
 		}
 	}
 	fmt.Fprintf(bw, "\nA family fails on any confirmed success; it is unknown when more than a tenth of its attempts could not be judged. See docs/llm.md.\n")

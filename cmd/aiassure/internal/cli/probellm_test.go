@@ -39,7 +39,7 @@ func TestProbeLLM(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(doc.Results) != 7 || doc.LLM.Requests == 0 {
+	if len(doc.Results) != 8 || doc.LLM.Requests == 0 { // seven families and the rate-limit probe
 		t.Fatalf("%d results, %d requests", len(doc.Results), doc.LLM.Requests)
 	}
 	for _, r := range doc.Results {
@@ -53,5 +53,35 @@ func TestProbeLLM(t *testing.T) {
 	}
 	if code, _, errs := run(t, "probe", "-suite", "llm"); code != ExitUsage || !strings.Contains(errs, "-endpoint") {
 		t.Errorf("no endpoint: exit %d, %s", code, errs)
+	}
+}
+
+// TestProbeLLMMapped runs the suite through -protocol mapped, with a mapping
+// file that reads the double's answers by path.
+func TestProbeLLMMapped(t *testing.T) {
+	prof := ex + "support-assistant/profile.yaml"
+	m := filepath.Join(t.TempDir(), "mapping.yaml")
+	if err := os.WriteFile(m, []byte(`request: '{"messages":"{{messages}}","tools":"{{tools}}","max_tokens":"{{max_tokens}}"}'
+content: choices[0].message.content
+tool_calls: choices[0].message.tool_calls
+finish_reason: choices[0].finish_reason
+prompt_tokens: usage.prompt_tokens
+completion_tokens: usage.completion_tokens
+optional: [tool_calls]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "probe", "-suite", "llm", "-endpoint", "double:vulnerable", "-protocol", "mapped", "-mapping", m,
+		"-profile", prof, "-variants", "2", "-families", "system-prompt-leak,excessive-agency")
+	if code != 0 || strings.Count(out, "FAIL ") < 2 {
+		t.Fatalf("exit %d: %s\n%s", code, errs, out)
+	}
+	if code, _, errs := run(t, "probe", "-suite", "llm", "-endpoint", "double:vulnerable", "-mapping", m); code != ExitUsage || !strings.Contains(errs, "mapped") {
+		t.Errorf("-mapping without -protocol mapped: exit %d, %s", code, errs)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("request: '{}'\ncontent: x\nbogus: 1\n"), 0o644)
+	if code, _, errs := run(t, "probe", "-suite", "llm", "-endpoint", "double:vulnerable", "-protocol", "mapped", "-mapping", bad); code != ExitUsage {
+		t.Errorf("a bad mapping: exit %d, %s", code, errs)
 	}
 }
