@@ -6,11 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/llm/suite"
 	"github.com/aiassure/aiassure/probe"
 	"github.com/aiassure/aiassure/report"
@@ -72,12 +72,7 @@ func WriteResultsDoc(w io.Writer, doc *Results) error {
 // JSON report (`aiassure assess -format json`), whose results it takes.
 // Errors name the file; see ReadResults for what is refused.
 func LoadResults(path string) ([]aiassure.Result, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read results: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxResultsSize+1))
+	data, err := limitio.ReadFile(path, MaxResultsSize)
 	if err != nil {
 		return nil, fmt.Errorf("read results %s: %w", path, err)
 	}

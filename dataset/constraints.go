@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/model"
 )
 
@@ -71,9 +71,12 @@ type featuresFile struct {
 	} `json:"features"`
 }
 
-// LoadConstraints reads a features.json file.
+// maxConstraintsSize bounds a features.json file.
+const maxConstraintsSize = 16 << 20
+
+// LoadConstraints reads a features.json file, of at most 16 MiB.
 func LoadConstraints(path string) (*Constraints, error) {
-	b, err := os.ReadFile(path)
+	b, err := limitio.ReadFile(path, maxConstraintsSize)
 	if err != nil {
 		return nil, fmt.Errorf("load constraints: %w", err)
 	}

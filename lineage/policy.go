@@ -2,13 +2,13 @@ package lineage
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/internal/yamlx"
 )
 
@@ -164,7 +164,7 @@ func ParseAge(s string) (time.Duration, error) {
 
 // LoadPolicy reads a policy file; key files are relative to its directory.
 func LoadPolicy(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := limitio.ReadFile(path, MaxPolicySize)
 	if err != nil {
 		return nil, fmt.Errorf("load policy: %w", err)
 	}

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/aiassure/aiassure/internal/limitio"
 )
 
 // Input is one envelope to verify.
@@ -48,14 +50,10 @@ func LoadInputs(paths []string) ([]Input, error) {
 			files = []string{p}
 		}
 		for _, f := range files {
-			fi, err := os.Stat(f)
-			if err != nil {
-				return nil, fmt.Errorf("load attestations: %w", err)
-			}
-			if fi.Size() > MaxEnvelopeSize {
+			b, err := limitio.ReadFile(f, MaxEnvelopeSize)
+			if errors.Is(err, limitio.ErrTooLarge) {
 				return nil, fmt.Errorf("load attestations: %s: %w: larger than %d bytes", f, ErrMalformed, MaxEnvelopeSize)
 			}
-			b, err := os.ReadFile(f)
 			if err != nil {
 				return nil, fmt.Errorf("load attestations: %w", err)
 			}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/llm"
 	"github.com/aiassure/aiassure/llm/double"
 	"github.com/aiassure/aiassure/model/remote"
@@ -18,6 +19,9 @@ import (
 
 // TokenEnv is the environment variable the endpoint's token is read from.
 const TokenEnv = "AIASSURE_ENDPOINT_TOKEN"
+
+// maxSystemPrompt bounds the system prompt file a profile names (1 MiB).
+const maxSystemPrompt = 1 << 20
 
 // DoublePrefix marks an endpoint URL that names a configuration of the
 // test double (double:vulnerable), started on loopback for the run.
@@ -42,7 +46,7 @@ func TargetFor(p *profile.Profile, seed uint64) (Target, error) {
 	}
 	rng := newRand(seed, "target")
 	if l.SystemPrompt != "" {
-		b, err := os.ReadFile(p.Resolve(l.SystemPrompt))
+		b, err := limitio.ReadFile(p.Resolve(l.SystemPrompt), maxSystemPrompt)
 		if err != nil {
 			return Target{}, fmt.Errorf("llm suite: system prompt: %w", err)
 		}

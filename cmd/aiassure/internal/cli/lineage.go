@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/lineage"
 	"github.com/aiassure/aiassure/lineage/store"
 	"github.com/aiassure/aiassure/profile"
@@ -182,7 +183,7 @@ func lineageAttest(ctx context.Context, e *env, args []string) error {
 		opts.Parameters[k] = v
 	}
 	if *pred != "" {
-		if opts.Predicate, err = os.ReadFile(*pred); err != nil {
+		if opts.Predicate, err = limitio.ReadFile(*pred, lineage.MaxStatementSize); err != nil {
 			return usageError{err}
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/dataset"
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/model/onnx"
 	"github.com/aiassure/aiassure/model/remote"
@@ -237,7 +238,7 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		if mappingFile == "" {
 			return nil, usagef("-protocol json needs -mapping FILE")
 		}
-		b, err := os.ReadFile(mappingFile)
+		b, err := limitio.ReadFile(mappingFile, maxMappingSize)
 		if err != nil {
 			return nil, usageError{err}
 		}

@@ -4,15 +4,18 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/model/onnx"
 	"github.com/aiassure/aiassure/model/remote"
 )
+
+// maxMappingSize bounds a -mapping file (1 MiB).
+const maxMappingSize = 1 << 20
 
 // targetFlags choose what a model verb tests: a local ONNX file (-model) or a
 // live endpoint (-endpoint with -protocol). See docs/endpoints.md.
@@ -81,7 +84,7 @@ func (t *targetFlags) open(ctx context.Context) (model.Target, error) {
 		if t.mapping == "" {
 			return nil, usagef("-protocol json needs -mapping FILE")
 		}
-		b, err := os.ReadFile(t.mapping)
+		b, err := limitio.ReadFile(t.mapping, maxMappingSize)
 		if err != nil {
 			return nil, usageError{err}
 		}
