@@ -46,7 +46,11 @@ func TargetFor(p *profile.Profile, seed uint64) (Target, error) {
 	}
 	rng := newRand(seed, "target")
 	if l.SystemPrompt != "" {
-		b, err := limitio.ReadFile(p.Resolve(l.SystemPrompt), maxSystemPrompt)
+		path, err := p.File(l.SystemPrompt)
+		if err != nil {
+			return Target{}, fmt.Errorf("llm suite: system prompt: %w", err)
+		}
+		b, err := limitio.ReadFile(path, maxSystemPrompt)
 		if err != nil {
 			return Target{}, fmt.Errorf("llm suite: system prompt: %w", err)
 		}

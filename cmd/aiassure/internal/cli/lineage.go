@@ -235,6 +235,7 @@ func lineageVerify(ctx context.Context, e *env, args []string) error {
 	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable)")
 	pol := fs.String("policy", "", "verification policy `FILE` (YAML, docs/lineage.md)")
 	root := fs.String("root", ".", "attested names are relative to `DIR`")
+	allowOutside := fs.Bool("allow-outside-paths", false, allowOutsideUsage)
 	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -251,11 +252,12 @@ func lineageVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := lineage.VerifyOptions{Root: *root, Keys: vs}
+	opts := lineage.VerifyOptions{Root: *root, Keys: vs, AllowOutsidePaths: *allowOutside}
 	if *pol != "" {
 		if opts.Policy, err = lineage.LoadPolicy(*pol); err != nil {
 			return usageError{err}
 		}
+		opts.Policy.AllowOutsidePaths = *allowOutside
 	}
 	if len(vs) == 0 && (opts.Policy == nil || len(opts.Policy.Keys) == 0) {
 		return usagef("give at least one -key or a policy with keys")
