@@ -84,7 +84,7 @@ func NewCSV(r io.Reader, name string, opt Options) (Reader, error) {
 			return nil, fmt.Errorf("%s:1: column %d has no name", name, i+1)
 		}
 		if seen[h] {
-			return nil, fmt.Errorf("%s:1: column %q appears twice", name, h)
+			return nil, fmt.Errorf("%s:1: column %q appears twice", name, trunc(h, 64))
 		}
 		seen[h] = true
 		if h == labelName {
@@ -94,7 +94,7 @@ func NewCSV(r io.Reader, name string, opt Options) (Reader, error) {
 		c.feat = append(c.feat, i)
 	}
 	if c.label < 0 && !opt.Unlabelled {
-		return nil, fmt.Errorf("%s:1: no label column %q (columns: %s)", name, labelName, strings.Join(header, ", "))
+		return nil, fmt.Errorf("%s:1: no label column %q (columns: %s)", name, trunc(labelName, 64), columnList(header))
 	}
 	if len(c.feat) == 0 {
 		return nil, fmt.Errorf("%s:1: no feature columns", name)
@@ -172,6 +172,20 @@ func (c *csvReader) Next(ctx context.Context, n int) (*Batch, error) {
 		return nil, io.EOF
 	}
 	return &Batch{X: &model.Tensor{Shape: []int{rows, d}, Data: data}, Y: y}, nil
+}
+
+// columnList names the first columns of a header, for messages.
+func columnList(header []string) string {
+	const show = 10
+	names := make([]string, 0, show+1)
+	for i, h := range header {
+		if i == show {
+			names = append(names, fmt.Sprintf("... %d in all", len(header)))
+			break
+		}
+		names = append(names, trunc(h, 40))
+	}
+	return strings.Join(names, ", ")
 }
 
 // parseFeature parses a finite number.
