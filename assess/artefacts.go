@@ -27,7 +27,12 @@ func artefacts(p *profile.Profile, extra []report.Artefact) []report.Artefact {
 		if rel == "" || profile.HasScheme(rel) {
 			return
 		}
-		path := p.Resolve(rel)
+		path, err := p.File(rel)
+		if err != nil {
+			// Outside the profile's folder: listed, never read or hashed.
+			out = append(out, report.Artefact{Role: role, Path: p.Resolve(rel), Note: "not read: " + err.Error()})
+			return
+		}
 		if seen[path] {
 			return
 		}

@@ -210,7 +210,11 @@ func acceptRisks(p *profile.Profile, c *catalog.Catalog, r *report.Report, at ti
 	if p.RiskAcceptance == "" {
 		return nil
 	}
-	af, err := accept.Load(p.Resolve(p.RiskAcceptance))
+	var af *accept.File
+	path, err := p.File(p.RiskAcceptance)
+	if err == nil {
+		af, err = accept.Load(path)
+	}
 	if err != nil {
 		line, _ := p.Line("risk_acceptance")
 		return fmt.Errorf("%s:%d: risk_acceptance: %w", p.Path, line, err)

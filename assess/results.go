@@ -7,11 +7,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/llm/suite"
 	"github.com/aiassure/aiassure/probe"
 	"github.com/aiassure/aiassure/report"
@@ -73,12 +73,7 @@ func WriteResultsDoc(w io.Writer, doc *Results) error {
 // JSON report (`aiassure assess -format json`), whose results it takes.
 // Errors name the file; see ReadResults for what is refused.
 func LoadResults(path string) ([]aiassure.Result, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("read results: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxResultsSize+1))
+	data, err := limitio.ReadFile(path, MaxResultsSize)
 	if err != nil {
 		return nil, fmt.Errorf("read results %s: %w", path, err)
 	}
@@ -290,8 +285,8 @@ func LLMTests(sum *suite.Summary) *report.LLMTests {
 // report (its llm); nil when the file has none or cannot be read as such
 // (LoadResults reports the errors).
 func LoadLLMTests(path string) *report.LLMTests {
-	data, err := os.ReadFile(path)
-	if err != nil || len(data) > MaxResultsSize {
+	data, err := limitio.ReadFile(path, MaxResultsSize)
+	if err != nil {
 		return nil
 	}
 	var doc struct {

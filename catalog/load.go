@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"time"
@@ -99,7 +100,7 @@ func LoadFS(fsys fs.FS) (*Catalog, error) {
 	lines := map[string][]int{}
 	var probs Problems
 	for _, f := range files {
-		data, err := fs.ReadFile(fsys, f.name)
+		data, err := readFile(fsys, f.name)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
 		}
@@ -168,10 +169,42 @@ func rowLines(data []byte, key string) []int {
 	return nil
 }
 
+// MaxFileSize bounds one file of a catalogue read by LoadFS (16 MiB; the
+// largest shipped file is under 200 KiB).
+const MaxFileSize = 16 << 20
+
+// readFile reads name from fsys, refusing it before reading when it is not a
+// regular file or is larger than MaxFileSize.
+func readFile(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file", name)
+	}
+	if st.Size() > MaxFileSize {
+		return nil, fmt.Errorf("%s is %d bytes, more than the limit of %d", name, st.Size(), MaxFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > MaxFileSize {
+		return nil, fmt.Errorf("%s grew past %d bytes while it was read", name, MaxFileSize)
+	}
+	return data, nil
+}
+
 // checkSchema validates a file against data/schema/<name>.json.
 func checkSchema(fsys fs.FS, name string, data []byte) Problems {
 	schemaName := "schema/" + name[:len(name)-len(path.Ext(name))] + ".json"
-	sb, err := fs.ReadFile(fsys, schemaName)
+	sb, err := readFile(fsys, schemaName)
 	if err != nil {
 		return Problems{{File: name, Msg: fmt.Sprintf("no schema %s: %v", schemaName, err)}}
 	}

@@ -214,7 +214,11 @@ func evidenceGaps(in Input) []Gap {
 			if strings.Contains(ev.Ref, "://") || ev.Ref == "" {
 				continue
 			}
-			if _, err := os.Stat(p.Resolve(ev.Ref)); err != nil {
+			path, err := p.File(ev.Ref)
+			if err == nil {
+				_, err = os.Stat(path)
+			}
+			if err != nil {
 				out = append(out, Gap{
 					ID: fmt.Sprintf("evid/%s/%d", pc.ID, j), Kind: Evidence, Severity: aiassure.Medium,
 					Title:    fmt.Sprintf("evidence for %s is missing: %s", pc.ID, ev.Ref),

@@ -100,7 +100,7 @@ func ParseARFF(ctx context.Context, r io.Reader, name string, opt Options) (*Dat
 				}
 				for _, b := range attrs {
 					if b.name == a.name {
-						return nil, errf("attribute %q declared twice", a.name)
+						return nil, errf("attribute %q declared twice", trunc(a.name, 64))
 					}
 				}
 				if len(attrs) >= lim.MaxCols {
@@ -113,7 +113,7 @@ func ParseARFF(ctx context.Context, r io.Reader, name string, opt Options) (*Dat
 				}
 				label = labelIndex(attrs, opt.Label)
 				if label < 0 {
-					return nil, errf("no label attribute %q", opt.Label)
+					return nil, errf("no label attribute %q", trunc(opt.Label, 64))
 				}
 				offs = make([]int, len(attrs))
 				for i, a := range attrs {
@@ -176,7 +176,7 @@ func ParseARFF(ctx context.Context, r io.Reader, name string, opt Options) (*Dat
 		for i, v := range vals {
 			a := attrs[i]
 			if v == "?" {
-				return nil, errf("attribute %q: missing value ('?') is not supported", a.name)
+				return nil, errf("attribute %q: missing value ('?') is not supported", trunc(a.name, 64))
 			}
 			if i == label {
 				k, err := nominalOrIndex(a, v)
@@ -189,14 +189,14 @@ func ParseARFF(ctx context.Context, r io.Reader, name string, opt Options) (*Dat
 			if a.nominal == nil {
 				f, err := parseFeature(v)
 				if err != nil {
-					return nil, errf("attribute %q: %v", a.name, err)
+					return nil, errf("attribute %q: %v", trunc(a.name, 64), err)
 				}
 				data[row+offs[i]] = f
 				continue
 			}
 			k := slices.Index(a.nominal, v)
 			if k < 0 {
-				return nil, errf("attribute %q: %q is not one of its values", a.name, trunc(v, 40))
+				return nil, errf("attribute %q: %q is not one of its values", trunc(a.name, 64), trunc(v, 40))
 			}
 			if opt.Nominal == OneHot {
 				data[row+offs[i]+k] = 1
@@ -264,18 +264,18 @@ func parseAttribute(s string) (arffAttr, error) {
 	rest = strings.TrimSpace(rest)
 	if strings.HasPrefix(rest, "{") {
 		if !strings.HasSuffix(rest, "}") {
-			return arffAttr{}, fmt.Errorf("attribute %q: unterminated value list", name)
+			return arffAttr{}, fmt.Errorf("attribute %q: unterminated value list", trunc(name, 64))
 		}
 		vals, err := splitValues(rest[1:len(rest)-1], nil)
 		if err != nil {
-			return arffAttr{}, fmt.Errorf("attribute %q: %w", name, err)
+			return arffAttr{}, fmt.Errorf("attribute %q: %w", trunc(name, 64), err)
 		}
 		if len(vals) == 0 {
-			return arffAttr{}, fmt.Errorf("attribute %q: empty value list", name)
+			return arffAttr{}, fmt.Errorf("attribute %q: empty value list", trunc(name, 64))
 		}
 		for i, v := range vals {
 			if slices.Contains(vals[:i], v) {
-				return arffAttr{}, fmt.Errorf("attribute %q: value %q listed twice", name, v)
+				return arffAttr{}, fmt.Errorf("attribute %q: value %q listed twice", trunc(name, 64), trunc(v, 40))
 			}
 		}
 		return arffAttr{name: name, nominal: vals}, nil
@@ -285,9 +285,9 @@ func parseAttribute(s string) (arffAttr, error) {
 	case "numeric", "real", "integer":
 		return arffAttr{name: name}, nil
 	case "":
-		return arffAttr{}, fmt.Errorf("attribute %q has no type", name)
+		return arffAttr{}, fmt.Errorf("attribute %q has no type", trunc(name, 64))
 	}
-	return arffAttr{}, fmt.Errorf("attribute %q: type %q is not supported (want numeric, real, integer or a nominal {...} list)", name, trunc(typ, 20))
+	return arffAttr{}, fmt.Errorf("attribute %q: type %q is not supported (want numeric, real, integer or a nominal {...} list)", trunc(name, 64), trunc(typ, 20))
 }
 
 // nextToken reads one possibly quoted token from s and returns it and the

@@ -6,9 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"slices"
 
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/model"
 )
 
@@ -71,9 +71,12 @@ type featuresFile struct {
 	} `json:"features"`
 }
 
-// LoadConstraints reads a features.json file.
+// maxConstraintsSize bounds a features.json file.
+const maxConstraintsSize = 16 << 20
+
+// LoadConstraints reads a features.json file, of at most 16 MiB.
 func LoadConstraints(path string) (*Constraints, error) {
-	b, err := os.ReadFile(path)
+	b, err := limitio.ReadFile(path, maxConstraintsSize)
 	if err != nil {
 		return nil, fmt.Errorf("load constraints: %w", err)
 	}
@@ -110,7 +113,7 @@ func ParseConstraints(b []byte) (*Constraints, error) {
 			return nil, fmt.Errorf("feature %d has no name", i)
 		}
 		if _, dup := index[ft.Name]; dup {
-			return nil, fmt.Errorf("feature %q appears twice", ft.Name)
+			return nil, fmt.Errorf("feature %q appears twice", trunc(ft.Name, 64))
 		}
 		index[ft.Name] = i
 		lo, hi := math.Inf(-1), math.Inf(1)
@@ -129,12 +132,12 @@ func ParseConstraints(b []byte) (*Constraints, error) {
 			hi = *ft.Max
 		}
 		if math.IsNaN(lo) || math.IsNaN(hi) || lo > hi {
-			return nil, fmt.Errorf("feature %q: range [%v, %v] is empty", ft.Name, lo, hi)
+			return nil, fmt.Errorf("feature %q: range [%v, %v] is empty", trunc(ft.Name, 64), lo, hi)
 		}
 		switch ft.Type {
 		case "", "real", "integer", "binary", "pixel":
 		default:
-			return nil, fmt.Errorf("feature %q: unknown type %q (want real, integer, binary or pixel)", ft.Name, ft.Type)
+			return nil, fmt.Errorf("feature %q: unknown type %q (want real, integer, binary or pixel)", trunc(ft.Name, 64), trunc(ft.Type, 20))
 		}
 		c.Features = append(c.Features, ft.Name)
 		c.Min = append(c.Min, lo)
@@ -145,7 +148,7 @@ func ParseConstraints(b []byte) (*Constraints, error) {
 	lookup := func(list, name string) (int, error) {
 		i, ok := index[name]
 		if !ok {
-			return 0, fmt.Errorf("%s: unknown feature %q", list, name)
+			return 0, fmt.Errorf("%s: unknown feature %q", list, trunc(name, 64))
 		}
 		return i, nil
 	}

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/model"
 )
 
@@ -272,12 +273,11 @@ func Load(ctx context.Context, path string, opt Options) (*Dataset, error) {
 
 // checkSize refuses a file larger than the limit.
 func checkSize(f *os.File, lim Limits) error {
-	st, err := f.Stat()
-	if err != nil {
+	if _, err := limitio.Check(f, lim.MaxBytes); err != nil {
+		if errors.Is(err, limitio.ErrTooLarge) {
+			return fmt.Errorf("%w: %w", err, ErrLimit)
+		}
 		return err
-	}
-	if st.Size() > lim.MaxBytes {
-		return fmt.Errorf("%s is %d bytes, more than the limit of %d: %w", f.Name(), st.Size(), lim.MaxBytes, ErrLimit)
 	}
 	return nil
 }

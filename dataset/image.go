@@ -220,6 +220,9 @@ func (r *imageReader) decode(path string, dst []float32) ([]float32, error) {
 		return dst, fmt.Errorf("open image: %w", err)
 	}
 	defer f.Close()
+	if err := checkSize(f, r.lim); err != nil {
+		return dst, err
+	}
 	dst, err = DecodeImage(f, r.c, r.info.Shape[1], r.info.Shape[2], r.lim, dst)
 	if err != nil {
 		return dst, fmt.Errorf("%s: %w", path, err)

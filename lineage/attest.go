@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/internal/safepath"
 	"github.com/aiassure/aiassure/profile"
 )
 
@@ -181,7 +182,7 @@ func Describe(ctx context.Context, root, p, role string, hopts HashOptions) ([]R
 	if err != nil {
 		return nil, err
 	}
-	if !within(rootAbs, abs) || abs == rootAbs {
+	if !safepath.Within(rootAbs, abs) || abs == rootAbs {
 		return nil, fmt.Errorf("%w: %s is not below the root %s", ErrUnsafePath, p, root)
 	}
 	rel, _ := filepath.Rel(rootAbs, abs)

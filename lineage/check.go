@@ -69,15 +69,13 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, now time
 	if p.Path != "" {
 		dir = filepath.Dir(p.Path)
 	}
-	rel := func(f string) string {
-		if filepath.IsAbs(f) {
-			return f
-		}
-		return filepath.Join(dir, f)
-	}
 	var keys []*Verifier
 	for _, k := range p.Lineage.Keys {
-		v, err := LoadVerifier(rel(k))
+		path, err := p.File(k)
+		if err != nil {
+			return unknownAll(c, "lineage keys: "+err.Error()), nil
+		}
+		v, err := LoadVerifier(path)
 		if err != nil {
 			return unknownAll(c, "lineage keys: "+err.Error()), nil
 		}
@@ -85,17 +83,25 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, now time
 	}
 	var pol *Policy
 	if p.Lineage.Policy != "" {
-		var err error
-		if pol, err = LoadPolicy(rel(p.Lineage.Policy)); err != nil {
+		path, err := p.File(p.Lineage.Policy)
+		if err == nil {
+			pol, err = LoadPolicy(path)
+		}
+		if err != nil {
 			return unknownAll(c, "lineage policy: "+err.Error()), nil
 		}
+		pol.AllowOutsidePaths = p.AllowOutsidePaths
 	}
 	if len(keys) == 0 && (pol == nil || len(pol.Keys) == 0) {
 		return unknownAll(c, "the lineage section names no trusted public key, so no attestation can be verified"), nil
 	}
 	var paths []string
 	for _, a := range p.Lineage.Attestations {
-		paths = append(paths, rel(a))
+		path, err := p.File(a)
+		if err != nil {
+			return unknownAll(c, "lineage attestations: "+err.Error()), nil
+		}
+		paths = append(paths, path)
 	}
 	if len(paths) == 0 {
 		return unknownAll(c, "the lineage section names no attestation"), nil
@@ -104,7 +110,7 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, now time
 	if err != nil {
 		return unknownAll(c, err.Error()), nil
 	}
-	rep, err := Verify(ctx, inputs, VerifyOptions{Root: dir, Keys: keys, Policy: pol, Now: now})
+	rep, err := Verify(ctx, inputs, VerifyOptions{Root: dir, Keys: keys, Policy: pol, Now: now, AllowOutsidePaths: p.AllowOutsidePaths})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

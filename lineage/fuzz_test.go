@@ -143,3 +143,21 @@ func TestWriteManifestSeed(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseKey checks that no key file panics the PEM and key parsers, and
+// that a public key that parses has an ID.
+func FuzzParseKey(f *testing.F) {
+	for _, p := range []string{"../examples/credit-scoring/keys/ml-team.pub", "../examples/credit-scoring/keys/data-steward.pub"} {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA\n-----END PUBLIC KEY-----\n"))
+	f.Add([]byte("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if v, err := ParsePublicKey(data); err == nil && v.ID == "" {
+			t.Fatal("public key without an ID")
+		}
+		_, _ = ParsePrivateKey(data)
+	})
+}

@@ -13,10 +13,11 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/aiassure/aiassure/internal/safepath"
 )
 
 // Serialization methods of a manifest, as in the OpenSSF model-signing
@@ -265,7 +266,7 @@ func symlinkEntry(p, name, realRoot, policy string) (*entry, string, error) {
 		return nil, name + ": skipped dangling symbolic link", nil
 	}
 	target, _ = filepath.Abs(target)
-	if policy != SymlinksFollow && !within(realRoot, target) {
+	if policy != SymlinksFollow && !safepath.Within(realRoot, target) {
 		return nil, "", fmt.Errorf("hash: %s: %w: symbolic link points outside the root", name, ErrUnsafePath)
 	}
 	fi, err := os.Stat(target)
@@ -279,12 +280,6 @@ func symlinkEntry(p, name, realRoot, policy string) (*entry, string, error) {
 		return nil, name + ": skipped symbolic link to a special file", nil
 	}
 	return &entry{name: name, abs: target, size: fi.Size()}, name + ": symbolic link recorded with its target's content", nil
-}
-
-// within reports whether p is root or below it (both absolute and clean).
-func within(root, p string) bool {
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
 func specialKind(m fs.FileMode) string {

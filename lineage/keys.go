@@ -12,6 +12,8 @@ import (
 	"encoding/pem"
 	"fmt"
 	"os"
+
+	"github.com/aiassure/aiassure/internal/limitio"
 )
 
 // Key types of GenerateKey.
@@ -185,7 +187,7 @@ func LoadSigner(path string) (*Signer, error) {
 		}
 		return s, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := limitio.ReadFile(path, MaxKeySize)
 	if err != nil {
 		return nil, fmt.Errorf("load signing key: %w", err)
 	}
@@ -196,9 +198,12 @@ func LoadSigner(path string) (*Signer, error) {
 	return s, nil
 }
 
-// LoadVerifier reads a public key file.
+// MaxKeySize bounds a key file: a PEM key is well under 1 KiB.
+const MaxKeySize = 64 << 10
+
+// LoadVerifier reads a public key file, of at most MaxKeySize bytes.
 func LoadVerifier(path string) (*Verifier, error) {
-	data, err := os.ReadFile(path)
+	data, err := limitio.ReadFile(path, MaxKeySize)
 	if err != nil {
 		return nil, fmt.Errorf("load public key: %w", err)
 	}

@@ -2,13 +2,14 @@ package lineage
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/aiassure/aiassure/internal/limitio"
+	"github.com/aiassure/aiassure/internal/safepath"
 	"github.com/aiassure/aiassure/internal/yamlx"
 )
 
@@ -38,6 +39,9 @@ type Policy struct {
 
 	// Dir is the directory key files are relative to (the policy's).
 	Dir string `yaml:"-"`
+	// AllowOutsidePaths lets key files leave Dir (an absolute path, "..", a
+	// symbolic link out); by default they are refused (internal/safepath).
+	AllowOutsidePaths bool `yaml:"-"`
 	// maxAge holds the parsed max_age of each step.
 	maxAge map[Step]time.Duration
 }
@@ -164,7 +168,7 @@ func ParseAge(s string) (time.Duration, error) {
 
 // LoadPolicy reads a policy file; key files are relative to its directory.
 func LoadPolicy(path string) (*Policy, error) {
-	data, err := os.ReadFile(path)
+	data, err := limitio.ReadFile(path, MaxPolicySize)
 	if err != nil {
 		return nil, fmt.Errorf("load policy: %w", err)
 	}
@@ -186,9 +190,9 @@ func (p *Policy) Verifiers() ([]*Verifier, map[string]string, error) {
 			ids[k.Name] = k.ID
 			continue
 		}
-		f := k.File
-		if !filepath.IsAbs(f) {
-			f = filepath.Join(p.Dir, f)
+		f, err := safepath.Join(p.Dir, k.File, p.AllowOutsidePaths)
+		if err != nil {
+			return nil, nil, fmt.Errorf("policy key %s: %w (give -allow-outside-paths to read it)", k.Name, err)
 		}
 		v, err := LoadVerifier(f)
 		if err != nil {

@@ -12,6 +12,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/aiassure/aiassure/internal/limitio"
+	"github.com/aiassure/aiassure/internal/safepath"
 )
 
 // Input is one envelope to verify.
@@ -48,14 +51,10 @@ func LoadInputs(paths []string) ([]Input, error) {
 			files = []string{p}
 		}
 		for _, f := range files {
-			fi, err := os.Stat(f)
-			if err != nil {
-				return nil, fmt.Errorf("load attestations: %w", err)
-			}
-			if fi.Size() > MaxEnvelopeSize {
+			b, err := limitio.ReadFile(f, MaxEnvelopeSize)
+			if errors.Is(err, limitio.ErrTooLarge) {
 				return nil, fmt.Errorf("load attestations: %s: %w: larger than %d bytes", f, ErrMalformed, MaxEnvelopeSize)
 			}
-			b, err := os.ReadFile(f)
 			if err != nil {
 				return nil, fmt.Errorf("load attestations: %w", err)
 			}
@@ -72,6 +71,9 @@ type VerifyOptions struct {
 	Policy  *Policy     // optional
 	Now     time.Time   // for max_age; time.Now() if zero
 	Workers int         // hashing workers
+	// AllowOutsidePaths lets artefact names and the policy's model resolve
+	// outside Root; by default such a name is an ErrUnsafePath problem.
+	AllowOutsidePaths bool
 }
 
 // Report is the outcome of Verify.
@@ -235,7 +237,7 @@ func checkDigests(ctx context.Context, r *Report, opts VerifyOptions) error {
 	dirNames := sortedKeys(dirs)
 	for _, d := range dirNames {
 		abs := filepath.Join(root, filepath.FromSlash(d))
-		if err := safe(realRoot, abs); err != nil {
+		if err := safe(realRoot, abs, opts.AllowOutsidePaths); err != nil {
 			add(&Problem{Kind: ErrUnsafePath, Path: d + "/", Step: lastOf(dirs[d]).Step, Attestation: lastOf(dirs[d]).File, Detail: detailOf(err)})
 			continue
 		}
@@ -264,7 +266,7 @@ func checkDigests(ctx context.Context, r *Report, opts VerifyOptions) error {
 			continue
 		}
 		abs := filepath.Join(root, filepath.FromSlash(p))
-		if err := safe(realRoot, abs); err != nil {
+		if err := safe(realRoot, abs, opts.AllowOutsidePaths); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
 				missing[p] = true
 				continue
@@ -348,13 +350,13 @@ func checkDigests(ctx context.Context, r *Report, opts VerifyOptions) error {
 }
 
 // safe checks that abs, after resolving links, stays below the real root.
-func safe(realRoot, abs string) error {
+func safe(realRoot, abs string, allowOutside bool) error {
 	real, err := filepath.EvalSymlinks(abs)
 	if err != nil {
 		return err
 	}
 	real, _ = filepath.Abs(real)
-	if !within(realRoot, real) {
+	if !allowOutside && !safepath.Within(realRoot, real) {
 		return fmt.Errorf("%w: resolves outside the root", ErrUnsafePath)
 	}
 	return nil
@@ -403,9 +405,11 @@ func checkPolicy(ctx context.Context, r *Report, opts VerifyOptions, names map[s
 	if pol.Model != "" {
 		modelDigest = r.Disk[pol.Model]
 		if modelDigest == "" {
-			abs := filepath.Join(opts.Root, filepath.FromSlash(pol.Model))
-			d, _, err := HashFile(ctx, abs)
+			abs, err := safepath.Join(opts.Root, pol.Model, opts.AllowOutsidePaths)
+			var d string
 			if err != nil {
+				add(&Problem{Kind: ErrUnsafePath, Path: pol.Model, Detail: "the policy's model: " + err.Error()})
+			} else if d, _, err = HashFile(ctx, abs); err != nil {
 				if ctx.Err() != nil {
 					return ctx.Err()
 				}

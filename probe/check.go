@@ -76,11 +76,18 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, opts ...
 	for _, f := range cfg.adjust {
 		f(&pl)
 	}
-	m, err := onnx.Load(p.Resolve(a.Model))
+	modelPath, err := p.File(a.Model)
+	if err != nil {
+		return unknown("model tests not run: the model is not read", err.Error(), evidence...), nil
+	}
+	m, err := onnx.Load(modelPath)
 	if err != nil {
 		return unknown("model tests not run: the model cannot be loaded", err.Error(), evidence...), nil
 	}
-	dataPath := p.Resolve(a.Data)
+	dataPath, err := p.File(a.Data)
+	if err != nil {
+		return unknown("model tests not run: the test data is not read", err.Error(), evidence...), nil
+	}
 	opt := dataset.Options{Label: a.Label}
 	cons, err := ConstraintsFor(ctx, dataPath, opt)
 	if err != nil {

@@ -28,7 +28,7 @@ func Check(p *Profile, c *catalog.Catalog) error {
 			continue
 		}
 		path := fmt.Sprintf("controls[%d].id", i)
-		msg := fmt.Sprintf("unknown control %q: not in the catalogue", ctl.ID)
+		msg := fmt.Sprintf("unknown control %s: not in the catalogue", yamlx.Quote(string(ctl.ID)))
 		if s := yamlx.Suggest(string(ctl.ID), ids); s != "" {
 			msg += fmt.Sprintf("; did you mean %q?", s)
 		}

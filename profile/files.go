@@ -41,7 +41,13 @@ func CheckFiles(p *Profile) error {
 		if value == "" {
 			return
 		}
-		msg := fileProblem(p.Resolve(value), dirOK)
+		file, err := p.File(value)
+		msg := ""
+		if err != nil {
+			msg = err.Error()
+		} else {
+			msg = fileProblem(file, dirOK)
+		}
 		if msg == "" {
 			return
 		}

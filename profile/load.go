@@ -9,6 +9,7 @@ import (
 	"sync"
 	"weak"
 
+	"github.com/aiassure/aiassure/internal/safepath"
 	"github.com/aiassure/aiassure/internal/yamlx"
 )
 
@@ -75,9 +76,30 @@ func under(path string, errs yamlx.Errors) bool {
 	return false
 }
 
+// File returns the file a path in the profile names (written with / or the
+// system's separator), resolved against the profile's folder and confined
+// to it: an absolute path, a ".." that climbs out, or a symbolic link that
+// points out fails with an error wrapping safepath.ErrOutside, unless
+// AllowOutsidePaths is set. Use File for every path that is read. A profile
+// built in code (no Path) is not confined: its paths are taken as given.
+func (p *Profile) File(rel string) (string, error) {
+	if rel == "" {
+		return "", nil
+	}
+	if p.Path == "" || p.AllowOutsidePaths {
+		return p.Resolve(rel), nil
+	}
+	path, err := safepath.Resolve(filepath.Dir(p.Path), rel)
+	if err != nil {
+		return "", fmt.Errorf("%w (give -allow-outside-paths to read it)", err)
+	}
+	return path, nil
+}
+
 // Resolve returns rel (a path in the profile, written with / or the
 // system's separator) relative to the profile's directory. Absolute paths
-// and the empty string come back cleaned and unchanged.
+// and the empty string come back cleaned and unchanged. Resolve does not
+// confine the path: to read a file the profile names, use File.
 func (p *Profile) Resolve(rel string) string {
 	if rel == "" {
 		return ""

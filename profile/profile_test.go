@@ -104,7 +104,7 @@ func TestLoadTooBig(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(file)
-	if err == nil || !strings.Contains(err.Error(), "over the limit") {
+	if err == nil || !strings.Contains(err.Error(), "more than the limit") {
 		t.Errorf("got %v, want a size error", err)
 	}
 }

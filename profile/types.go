@@ -41,6 +41,9 @@ type Profile struct {
 
 	// Path is the file the profile was read from; not part of the document.
 	Path string `yaml:"-" json:"-"`
+	// AllowOutsidePaths lets File resolve paths that leave the profile's
+	// folder (the -allow-outside-paths flag); not part of the document.
+	AllowOutsidePaths bool `yaml:"-" json:"-"`
 }
 
 // RoleList returns the profile's roles: Roles, or Role alone, or none.

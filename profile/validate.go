@@ -61,7 +61,15 @@ func validate(p *Profile, file string, pos yamlx.Positions) yamlx.Errors {
 	return v.errs
 }
 
+// maxValidateErrors caps what validation collects: Decode reports the first
+// yamlx.DefaultMaxErrors by position, and a document that repeats one bad
+// value through aliases must not cost one error per repetition.
+const maxValidateErrors = 20 * yamlx.DefaultMaxErrors
+
 func (v *validator) add(path, format string, args ...any) {
+	if len(v.errs) >= maxValidateErrors {
+		return
+	}
 	e := &yamlx.Error{File: v.file, Path: path, Msg: fmt.Sprintf(format, args...)}
 	if v.pos != nil {
 		at, _ := v.pos.Near(path)
@@ -122,7 +130,7 @@ func (v *validator) walk(rv reflect.Value, path, norm string) {
 					continue
 				}
 				if j, dup := seen[s]; dup {
-					v.add(ip, "duplicate value %q (also %s[%d])", s, path, j)
+					v.add(ip, "duplicate value %s (also %s[%d])", yamlx.Quote(s), path, j)
 					continue
 				}
 				seen[s] = i
@@ -176,19 +184,19 @@ func (v *validator) str(s, path, norm string) {
 	}
 	if allowed, ok := v.enums[norm]; ok && !slices.Contains(allowed, s) {
 		if norm == "api_version" {
-			v.add(path, "unsupported api_version %q; this release reads %q", s, APIVersion)
+			v.add(path, "unsupported api_version %s; this release reads %q", yamlx.Quote(s), APIVersion)
 			return
 		}
 		v.add(path, "%s", badValue(s, allowed))
 	}
 	if re, ok := v.patterns[norm]; ok && !re.MatchString(s) {
-		v.add(path, "%q does not match %s", s, re)
+		v.add(path, "%s does not match %s", yamlx.Quote(s), re)
 	}
 }
 
 // badValue words an out-of-vocabulary value, with a suggestion.
 func badValue(s string, allowed []string) string {
-	msg := fmt.Sprintf("invalid value %q", s)
+	msg := "invalid value " + yamlx.Quote(s)
 	if sug := yamlx.Suggest(s, allowed); sug != "" {
 		msg += fmt.Sprintf("; did you mean %q?", sug)
 	}
@@ -216,7 +224,7 @@ func (v *validator) unique(list, field string, n int, id func(int) string) {
 			continue
 		}
 		if j, dup := seen[s]; dup {
-			v.add(fmt.Sprintf("%s[%d].%s", list, i, field), "duplicate %s %q (also %s[%d])", field, s, list, j)
+			v.add(fmt.Sprintf("%s[%d].%s", list, i, field), "duplicate %s %s (also %s[%d])", field, yamlx.Quote(s), list, j)
 			continue
 		}
 		seen[s] = i
@@ -253,7 +261,7 @@ func (v *validator) annexIII(p *Profile) {
 			if r.Point == "" {
 				v.add(path+".point", "required field is missing (area %d has points %s)", r.Area, strings.Join(AnnexIIIPoints(r.Area), ", "))
 			} else {
-				v.add(path+".point", "area %d has no point %q (points: %s)", r.Area, r.Point, strings.Join(AnnexIIIPoints(r.Area), ", "))
+				v.add(path+".point", "area %d has no point %s (points: %s)", r.Area, yamlx.Quote(r.Point), strings.Join(AnnexIIIPoints(r.Area), ", "))
 			}
 			continue
 		}
@@ -310,7 +318,7 @@ func (v *validator) artefacts(p *Profile) {
 	if a.Endpoint != "" {
 		u, err := url.Parse(a.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			v.add("artefacts.endpoint", "%q is not an http or https URL", a.Endpoint)
+			v.add("artefacts.endpoint", "%s is not an http or https URL", yamlx.Quote(a.Endpoint))
 		}
 	}
 }

@@ -326,9 +326,9 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string, depth
 		f, ok := fs.byName[p.key]
 		if !ok {
 			if s := Suggest(p.key, fs.names); s != "" {
-				d.fail(p.keyNode, join(path, p.key), "unknown field %q; did you mean %q?", p.key, s)
+				d.fail(p.keyNode, join(path, p.key), "unknown field %s; did you mean %q?", Quote(p.key), s)
 			} else {
-				d.fail(p.keyNode, join(path, p.key), "unknown field %q; known fields: %s", p.key, fs.list())
+				d.fail(p.keyNode, join(path, p.key), "unknown field %s; known fields: %s", Quote(p.key), fs.list())
 			}
 			continue
 		}
@@ -412,7 +412,7 @@ func (d *decoder) pairs(n *yaml.Node, path string, depth int) []pair {
 			continue
 		}
 		if first, dup := seen[k.Value]; dup {
-			d.fail(k, join(path, k.Value), "duplicate key %q (first at line %d)", k.Value, first.Line)
+			d.fail(k, join(path, k.Value), "duplicate key %s (first at line %d)", Quote(k.Value), first.Line)
 			continue
 		}
 		seen[k.Value] = k

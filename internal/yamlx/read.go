@@ -1,18 +1,9 @@
 package yamlx
 
-import (
-	"io"
-	"os"
-)
+import "github.com/aiassure/aiassure/internal/limitio"
 
-// ReadFile reads at most max+1 bytes of the file at path: enough for the
-// decoder, given the same limit, to report a file that is too large without
-// reading all of it.
+// ReadFile reads the regular file at path, refusing it before reading when
+// it is larger than max bytes or not a regular file (see limitio).
 func ReadFile(path string, max int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return io.ReadAll(io.LimitReader(f, max+1))
+	return limitio.ReadFile(path, max)
 }

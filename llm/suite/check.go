@@ -10,11 +10,15 @@ import (
 	"time"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/profile"
 )
 
 // TokenEnv is the environment variable the endpoint's token is read from.
 const TokenEnv = "AIASSURE_ENDPOINT_TOKEN"
+
+// maxSystemPrompt bounds the system prompt file a profile names (1 MiB).
+const maxSystemPrompt = 1 << 20
 
 // DoublePrefix marks an endpoint URL that names a configuration of the
 // test double (double:vulnerable), started on loopback for the run.
@@ -39,7 +43,11 @@ func TargetFor(p *profile.Profile, seed uint64) (Target, error) {
 	}
 	rng := newRand(seed, "target")
 	if l.SystemPrompt != "" {
-		b, err := os.ReadFile(p.Resolve(l.SystemPrompt))
+		path, err := p.File(l.SystemPrompt)
+		if err != nil {
+			return Target{}, fmt.Errorf("llm suite: system prompt: %w", err)
+		}
+		b, err := limitio.ReadFile(path, maxSystemPrompt)
 		if err != nil {
 			return Target{}, fmt.Errorf("llm suite: system prompt: %w", err)
 		}
@@ -105,7 +113,11 @@ func CheckDetail(ctx context.Context, p *profile.Profile, now time.Time, logDir 
 	}
 	e := Endpoint{URL: ep.URL, Protocol: ep.Protocol, Model: ep.Model}
 	if ep.Mapping != "" {
-		m, err := LoadMapping(p.Resolve(ep.Mapping))
+		path, err := p.File(ep.Mapping)
+		if err != nil {
+			return unknown("LLM tests not run: the endpoint's mapping cannot be read", err.Error()), nil, nil
+		}
+		m, err := LoadMapping(path)
 		if err != nil {
 			return unknown("LLM tests not run: the endpoint's mapping cannot be read", err.Error()), nil, nil
 		}

@@ -9,6 +9,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/llm"
 	"github.com/aiassure/aiassure/llm/double"
 	"github.com/aiassure/aiassure/model/remote"
@@ -91,10 +92,13 @@ func Dial(ctx context.Context, ep Endpoint, opts ...remote.Option) (llm.Client, 
 	return c, stop, nil
 }
 
+// maxMapping bounds a chat mapping file (1 MiB).
+const maxMapping = 1 << 20
+
 // LoadMapping reads a chat mapping file (YAML or JSON; docs/llm.md, "Other
 // chat APIs"). Unknown fields are errors.
 func LoadMapping(path string) (remote.ChatMapping, error) {
-	b, err := os.ReadFile(path)
+	b, err := limitio.ReadFile(path, maxMapping)
 	if err != nil {
 		return remote.ChatMapping{}, fmt.Errorf("chat mapping: %w", err)
 	}

@@ -16,14 +16,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
 	"sync"
 
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/model"
 )
 
@@ -81,12 +80,9 @@ var (
 // Load reads and compiles the model at path.
 func Load(path string, opts ...Option) (*Model, error) {
 	c := newConfig(opts)
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open model: %w", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, c.lim.MaxFileBytes+1))
+	// The size is checked before anything is read: a file over the limit,
+	// or a device such as /dev/zero, is refused at once.
+	data, err := limitio.ReadFile(path, c.lim.MaxFileBytes)
 	if err != nil {
 		return nil, fmt.Errorf("read model: %w", err)
 	}

@@ -215,7 +215,7 @@ func (k *linearClassifier) run(r *runner, n *node) error {
 		x := xf[i*cols : (i+1)*cols]
 		for c := range k.classes {
 			v := 0.0
-			if k.icpt != nil {
+			if len(k.icpt) > 0 {
 				v = k.icpt[c]
 			}
 			for j, w := range k.coef[c*nf : (c+1)*nf] {

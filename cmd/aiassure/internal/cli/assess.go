@@ -23,7 +23,7 @@ import (
 	"github.com/aiassure/aiassure/report/text"
 )
 
-const assessUsage = "[-format text|json|markdown|html|sarif|oscal] [-o FILE] [-fail-on SEVERITY] [-results FILE]... [-allow-missing] PROFILE"
+const assessUsage = "[-format text|json|markdown|html|sarif|oscal] [-o FILE] [-fail-on SEVERITY] [-results FILE]... [-allow-missing] [-allow-outside-paths] PROFILE"
 
 var assessCmd = &command{
 	name:    "assess",
@@ -37,11 +37,17 @@ var assessCmd = &command{
 const allowMissingUsage = "assess even when files the profile declares (model, data, asset paths, evidence, lineage files, " +
 	"risk acceptance) do not exist or cannot be read: each becomes a critical \"not assessed\" finding instead of an input error (exit 2)"
 
+// allowOutsideUsage is the help of -allow-outside-paths, on every verb
+// that reads the files a profile, a policy or an attestation names.
+const allowOutsideUsage = "read files that a profile, policy or attestation names outside its own folder (an absolute path, \"..\", " +
+	"a symbolic link out); by default they are refused and never read (docs/profile.md, Paths)"
+
 func runAssess(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("assess", flag.ContinueOnError)
 	o := addOutput(fs, reportFormats, false)
 	failOn := fs.String("fail-on", "", "exit 3 if any finding not accepted is at or above `SEVERITY` (info, low, medium, high, critical)")
 	allowMissing := fs.Bool("allow-missing", false, allowMissingUsage)
+	allowOutside := fs.Bool("allow-outside-paths", false, allowOutsideUsage)
 	var resultFiles stringList
 	fs.Var(&resultFiles, "results", "add saved test results from `FILE`: what 'aiassure probe -format json' writes, or a JSON report; repeatable")
 	pos, err := parse(fs, args)
@@ -62,7 +68,7 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 	if *failOn != "" && aiassure.Severity(*failOn).Rank() < 0 {
 		return usagef("-fail-on: unknown severity %q (info, low, medium, high, critical)", *failOn)
 	}
-	p, c, err := load(e, "assess", pos[0], *allowMissing)
+	p, c, err := load(e, "assess", pos[0], *allowMissing, *allowOutside)
 	if err != nil {
 		return err
 	}
@@ -162,7 +168,7 @@ func formatNames() []string { return formats.Names() }
 // load reads and checks a profile, the catalogue and the files the profile
 // declares. A file that is missing is an input error, unless allowMissing:
 // then each is a warning on stderr here, and a finding of the assessment.
-func load(e *env, verb, path string, allowMissing bool) (*profile.Profile, *catalog.Catalog, error) {
+func load(e *env, verb, path string, allowMissing, allowOutside bool) (*profile.Profile, *catalog.Catalog, error) {
 	c, err := catalog.Load()
 	if err != nil {
 		return nil, nil, err
@@ -171,6 +177,7 @@ func load(e *env, verb, path string, allowMissing bool) (*profile.Profile, *cata
 	if err != nil {
 		return nil, nil, usageError{err}
 	}
+	p.AllowOutsidePaths = allowOutside
 	if err := profile.Check(p, c); err != nil {
 		return nil, nil, usageError{err}
 	}
@@ -380,6 +387,7 @@ func analysis(ctx context.Context, e *env, name string, args []string, part func
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	o := addOutput(fs, textJSON, true)
 	allowMissing := fs.Bool("allow-missing", false, allowMissingUsage)
+	allowOutside := fs.Bool("allow-outside-paths", false, allowOutsideUsage)
 	checks := new(bool)
 	if name != "classify" {
 		checks = fs.Bool("checks", true, "gather evidence first (verify lineage, run the model tests of the profile's plan)")
@@ -395,7 +403,7 @@ func analysis(ctx context.Context, e *env, name string, args []string, part func
 	if err != nil {
 		return err
 	}
-	p, c, err := load(e, name, pos[0], *allowMissing)
+	p, c, err := load(e, name, pos[0], *allowMissing, *allowOutside)
 	if err != nil {
 		return err
 	}

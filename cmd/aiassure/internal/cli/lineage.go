@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/lineage"
 	"github.com/aiassure/aiassure/lineage/store"
 	"github.com/aiassure/aiassure/profile"
@@ -182,7 +183,7 @@ func lineageAttest(ctx context.Context, e *env, args []string) error {
 		opts.Parameters[k] = v
 	}
 	if *pred != "" {
-		if opts.Predicate, err = os.ReadFile(*pred); err != nil {
+		if opts.Predicate, err = limitio.ReadFile(*pred, lineage.MaxStatementSize); err != nil {
 			return usageError{err}
 		}
 	}
@@ -234,6 +235,7 @@ func lineageVerify(ctx context.Context, e *env, args []string) error {
 	fs.Var(&keys, "key", "a trusted public key `FILE` (repeatable)")
 	pol := fs.String("policy", "", "verification policy `FILE` (YAML, docs/lineage.md)")
 	root := fs.String("root", ".", "attested names are relative to `DIR`")
+	allowOutside := fs.Bool("allow-outside-paths", false, allowOutsideUsage)
 	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -250,11 +252,12 @@ func lineageVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	opts := lineage.VerifyOptions{Root: *root, Keys: vs}
+	opts := lineage.VerifyOptions{Root: *root, Keys: vs, AllowOutsidePaths: *allowOutside}
 	if *pol != "" {
 		if opts.Policy, err = lineage.LoadPolicy(*pol); err != nil {
 			return usageError{err}
 		}
+		opts.Policy.AllowOutsidePaths = *allowOutside
 	}
 	if len(vs) == 0 && (opts.Policy == nil || len(opts.Policy.Keys) == 0) {
 		return usagef("give at least one -key or a policy with keys")

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/report/formats"
 	reportjson "github.com/aiassure/aiassure/report/json"
@@ -50,6 +51,9 @@ var reportCmd = &command{
 			return usageError{err}
 		}
 		defer in.Close()
+		if _, err := limitio.Check(in, reportjson.MaxSize); err != nil {
+			return usageError{err}
+		}
 		r, err := reportjson.Read(in)
 		if err != nil {
 			return usageError{fmt.Errorf("%s: %w", pos[0], err)}

@@ -48,7 +48,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	r, err := dataset.Open(*data, dataset.Options{Label: *label, Unlabelled: *unlabelled})
+	r, err := dataset.Open(*data, dataset.Options{Label: *label, Unlabelled: *unlabelled, Limits: tf.limits.data()})
 	if err != nil {
 		return usageError{err}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/dataset"
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/model/onnx"
 	"github.com/aiassure/aiassure/model/remote"
@@ -54,6 +55,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	budget := fs.Int("budget", -1, "query budget per sample of the black-box attacks (default: the plan's)")
 	samples := fs.Int("samples", -1, "samples to attack, 0 for all (default: the plan's)")
 	seed := fs.Uint64("seed", 0, "seed of sampling and random attacks (default: the plan's)")
+	var limits limitFlags
+	limits.register(fs)
 	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -79,7 +82,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	var t model.Target
 	evidence := []string{*data}
 	if *modelPath != "" {
-		m, err := onnx.Load(*modelPath)
+		m, err := onnx.Load(*modelPath, limits.onnx()...)
 		if err != nil {
 			return usageError{err}
 		}
@@ -91,7 +94,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		}
 		evidence = []string{*endpoint, *data}
 	}
-	opt := dataset.Options{Label: *label}
+	opt := dataset.Options{Label: *label, Limits: limits.data()}
 	var cons *dataset.Constraints
 	if *features != "" {
 		cons, err = dataset.LoadConstraints(*features)
@@ -237,7 +240,7 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		if mappingFile == "" {
 			return nil, usagef("-protocol json needs -mapping FILE")
 		}
-		b, err := os.ReadFile(mappingFile)
+		b, err := limitio.ReadFile(mappingFile, maxMappingSize)
 		if err != nil {
 			return nil, usageError{err}
 		}

@@ -4,15 +4,18 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/model/onnx"
 	"github.com/aiassure/aiassure/model/remote"
 )
+
+// maxMappingSize bounds a -mapping file (1 MiB).
+const maxMappingSize = 1 << 20
 
 // targetFlags choose what a model verb tests: a local ONNX file (-model) or a
 // live endpoint (-endpoint with -protocol). See docs/endpoints.md.
@@ -28,6 +31,7 @@ type targetFlags struct {
 	timeout     time.Duration
 	tokenEnv    string
 	insecure    bool
+	limits      limitFlags
 }
 
 func (t *targetFlags) register(fs *flag.FlagSet) {
@@ -42,6 +46,7 @@ func (t *targetFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&t.timeout, "timeout", 30*time.Second, "timeout of one endpoint request")
 	fs.StringVar(&t.tokenEnv, "token-env", "AIASSURE_ENDPOINT_TOKEN", "environment `variable` holding the endpoint's bearer token (never logged)")
 	fs.BoolVar(&t.insecure, "insecure-http", false, "allow credentials over plain http to a host other than localhost")
+	t.limits.register(fs)
 }
 
 // open returns the target the flags name. Errors in what the user gave are
@@ -51,7 +56,7 @@ func (t *targetFlags) open(ctx context.Context) (model.Target, error) {
 	case t.model != "" && t.endpoint != "":
 		return nil, usagef("give -model or -endpoint, not both")
 	case t.model != "":
-		m, err := onnx.Load(t.model)
+		m, err := onnx.Load(t.model, t.limits.onnx()...)
 		if err != nil {
 			return nil, usageError{err}
 		}
@@ -81,7 +86,7 @@ func (t *targetFlags) open(ctx context.Context) (model.Target, error) {
 		if t.mapping == "" {
 			return nil, usagef("-protocol json needs -mapping FILE")
 		}
-		b, err := os.ReadFile(t.mapping)
+		b, err := limitio.ReadFile(t.mapping, maxMappingSize)
 		if err != nil {
 			return nil, usageError{err}
 		}
