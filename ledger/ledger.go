@@ -16,6 +16,7 @@ import (
 	"github.com/transparency-dev/formats/log"
 	"github.com/transparency-dev/tessera"
 	"github.com/transparency-dev/tessera/storage/posix"
+	"k8s.io/klog/v2"
 
 	"github.com/aiassure/aiassure/lineage"
 )
@@ -209,6 +210,7 @@ func Open(ctx context.Context, dir string, o Options) (*Ledger, error) {
 	if lg == nil {
 		lg = slog.New(slog.DiscardHandler)
 	}
+	klog.SetSlogLogger(lg) // Tessera logs through klog
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	drv, err := posix.New(ctx, posix.Config{Path: logDir(dir)})
 	if err != nil {

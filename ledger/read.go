@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -54,11 +55,32 @@ func (s *store) bundle(i, n uint64) ([][]byte, string, error) {
 	if err != nil {
 		return nil, path, err
 	}
-	var eb api.EntryBundle
-	if err := eb.UnmarshalText(b); err != nil {
-		return nil, path, fmt.Errorf("%w: %s: %w", ErrInvalid, s.rel(path), err)
+	es, err := parseBundle(b)
+	if err != nil {
+		return es, path, fmt.Errorf("%w: %s: %w", ErrInvalid, s.rel(path), err)
 	}
-	return eb.Entries, path, nil
+	return es, path, nil
+}
+
+// parseBundle splits a tlog-tiles entry bundle (entries with a big-endian
+// uint16 length prefix). On damage it returns the entries before it.
+func parseBundle(b []byte) ([][]byte, error) {
+	var out [][]byte
+	for i := 0; i < len(b); {
+		if i+2 > len(b) {
+			return out, fmt.Errorf("entry %d of the bundle: dangling byte at offset %d", len(out), i)
+		}
+		n := int(binary.BigEndian.Uint16(b[i:]))
+		if i+2+n > len(b) {
+			return out, fmt.Errorf("entry %d of the bundle: %d bytes at offset %d, but the file ends %d bytes later", len(out), n, i+2, len(b)-i-2)
+		}
+		out = append(out, b[i+2:i+2+n])
+		i += 2 + n
+		if len(out) > layout.EntryBundleWidth {
+			return out[:layout.EntryBundleWidth], fmt.Errorf("more than %d entries", layout.EntryBundleWidth)
+		}
+	}
+	return out, nil
 }
 
 // tile reads hash tile (level, index) of a tree of size n.

@@ -60,8 +60,8 @@ type VerifyOptions struct {
 // Report is the outcome of Verify.
 type Report struct {
 	Origin      string         `json:"origin"`
-	Size        uint64         `json:"size"` // entries in the verified tree
-	Root        string         `json:"root"` // hex
+	Size        uint64         `json:"size"`        // entries in the verified tree
+	Root        string         `json:"root"`        // hex
 	Checkpoints int            `json:"checkpoints"` // signed checkpoints checked against the tree
 	Trusted     int            `json:"trusted_checkpoints"`
 	Types       map[string]int `json:"types"`
@@ -280,8 +280,10 @@ func (w *walker) walk(ctx context.Context, at map[uint64][]signedCP) error {
 			w.r.add(int64(first), rel, "the entry bundle is missing (entries %d to %d)", first, first+want-1)
 			entries = nil
 		case err != nil:
-			w.r.add(int64(first), rel, "the entry bundle is damaged: %v", err)
-			entries = nil
+			w.r.add(int64(first+uint64(len(entries))), rel, "the entry bundle is damaged: %v", err)
+			if uint64(len(entries)) > want {
+				entries = entries[:want]
+			}
 		case uint64(len(entries)) < want && layout.PartialTileSize(0, b, w.n) != 0:
 			w.r.add(int64(first+uint64(len(entries))), rel, "the bundle holds %d entries, the tree size says %d: entries %d to %d are missing", len(entries), want, first+uint64(len(entries)), first+want-1)
 		case uint64(len(entries)) < want:
@@ -430,7 +432,9 @@ func (w *walker) flushTiles() {
 	for _, p := range paths {
 		m := w.badTile[p]
 		if m.level == 0 {
-			w.r.add(int64(m.first), p, "%d leaf hash(es) in this tile differ from the entries, the first at entry %d: that entry (or the tile) was changed, or entries were reordered", m.count, m.first)
+			b := m.first / layout.EntryBundleWidth
+			bp := w.s.rel(layout.EntriesPath(b, layout.PartialTileSize(0, b, w.n)))
+			w.r.add(int64(m.first), bp, "the entry's leaf hash differs from the one in %s (%d in that tile differ): the entry (or the tile) was changed, or entries were reordered", p, m.count)
 		} else {
 			span := uint64(1) << (8 * m.level)
 			w.r.add(int64(m.first), p, "%d stored node hash(es) at tree level %d differ from the recomputed tree, the first covering entries %d to %d", m.count, 8*m.level, m.first, m.first+span-1)
