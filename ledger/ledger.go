@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -184,7 +185,7 @@ type Ledger struct {
 // and a signed checkpoint whose tree contains it.
 type Receipt struct {
 	Index      uint64 `json:"index"`
-	LeafHash   []byte `json:"leaf_hash"`
+	LeafHash   string `json:"leaf_hash"` // hex
 	Checkpoint string `json:"checkpoint"`
 }
 
@@ -294,7 +295,7 @@ func (l *Ledger) Append(ctx context.Context, ev *Event, recorded time.Time) (*Re
 	if err := l.keepCheckpoint(cp); err != nil {
 		return nil, fmt.Errorf("append: %w", diskError(err))
 	}
-	return &Receipt{Index: idx.Index, LeafHash: LeafHash(data), Checkpoint: string(cp)}, nil
+	return &Receipt{Index: idx.Index, LeafHash: hex.EncodeToString(LeafHash(data)), Checkpoint: string(cp)}, nil
 }
 
 // AppendJSON parses, validates and appends one event given as JSON.
