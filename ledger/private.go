@@ -406,31 +406,42 @@ func (v *vault) deleteKeys(match func(keyFile) bool) (int, error) {
 	return n, nil
 }
 
-// writeFileSync writes a file and syncs it and its directory; secret files
-// get mode 0600; exclusive refuses to overwrite.
+// writeFileSync writes a file atomically (a synced temporary file renamed,
+// or linked when exclusive, into place) and syncs its directory, so that a
+// crash leaves the old state or the new, never a partial file. Files get
+// mode 0600; exclusive refuses to overwrite (os.ErrExist).
 func writeFileSync(path string, b []byte, exclusive bool) error {
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if exclusive {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	}
-	f, err := os.OpenFile(path, flags, 0o600)
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return err
 	}
 	if _, err := f.Write(b); err != nil {
 		f.Close()
-		os.Remove(path)
 		return err
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		os.Remove(path)
 		return err
 	}
 	if err := f.Close(); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
+	if exclusive {
+		err = os.Link(tmp, path)
+	} else {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		return err
+	}
+	return syncDir(dir)
 }
 
 func syncDir(dir string) error {

@@ -139,6 +139,9 @@ func Verify(ctx context.Context, dir string, key *PublicKey, o VerifyOptions) (*
 		return nil, fmt.Errorf("verify: %w", err)
 	}
 	for _, de := range hist {
+		if strings.HasPrefix(de.Name(), ".") {
+			continue // a temporary file a crash left behind
+		}
 		name := "checkpoints/" + de.Name()
 		b, err := os.ReadFile(filepath.Join(historyDir(dir), de.Name()))
 		if err != nil {
