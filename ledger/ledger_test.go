@@ -213,3 +213,5 @@ func TestAppendRejects(t *testing.T) {
 		})
 	}
 }
+
+func hexLeaf(data []byte) string { return fmt.Sprintf("%x", LeafHash(data)) }
