@@ -2,6 +2,8 @@ package ledger
 
 import (
 	"context"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"strings"
@@ -215,3 +217,12 @@ func TestAppendRejects(t *testing.T) {
 }
 
 func hexLeaf(data []byte) string { return fmt.Sprintf("%x", LeafHash(data)) }
+
+func publicPEM(t testing.TB, k *PublicKey) []byte {
+	t.Helper()
+	der, err := x509.MarshalPKIXPublicKey(k.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+}
