@@ -35,12 +35,15 @@ type vault struct {
 
 	mu    sync.Mutex
 	cache map[string][]byte // key ID -> key
+	sync  groupSync
 }
 
 // Erased is what Export shows for a personal field whose key was deleted.
 const Erased = "erased"
 
 const commitLabel = "aiassure-ledger-commit-v1"
+
+var errMalformedKey = errors.New("malformed key file")
 
 type keyFile struct {
 	Subject string    `json:"subject"`
@@ -122,6 +125,10 @@ func (v *vault) key(subject string, at time.Time) (string, []byte, error) {
 	if k, err := v.readKey(id); err == nil {
 		v.cache[id] = k
 		return id, k, nil
+	} else if errors.Is(err, errMalformedKey) {
+		// a crash before the group sync left it incomplete: no entry that
+		// was acknowledged can use it (its sync would have flushed the key)
+		os.Remove(v.keyPath(id))
 	} else if !errors.Is(err, os.ErrNotExist) {
 		return "", nil, err
 	}
@@ -133,7 +140,7 @@ func (v *vault) key(subject string, at time.Time) (string, []byte, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("subject key: %w", err)
 	}
-	if err := writeFileSync(v.keyPath(id), b, true); err != nil {
+	if err := writeFile(v.keyPath(id), b, true, false); err != nil {
 		if errors.Is(err, os.ErrExist) { // another process made it
 			if k, err := v.readKey(id); err == nil {
 				v.cache[id] = k
@@ -153,7 +160,7 @@ func (v *vault) readKey(id string) ([]byte, error) {
 	}
 	var kf keyFile
 	if err := json.Unmarshal(b, &kf); err != nil || len(kf.Key) != 32 {
-		return nil, fmt.Errorf("subject key %s: malformed", id)
+		return nil, fmt.Errorf("subject key %s: %w", id, errMalformedKey)
 	}
 	return kf.Key, nil
 }
@@ -249,8 +256,13 @@ func (v *vault) seal(entry []byte, plain map[string]*plainField) error {
 	if err := os.MkdirAll(filepath.Dir(v.sealedPath(id)), 0o700); err != nil {
 		return fmt.Errorf("seal: %w", err)
 	}
-	if err := writeFileSync(v.sealedPath(id), b, false); err != nil {
+	if err := writeFile(v.sealedPath(id), b, false, false); err != nil {
 		return fmt.Errorf("seal: %w", err)
+	}
+	// one file-system sync for every append in flight (group commit)
+	// makes the key files and sealed records durable before the append
+	if err := v.sync.sync(v.dir); err != nil {
+		return fmt.Errorf("seal: sync: %w", err)
 	}
 	return nil
 }
@@ -411,6 +423,12 @@ func (v *vault) deleteKeys(match func(keyFile) bool) (int, error) {
 // crash leaves the old state or the new, never a partial file. Files get
 // mode 0600; exclusive refuses to overwrite (os.ErrExist).
 func writeFileSync(path string, b []byte, exclusive bool) error {
+	return writeFile(path, b, exclusive, true)
+}
+
+// writeFile is writeFileSync, with the syncs only when sync is set (the
+// caller syncs the file system later, see groupSync).
+func writeFile(path string, b []byte, exclusive, sync bool) error {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
 	if err != nil {
@@ -426,9 +444,11 @@ func writeFileSync(path string, b []byte, exclusive bool) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	if sync {
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
 	}
 	if err := f.Close(); err != nil {
 		return err
@@ -438,10 +458,46 @@ func writeFileSync(path string, b []byte, exclusive bool) error {
 	} else {
 		err = os.Rename(tmp, path)
 	}
-	if err != nil {
+	if err != nil || !sync {
 		return err
 	}
 	return syncDir(dir)
+}
+
+// groupSync coalesces file-system syncs: a caller's sync covers what it
+// wrote before calling, and callers that arrive while a sync runs share
+// the next one.
+type groupSync struct {
+	mu        sync.Mutex
+	cond      *sync.Cond
+	requested uint64 // sync requests so far
+	done      uint64 // requests covered by a finished sync
+	running   bool
+	err       error
+}
+
+func (g *groupSync) sync(dir string) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.cond == nil {
+		g.cond = sync.NewCond(&g.mu)
+	}
+	g.requested++
+	my := g.requested
+	for g.done < my {
+		if g.running {
+			g.cond.Wait()
+			continue
+		}
+		g.running = true
+		covers := g.requested
+		g.mu.Unlock()
+		err := syncFS(dir)
+		g.mu.Lock()
+		g.running, g.done, g.err = false, covers, err
+		g.cond.Broadcast()
+	}
+	return g.err
 }
 
 func syncDir(dir string) error {
