@@ -58,3 +58,20 @@ func BenchmarkVerifyLedger(b *testing.B) {
 	}
 	b.ReportMetric(2000, "entries/op")
 }
+
+// BenchmarkAppend appends from 256 goroutines per CPU at once, without
+// HTTP: what the ledger itself sustains (durable appends, no personal data).
+func BenchmarkAppend(b *testing.B) {
+	l, _ := testLedger(b, Config{})
+	ev := []byte(`{"type":"inference_decision","time":"2026-12-03T10:00:00Z","model_version":"v3","request_id":"r1","decision":"approve","score":0.91}`)
+	b.SetParallelism(256)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := l.AppendJSON(context.Background(), ev); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
