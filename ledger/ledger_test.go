@@ -226,3 +226,67 @@ func publicPEM(t testing.TB, k *PublicKey) []byte {
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
+
+func TestRetentionPrune(t *testing.T) {
+	l, key := testLedger(t, Config{Retention: "720h"}) // 30 days
+	ctx := context.Background()
+	for _, at := range []string{"2026-09-15T10:00:00Z", "2026-10-20T10:00:00Z", "2026-11-25T10:00:00Z"} {
+		ev := fmt.Sprintf(`{"type":"human_override","time":%q,"request_id":"r","decision":"approve","operator":"carol"}`, at)
+		if _, err := l.AppendJSON(ctx, []byte(ev)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// at 2026-12-03 minus 30 days (2026-11-03), September and October have ended
+	n, err := Prune(l.Dir(), time.Date(2026, 12, 3, 0, 0, 0, 0, time.UTC))
+	if err != nil || n != 2 {
+		t.Fatalf("prune: %d keys, %v; want 2", n, err)
+	}
+	var ops []any
+	if err := Export(ctx, l.Dir(), Query{}, func(x *Exported) error { ops = append(ops, x.Event["operator"]); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(ops) != 3 || ops[0] != Erased || ops[1] != Erased || ops[2] != "carol" {
+		t.Fatalf("after prune: %v", ops)
+	}
+	if rep, err := Verify(ctx, l.Dir(), key, VerifyOptions{}); err != nil || !rep.OK() {
+		t.Fatalf("verify after prune: %v %v", err, rep.Problems)
+	}
+	// no retention: prune deletes nothing
+	l2, _ := testLedger(t, Config{})
+	if n, err := Prune(l2.Dir(), time.Now().AddDate(5, 0, 0)); err != nil || n != 0 {
+		t.Fatalf("prune without retention: %d %v", n, err)
+	}
+}
+
+func TestConfigRefuses(t *testing.T) {
+	for _, tc := range []struct {
+		c    Config
+		want string
+	}{
+		{Config{Origin: "o.example/l", Driver: "mysql"}, "docs/ledger.md"},
+		{Config{Origin: "o.example/l", Driver: "aws"}, "not built into"},
+		{Config{Origin: "o.example/l", Driver: "floppy"}, "unknown driver"},
+		{Config{Origin: "has space"}, "origin"},
+		{Config{Origin: "o.example/l", Retention: "forever"}, "retention"},
+		{Config{Origin: "o.example/l", CheckpointInterval: Duration(time.Millisecond)}, "minimum"},
+	} {
+		err := Init(t.TempDir(), tc.c)
+		if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%+v: %v, want %q", tc.c, err, tc.want)
+		}
+	}
+	dir := t.TempDir()
+	if err := Init(dir, Config{Origin: "o.example/l"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := Init(dir, Config{Origin: "o.example/l"}); err == nil || !strings.Contains(err.Error(), "already holds a ledger") {
+		t.Errorf("second init: %v", err)
+	}
+	if _, err := Open(context.Background(), t.TempDir(), Options{}); err == nil || !strings.Contains(err.Error(), "no ledger") {
+		t.Errorf("open of an empty directory: %v", err)
+	}
+	ec, _ := lineage.GenerateKey(lineage.KeyECDSAP256)
+	if _, err := Open(context.Background(), dir, Options{Signer: ec}); err == nil || !strings.Contains(err.Error(), "Ed25519") {
+		t.Errorf("open with an ECDSA key: %v", err)
+	}
+}

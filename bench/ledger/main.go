@@ -97,6 +97,11 @@ func main() {
 		fmt.Printf("first error: %v\n", e)
 	}
 	fmt.Printf("latency: p50 %v, p99 %v, max %v\n", pct(0.50).Round(time.Millisecond), pct(0.99).Round(time.Millisecond), pct(1).Round(time.Millisecond))
+	defer func() {
+		if errs.Load() > 0 || len(lat) == 0 {
+			os.Exit(1)
+		}
+	}()
 	if *pid > 0 {
 		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", *pid)); err == nil {
 			for _, l := range strings.Split(string(b), "\n") {
