@@ -21,6 +21,7 @@ import (
 	"github.com/aiassure/aiassure/classify"
 	"github.com/aiassure/aiassure/coverage"
 	"github.com/aiassure/aiassure/internal/yamlx"
+	"github.com/aiassure/aiassure/ledger"
 	"github.com/aiassure/aiassure/lineage"
 	"github.com/aiassure/aiassure/llm/suite"
 	"github.com/aiassure/aiassure/probe"
@@ -84,7 +85,8 @@ type CheckInput struct {
 // (accuracy metrics and evasion attacks) that the profile's artefacts and
 // assurance level call for (probe.Check), then the LLM application tests
 // when the profile has an llm block and artefacts.llm_endpoint
-// (suite.Check, docs/llm.md).
+// (suite.Check, docs/llm.md), then the event ledger's verification when
+// the profile names artefacts.ledger (ledger.Check, docs/ledger.md).
 func DefaultChecks() []Check {
 	return []Check{
 		{Name: "lineage", Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
@@ -99,6 +101,9 @@ func DefaultChecks() []Check {
 				in.SetLLM(LLMTests(sum))
 			}
 			return rs, err
+		}},
+		{Name: ledger.CheckName, Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
+			return ledger.Check(ctx, in.Profile, in.Catalog, in.Now)
 		}},
 	}
 }

@@ -57,6 +57,8 @@ func CheckFiles(p *Profile) error {
 	}
 	check("artefacts.model", p.Artefacts.Model, false)
 	check("artefacts.data", p.Artefacts.Data, true)
+	check("artefacts.ledger", p.Artefacts.Ledger, true)
+	check("artefacts.ledger_public_key", p.Artefacts.LedgerPublicKey, false)
 	for i, a := range p.Assets {
 		check(fmt.Sprintf("assets[%d].path", i), a.Path, true)
 	}

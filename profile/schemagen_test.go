@@ -114,6 +114,8 @@ var descriptions = map[string]string{
 	"artefacts.llm_endpoint.protocol":  "The endpoint's protocol: openai (OpenAI-compatible chat completions, the default) or mapped (another JSON chat API, described by a mapping file).",
 	"artefacts.llm_endpoint.mapping":   "The chat mapping file of the mapped protocol, relative to the profile: request template and response paths (docs/llm.md).",
 	"artefacts.llm_endpoint.model":     "The model name sent in each request.",
+	"artefacts.ledger":                 "Directory of the system's tamper-evident event ledger (aiassure ledger, docs/ledger.md), relative to the profile: verified for AI Act Art. 12 record-keeping.",
+	"artefacts.ledger_public_key":      "The trusted public key (PKIX PEM, Ed25519) the ledger's checkpoints are signed with, relative to the profile.",
 	"assurance":                        "Cybersecurity Act assurance level sought (Art. 52).",
 	"lineage":                          "Signed attestations of the life cycle and how to verify them.",
 	"lineage.attestations":             "DSSE envelope files or directories, relative to the profile.",

@@ -253,6 +253,11 @@ type Artefacts struct {
 	// LLMEndpoint is the chat endpoint of the LLM application the LLM
 	// tests run against (docs/llm.md).
 	LLMEndpoint *LLMEndpoint `yaml:"llm_endpoint,omitempty" json:"llm_endpoint,omitempty"`
+	// Ledger is the directory of the system's event ledger (aiassure
+	// ledger, docs/ledger.md), relative to the profile; LedgerPublicKey is
+	// the trusted public key its checkpoints are signed with.
+	Ledger          string `yaml:"ledger,omitempty" json:"ledger,omitempty"`
+	LedgerPublicKey string `yaml:"ledger_public_key,omitempty" json:"ledger_public_key,omitempty"`
 }
 
 // LLMEndpoint is the chat-completions endpoint of an LLM application.
