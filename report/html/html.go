@@ -25,6 +25,7 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/coverage"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/report"
 	reportjson "github.com/aiassure/aiassure/report/json"
 	"github.com/aiassure/aiassure/report/text"
@@ -157,6 +158,7 @@ func Write(w io.Writer, r *report.Report) error {
 	if err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
+	r = safetext.Clean(r) // after the digest, which is of the report as it is
 	classes := Classes()
 	p := page{
 		R:          r,

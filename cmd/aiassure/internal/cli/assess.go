@@ -16,6 +16,7 @@ import (
 	"github.com/aiassure/aiassure/accept"
 	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/internal/yamlx"
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
@@ -180,7 +181,7 @@ func load(e *env, verb, path string, allowMissing bool) (*profile.Profile, *cata
 			return nil, nil, err
 		}
 		for _, x := range es {
-			fmt.Fprintf(e.stderr, "aiassure %s: warning: not assessed: %v\n", verb, x)
+			fmt.Fprintf(e.stderr, "aiassure %s: warning: not assessed: %s\n", verb, safetext.Escape(x.Error()))
 		}
 	}
 	return p, c, nil
@@ -417,7 +418,7 @@ func analysis(ctx context.Context, e *env, name string, args []string, part func
 	if format == "json" {
 		err = writeJSON(w, part(r))
 	} else {
-		err = show(w, r, width(w))
+		err = show(w, safetext.Clean(r), width(w))
 	}
 	if cerr := closeOut(); err == nil {
 		err = cerr

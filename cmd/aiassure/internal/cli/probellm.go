@@ -10,6 +10,7 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/assess"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/llm/suite"
 	"github.com/aiassure/aiassure/model/remote"
 	"github.com/aiassure/aiassure/profile"
@@ -144,7 +145,11 @@ func writeJSONDoc(w io.Writer, doc *assess.Results) error {
 // writeLLMText prints per family the status, the rate with its interval
 // and up to three answers that show a success, the evidence between »«.
 func writeLLMText(w io.Writer, endpoint string, results []aiassure.Result, sum *suite.Summary) error {
-	bw := &errWriter{w: w}
+	// The answers quoted are the endpoint's: what could act on a terminal
+	// is escaped on the way out.
+	sw := safetext.NewWriter(w)
+	defer sw.Flush()
+	bw := &errWriter{w: sw}
 	fmt.Fprintf(bw, "LLM TESTS (%s plan, seed %d, %d variants × %d) of %s: %d requests\n", orDash(sum.Plan.Level), sum.Plan.Seed,
 		sum.Plan.Variants, sum.Plan.Repetitions, endpoint, sum.Requests)
 	for _, n := range sum.Notes {
