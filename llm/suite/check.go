@@ -111,8 +111,10 @@ func Connect(ctx context.Context, url, protocol, model string, opts ...remote.Op
 // kept, its digest is still given) with every time taken from now and no
 // latencies, so the log's digest depends on the answers only. It never
 // fails the assessment: what cannot run yields an Unknown Result that says
-// why. A profile without an llm block or endpoint gives no Results.
-func Check(ctx context.Context, p *profile.Profile, now time.Time, logDir string) ([]aiassure.Result, error) {
+// why. A profile without an llm block or endpoint gives no Results. opts
+// go to the endpoint's client (the CLI sets the per-request timeout); a
+// deadline of ctx ends the run, with the cause of ctx as the reason.
+func Check(ctx context.Context, p *profile.Profile, now time.Time, logDir string, opts ...remote.Option) ([]aiassure.Result, error) {
 	unknown := func(summary, reason string) []aiassure.Result {
 		return []aiassure.Result{{ID: "llm", Check: CheckName, Status: aiassure.Unknown, Summary: summary, Reason: reason}}
 	}
@@ -128,7 +130,7 @@ func Check(ctx context.Context, p *profile.Profile, now time.Time, logDir string
 	if err != nil {
 		return unknown("LLM tests not run", err.Error()), nil
 	}
-	c, stop, err := Connect(ctx, ep.URL, ep.Protocol, ep.Model)
+	c, stop, err := Connect(ctx, ep.URL, ep.Protocol, ep.Model, opts...)
 	if err != nil {
 		return unknown("LLM tests not run: no client for the endpoint", err.Error()), nil
 	}
@@ -150,7 +152,11 @@ func Check(ctx context.Context, p *profile.Profile, now time.Time, logDir string
 	}
 	rs, _, err := Run(ctx, c, t, pl, opt)
 	if err != nil {
-		rs = append(rs, unknown("LLM tests interrupted", err.Error())...)
+		reason := err.Error()
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			reason = cause.Error() + ": " + reason
+		}
+		rs = append(rs, unknown("LLM tests interrupted", reason)...)
 	}
 	return rs, nil
 }

@@ -23,8 +23,8 @@ import (
 	"github.com/aiassure/aiassure/probe/evasion"
 )
 
-const probeUsage = "-suite llm -endpoint URL [-protocol openai] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
-	"[-suite metrics,evasion] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-format text|json] [-o FILE]"
+const probeUsage = "-suite llm -endpoint URL [-protocol openai] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
+	"[-suite metrics,evasion] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]"
 
 var probeCmd = &command{
 	name:    "probe",
@@ -54,6 +54,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	budget := fs.Int("budget", -1, "query budget per sample of the black-box attacks (default: the plan's)")
 	samples := fs.Int("samples", -1, "samples to attack, 0 for all (default: the plan's)")
 	seed := fs.Uint64("seed", 0, "seed of sampling and random attacks (default: the plan's)")
+	var dl deadlineFlags
+	dl.register(fs, defaultRequestTimeout)
 	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -75,6 +77,11 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	if err := adjustPlan(&pl, set, *suites, *attacks, *epsilon, *budget, *samples, *seed); err != nil {
 		return err
 	}
+	if err := dl.check(); err != nil {
+		return err
+	}
+	ctx, cancel := dl.context(ctx, *endpoint != "")
+	defer cancel()
 
 	var t model.Target
 	evidence := []string{*data}
@@ -86,8 +93,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		t = m
 		evidence = []string{*modelPath, *data}
 	} else {
-		if t, err = endpointTarget(ctx, e, *endpoint, *protocol, *endpointModel, *mapping, *maxQueries); err != nil {
-			return err
+		if t, err = endpointTarget(ctx, e, *endpoint, *protocol, *endpointModel, *mapping, *maxQueries, dl.request); err != nil {
+			return explain(ctx, err)
 		}
 		evidence = []string{*endpoint, *data}
 	}
@@ -114,7 +121,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		if errors.Is(runErr, probe.ErrInput) {
 			return usageError{runErr}
 		}
-		return runErr
+		return explain(ctx, runErr)
 	}
 	w, closeOut, err := o.open(e)
 	if err != nil {
@@ -132,7 +139,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o.wrote(e, format, resultsLine(results))
-	return runErr
+	return explain(ctx, runErr)
 }
 
 func attackNames() string {
@@ -205,8 +212,8 @@ func splitList(s string) []string {
 
 // endpointTarget connects to an inference endpoint. The credentials come
 // from AIASSURE_ENDPOINT_TOKEN (model/remote reads it; it is never logged).
-func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFile string, maxQueries int64) (model.Target, error) {
-	opts := []remote.Option{remote.WithLogger(e.log)}
+func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFile string, maxQueries int64, requestTimeout time.Duration) (model.Target, error) {
+	opts := []remote.Option{remote.WithLogger(e.log), remote.WithTimeout(requestTimeout)}
 	if os.Getenv(remote.TokenEnv) != "" {
 		opts = append(opts, remote.WithBearerTokenEnv(remote.TokenEnv))
 	} else {
@@ -230,7 +237,7 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		}
 		t, err := remote.NewOIP(ctx, base, name, opts...)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, connectError(err)
 		}
 		return t, nil
 	case "json":
@@ -247,7 +254,7 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		}
 		t, err := remote.NewJSON(url, m, opts...)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, connectError(err)
 		}
 		return t, nil
 	}

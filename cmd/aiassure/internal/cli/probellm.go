@@ -43,6 +43,8 @@ func runProbeLLM(ctx context.Context, e *env, args []string) error {
 	maxReq := fs.Int("max-requests", 0, "hard limit on the requests of the run (0: none)")
 	families := fs.String("families", "", "comma-separated families to run (default: all): "+strings.Join(suite.Families, ", "))
 	runLog := fs.String("run-log", "", "the `file` to write the run log to, one JSON line per exchange (default: none)")
+	var dl deadlineFlags
+	dl.register(fs, defaultChatTimeout)
 	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -55,6 +57,11 @@ func runProbeLLM(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := dl.check(); err != nil {
+		return err
+	}
+	ctx, cancel := dl.context(ctx, true)
+	defer cancel()
 	// Without a profile the application is described generically: untrusted
 	// content arrives as retrieved data, and no tools are offered.
 	p := &profile.Profile{LLM: &profile.LLM{UntrustedContent: []string{"retrieved-data"}}}
@@ -92,7 +99,7 @@ func runProbeLLM(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	var ropts []remote.Option
+	ropts := []remote.Option{remote.WithTimeout(dl.request)}
 	if *maxReq > 0 {
 		ropts = append(ropts, remote.WithMaxRequests(int64(*maxReq)*2)) // retries count there too
 	}
@@ -135,7 +142,7 @@ func runProbeLLM(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o.wrote(e, format, resultsLine(results))
-	return runErr
+	return explain(ctx, runErr)
 }
 
 func writeJSONDoc(w io.Writer, doc *assess.Results) error {
