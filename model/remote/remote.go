@@ -59,6 +59,11 @@ var (
 	// too large, retries given up. It does not match a refusal of the budget,
 	// the end of the caller's context or a mistake in the options.
 	ErrEndpoint = errors.New("endpoint failure")
+	// ErrNoAnswer matches an exchange whose attempts all went unanswered
+	// within the per-request timeout (it matches ErrEndpoint too): the
+	// endpoint may be dead, and a caller that sends many requests can stop
+	// rather than wait for each.
+	ErrNoAnswer = errors.New("no answer")
 )
 
 // IsTargetFailure reports whether err is a failure of the endpoint rather
@@ -81,7 +86,8 @@ func (e endpointError) Is(target error) bool { return target == ErrEndpoint }
 // per-request timeout.
 type timeoutError struct{ msg string }
 
-func (e timeoutError) Error() string { return e.msg }
+func (e timeoutError) Error() string        { return e.msg }
+func (e timeoutError) Is(target error) bool { return target == ErrNoAnswer }
 
 // HTTPError is a non-2xx answer that was not (or no longer) retried.
 type HTTPError struct {
