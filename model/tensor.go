@@ -70,6 +70,23 @@ func (t *Tensor) Validate() error {
 	return nil
 }
 
+// ErrNotFinite is wrapped by the error of CheckFinite.
+var ErrNotFinite = errors.New("not a finite number")
+
+// CheckFinite returns an error, wrapping ErrNotFinite, that names the first
+// element of t that is NaN or infinite, by row and position in the row. A
+// command treats such an output as an error of that result: no score,
+// probability or prediction is made from it.
+func (t *Tensor) CheckFinite() error {
+	row := max(t.RowLen(), 1)
+	for i, v := range t.Data {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			return fmt.Errorf("output row %d, element %d is %v: %w", i/row, i%row, v, ErrNotFinite)
+		}
+	}
+	return nil
+}
+
 // Batch returns the size of the first dimension, or 1 for a scalar.
 func (t *Tensor) Batch() int {
 	if len(t.Shape) == 0 {

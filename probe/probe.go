@@ -472,6 +472,9 @@ func (t *teeReader) Close() error       { return nil }
 func (t *teeReader) Next(ctx context.Context, n int) (*dataset.Batch, error) {
 	b, err := t.r.Next(ctx, n)
 	if err != nil {
+		// An error of the data itself (a bad row) is an input error, as it
+		// is when the data is read to infer the constraints.
+		t.badRow = t.badRow || !errors.Is(err, io.EOF) && ctx.Err() == nil
 		return b, err
 	}
 	if b.X.RowLen() != t.rowLen {

@@ -125,16 +125,30 @@ controls, gaps, recommendations, glossary, matrices.
 
 # Exit codes
 
+The rule is the same for every command:
+
 	0    success (help included)
-	1    the tool failed (I/O, internal error)
+	1    the tool or the target failed: I/O, an internal error, an endpoint that does not
+	     answer or answers an HTTP error or an unusable answer (malformed, NaN, infinite,
+	     beyond the range of float32), a -timeout that passed
 	2    usage or input error: bad flags, a -format the -o extension contradicts, a profile or
 	     catalogue that does not validate, a file the profile declares that is missing or
-	     unreadable (without -allow-missing), a -results file that is not a results file
+	     unreadable (without -allow-missing), a -results file that is not a results file, a
+	     data file that cannot be read or holds a bad row (wherever it is), a model file that
+	     does not load, an endpoint URL or option refused before anything is sent
 	3    findings not accepted at or above -fail-on; lineage verify or index problems
 	130  interrupted
 
 Error messages start with "aiassure COMMAND: " once; input errors name the
-file, and in a profile the line, column and field.
+file, and in a profile the line, column and field. Control characters and
+bidirectional overrides in what a message, a table or a text, Markdown, HTML
+or SARIF report quotes are shown as visible escapes (^[, <U+202E>); JSON
+output keeps the exact strings (docs/output-safety.md).
+
+Commands that talk to an endpoint (predict, probe, probe -suite llm, and
+assess for artefacts.llm_endpoint) take -timeout, the overall deadline (default
+30m, 0 for none), and -request-timeout, the deadline of one request (10s for
+model endpoints, 60s for chat endpoints); see docs/endpoints.md.
 
 Set AIASSURE_DEBUG=1 to log debug records to standard error. Secrets are never
 logged.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/internal/limitio"
+	"github.com/aiassure/aiassure/model/remote"
 	"github.com/aiassure/aiassure/profile"
 )
 
@@ -87,15 +88,17 @@ func TargetFor(p *profile.Profile, seed uint64) (Target, error) {
 // kept, its digest is still given) with every time taken from now and no
 // latencies, so the log's digest depends on the answers only. It never
 // fails the assessment: what cannot run yields an Unknown Result that says
-// why. A profile without an llm block or endpoint gives no Results.
-func Check(ctx context.Context, p *profile.Profile, now time.Time, logDir string) ([]aiassure.Result, error) {
-	rs, _, err := CheckDetail(ctx, p, now, logDir)
+// why. A profile without an llm block or endpoint gives no Results. opts
+// go to the endpoint's client (the CLI sets the per-request timeout); a
+// deadline of ctx ends the run, with the cause of ctx as the reason.
+func Check(ctx context.Context, p *profile.Profile, now time.Time, logDir string, opts ...remote.Option) ([]aiassure.Result, error) {
+	rs, _, err := CheckDetail(ctx, p, now, logDir, opts...)
 	return rs, err
 }
 
 // CheckDetail is Check that also returns the run's Summary (nil when the
 // suite did not run).
-func CheckDetail(ctx context.Context, p *profile.Profile, now time.Time, logDir string) ([]aiassure.Result, *Summary, error) {
+func CheckDetail(ctx context.Context, p *profile.Profile, now time.Time, logDir string, opts ...remote.Option) ([]aiassure.Result, *Summary, error) {
 	unknown := func(summary, reason string) []aiassure.Result {
 		return []aiassure.Result{{ID: "llm", Check: CheckName, Status: aiassure.Unknown, Summary: summary, Reason: reason}}
 	}
@@ -123,7 +126,7 @@ func CheckDetail(ctx context.Context, p *profile.Profile, now time.Time, logDir 
 		}
 		e.Mapping = &m
 	}
-	c, stop, err := Dial(ctx, e)
+	c, stop, err := Dial(ctx, e, opts...)
 	if err != nil {
 		return unknown("LLM tests not run: no client for the endpoint", err.Error()), nil, nil
 	}
@@ -145,7 +148,11 @@ func CheckDetail(ctx context.Context, p *profile.Profile, now time.Time, logDir 
 	}
 	rs, sum, err := Run(ctx, c, t, pl, opt)
 	if err != nil {
-		rs = append(rs, unknown("LLM tests interrupted", err.Error())...)
+		reason := err.Error()
+		if cause := context.Cause(ctx); cause != nil && cause != ctx.Err() {
+			reason = cause.Error() + ": " + reason
+		}
+		rs = append(rs, unknown("LLM tests interrupted", reason)...)
 	}
 	return rs, sum, nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/llm"
 	"github.com/aiassure/aiassure/metrics"
+	"github.com/aiassure/aiassure/model/remote"
 )
 
 // Options tune Run.
@@ -134,6 +135,11 @@ func Run(ctx context.Context, c llm.Client, t Target, pl Plan, opt Options) ([]a
 	}
 	done := 0
 	var runErr error
+	// An endpoint that does not answer is not asked again and again, each
+	// time for two request timeouts: the run stops when the first exchange
+	// gets no answer, or later when deadAfter exchanges in a row get none.
+	const deadAfter = 3
+	answered, unanswered := false, 0
 	for i, f := range pl.Families {
 		fs := FamilySummary{Family: f, Skipped: gens[i].skipped}
 		if f == UnboundedConsumption && len(gens[i].ats) > 0 && runErr == nil {
@@ -157,6 +163,14 @@ func Run(ctx context.Context, c llm.Client, t Target, pl Plan, opt Options) ([]a
 					break
 				}
 				fs.Attempts++
+				if errors.Is(err, remote.ErrNoAnswer) {
+					unanswered++
+				} else {
+					answered, unanswered = true, 0 // an error status is an answer too
+				}
+				if !answered && unanswered >= 1 || unanswered >= deadAfter {
+					runErr = fmt.Errorf("the endpoint does not answer (%d exchange(s) in a row without an answer within the request timeout): %w", unanswered, err)
+				}
 				switch {
 				case err != nil:
 					fs.Unknown++

@@ -3,10 +3,12 @@ package suite
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -210,5 +212,31 @@ func TestUnknownHTTP(t *testing.T) {
 				t.Errorf("%s %s: status %s, want unknown", name, r.ID, r.Status)
 			}
 		}
+	}
+}
+
+// deadClient never answers: every exchange ends like an endpoint that
+// timed out.
+type deadClient struct{ calls int }
+
+func (d *deadClient) Chat(ctx context.Context, req llm.Request) (llm.Response, error) {
+	d.calls++
+	return llm.Response{}, fmt.Errorf("POST /v1/chat/completions: %w", remote.ErrNoAnswer)
+}
+
+// TestDeadEndpointStopsTheRun: when the first exchange gets no answer the
+// run stops instead of waiting on every prompt.
+func TestDeadEndpointStopsTheRun(t *testing.T) {
+	pl, err := PlanFor("basic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &deadClient{}
+	_, sum, err := Run(context.Background(), c, Target{Canary: "CANARY-1", SystemPrompt: "x CANARY-1", Secrets: []string{"sk-1"}}, pl, Options{})
+	if err == nil || !errors.Is(err, remote.ErrNoAnswer) || !strings.Contains(err.Error(), "does not answer") {
+		t.Errorf("err = %v, want the run stopped on a dead endpoint", err)
+	}
+	if sum == nil || c.calls != 1 {
+		t.Errorf("%d exchanges, want 1 (summary %v)", c.calls, sum != nil)
 	}
 }

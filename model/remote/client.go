@@ -144,9 +144,28 @@ func (c *client) do(ctx context.Context, method string, u *url.URL, body []byte,
 	return data, err
 }
 
-// doCount is do that also returns the number of attempts sent.
+// doCount is do that also returns the number of attempts sent. Its errors
+// match ErrEndpoint unless the budget refused the request or ctx ended.
 func (c *client) doCount(ctx context.Context, method string, u *url.URL, body []byte, samples int) ([]byte, int, error) {
+	data, n, err := c.retry(ctx, method, u, body, samples)
+	if err != nil && ctx.Err() == nil && !errors.Is(err, ErrBudgetExhausted) {
+		err = endpointError{err}
+	}
+	return data, n, err
+}
+
+// maxTimeoutRetries is how many times an attempt that timed out is retried
+// (whatever WithRetries says): a timeout has already cost the whole
+// per-request timeout, and an endpoint that does not answer at all (a dead
+// host, a black-holed port) would otherwise cost it 1+retries times.
+const maxTimeoutRetries = 1
+
+// retry sends one logical request, retrying as configured, within ctx's
+// deadline: a retry that cannot start before the deadline, or a Retry-After
+// that reaches past it, ends the request with the last error at once.
+func (c *client) retry(ctx context.Context, method string, u *url.URL, body []byte, samples int) ([]byte, int, error) {
 	where := method + " " + redactURL(u)
+	timeouts := 0
 	for attempt := 0; ; attempt++ {
 		if err := c.bucket.Wait(ctx); err != nil {
 			return nil, attempt, fmt.Errorf("%s: %w", where, err)
@@ -174,6 +193,13 @@ func (c *client) doCount(ctx context.Context, method string, u *url.URL, body []
 		case err != nil && errors.Is(err, ErrResponseTooLarge):
 			return nil, attempt + 1, fmt.Errorf("%s: %w", where, err)
 		case err != nil:
+			var te timeoutError
+			if errors.As(err, &te) {
+				timeouts++
+				if timeouts > maxTimeoutRetries {
+					return nil, attempt + 1, fmt.Errorf("%s: %w (%d attempts timed out)", where, err, timeouts)
+				}
+			}
 		case status >= 200 && status < 300:
 			return data, attempt + 1, nil
 		case status == http.StatusTooManyRequests || status >= 500 && status != http.StatusNotImplemented && status != http.StatusHTTPVersionNotSupported:
@@ -192,6 +218,15 @@ func (c *client) doCount(ctx context.Context, method string, u *url.URL, body []
 			return nil, attempt + 1, fmt.Errorf("%s: server asked to retry after %v, more than the %v allowed: %w", where, after, c.cfg.maxRetryWait, err)
 		}
 		wait := max(c.backoff(attempt), after)
+		if dl, ok := ctx.Deadline(); ok {
+			left := time.Until(dl)
+			switch {
+			case after > 0 && after >= left:
+				return nil, attempt + 1, fmt.Errorf("%s: server asked to retry after %v, past the deadline (%v left): %w", where, after, left.Round(time.Millisecond), err)
+			case wait >= left:
+				return nil, attempt + 1, fmt.Errorf("%s: %w (no time left for a retry before the deadline)", where, err)
+			}
+		}
 		c.cfg.logger.LogAttrs(ctx, slog.LevelWarn, "endpoint request failed; retrying",
 			slog.String("request", where), slog.Int("attempt", attempt+1),
 			slog.Duration("wait", wait), slog.String("error", err.Error()))
@@ -243,7 +278,7 @@ func (c *client) attempt(ctx context.Context, method string, u *url.URL, body []
 			err = ue.Err
 		}
 		if actx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-			return 0, nil, nil, fmt.Errorf("no answer within %v", c.cfg.timeout)
+			return 0, nil, nil, timeoutError{fmt.Sprintf("no answer within %v", c.cfg.timeout)}
 		}
 		return 0, nil, nil, c.redactErr(err)
 	}
@@ -255,7 +290,7 @@ func (c *client) attempt(ctx context.Context, method string, u *url.URL, body []
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		if actx.Err() == context.DeadlineExceeded && ctx.Err() == nil {
-			return 0, nil, nil, fmt.Errorf("response not complete within %v", c.cfg.timeout)
+			return 0, nil, nil, timeoutError{fmt.Sprintf("response not complete within %v", c.cfg.timeout)}
 		}
 		return 0, nil, nil, c.redactErr(fmt.Errorf("read response: %w", err))
 	}
@@ -431,7 +466,14 @@ feed:
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	return concatRows(outs, b)
+	out, err := concatRows(outs, b)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOutput(out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // checkInput checks x against the target's sample shape (-1 matches any

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -47,6 +48,10 @@ func TestDecodeOIPResponse(t *testing.T) {
 		{"binary extension", `{"outputs":[{"name":"y","shape":[2],"datatype":"FP32","parameters":{"binary_data_size":8}}]}`, nil, "binary data extension"},
 		{"deep nesting", `{"outputs":[{"name":"y","shape":[2],"datatype":"FP32","data":` + strings.Repeat("[", 40) + `1` + strings.Repeat("]", 40) + `}]}`, nil, "nested deeper"},
 		{"bare number", `{"outputs":[{"name":"y","shape":[1],"datatype":"FP32","data":1}]}`, nil, "not an array"},
+		{"FP32 beyond float32", `{"outputs":[{"name":"y","shape":[2],"datatype":"FP32","data":[1e39,0.5]}]}`, nil, "1e39 is beyond the range of float32"},
+		{"FP64 beyond float32", `{"outputs":[{"name":"y","shape":[2],"datatype":"FP64","data":[0.5,-1e300]}]}`, nil, "-1e300 is beyond the range of float32"},
+		{"FP64 tiny rounds to zero", `{"outputs":[{"name":"y","shape":[2],"datatype":"FP64","data":[1e-50,-1e-60]}]}`,
+			&model.Tensor{Shape: []int{2}, Data: []float32{0, float32(math.Copysign(0, -1))}}, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := decodeOIPResponse([]byte(tc.body), "y", 2-btoi(tc.name == "bare number"))
@@ -101,6 +106,8 @@ func TestDecodeMapped(t *testing.T) {
 		{"trailing data", `{"p":[[1],[2]]} {}`, "p", false, false, nil, "data after"},
 		{"not JSON", `nope`, "p", false, false, nil, "malformed"},
 		{"object without labels", `{"p":[{"a":1},{"a":2}]}`, "p", false, false, nil, "name the labels"},
+		{"score beyond float32", `{"p":[[0.5,3.5e38],[1,0]]}`, "p", false, false, nil, "3.5e38 is beyond the range of float32"},
+		{"object scores beyond float32", `{"r":[{"dog":1e40,"cat":0,"eel":0},{"cat":1,"dog":0,"eel":0}]}`, "r", false, false, nil, "beyond the range of float32"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var names []string

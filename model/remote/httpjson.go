@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -409,13 +408,4 @@ func oneHot(e any, names []string) ([]float32, error) {
 	return row, nil
 }
 
-func num(v json.Number) (float32, error) {
-	f, err := strconv.ParseFloat(string(v), 32)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, fmt.Errorf("%.40s: %w", string(v), errNotNumber)
-	}
-	if math.IsNaN(f) {
-		return 0, errNotNumber
-	}
-	return float32(f), nil
-}
+func num(v json.Number) (float32, error) { return parseFloat32(string(v)) }

@@ -474,9 +474,5 @@ func convertNumber(v json.Number, datatype string, integer bool) (float32, error
 		return float32(i), nil
 	}
 	// Parsing at 32 bits rounds the decimal once, to the nearest float32.
-	f, err := strconv.ParseFloat(s, 32)
-	if err != nil && !errors.Is(err, strconv.ErrRange) {
-		return 0, fmt.Errorf("%.40s is not a number", s)
-	}
-	return float32(f), nil
+	return parseFloat32(s)
 }

@@ -54,7 +54,40 @@ var (
 	// ErrBadResponse: a response could not be decoded or does not fit the
 	// request (wrong batch size, shape, datatype).
 	ErrBadResponse = errors.New("malformed response")
+	// ErrEndpoint matches every error of an exchange with the endpoint that
+	// failed: a transport failure, a timeout, a non-2xx answer, a response
+	// too large, retries given up. It does not match a refusal of the budget,
+	// the end of the caller's context or a mistake in the options.
+	ErrEndpoint = errors.New("endpoint failure")
+	// ErrNoAnswer matches an exchange whose attempts all went unanswered
+	// within the per-request timeout (it matches ErrEndpoint too): the
+	// endpoint may be dead, and a caller that sends many requests can stop
+	// rather than wait for each.
+	ErrNoAnswer = errors.New("no answer")
 )
+
+// IsTargetFailure reports whether err is a failure of the endpoint rather
+// than of the caller's input or configuration: it matches ErrEndpoint or
+// ErrBadResponse (an answer that cannot be used, NaN and infinities among
+// them). A command exits 1 for such an error, 2 for a bad option or URL.
+func IsTargetFailure(err error) bool {
+	return errors.Is(err, ErrEndpoint) || errors.Is(err, ErrBadResponse)
+}
+
+// endpointError marks an error of an exchange with the endpoint (see
+// ErrEndpoint) without changing its text.
+type endpointError struct{ err error }
+
+func (e endpointError) Error() string        { return e.err.Error() }
+func (e endpointError) Unwrap() error        { return e.err }
+func (e endpointError) Is(target error) bool { return target == ErrEndpoint }
+
+// timeoutError is an attempt that got no (complete) answer within the
+// per-request timeout.
+type timeoutError struct{ msg string }
+
+func (e timeoutError) Error() string        { return e.msg }
+func (e timeoutError) Is(target error) bool { return target == ErrNoAnswer }
 
 // HTTPError is a non-2xx answer that was not (or no longer) retried.
 type HTTPError struct {

@@ -25,6 +25,7 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/coverage"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/report"
 	reportjson "github.com/aiassure/aiassure/report/json"
 	"github.com/aiassure/aiassure/report/text"
@@ -158,6 +159,10 @@ func Write(w io.Writer, r *report.Report) error {
 	if err != nil {
 		return fmt.Errorf("html report: %w", err)
 	}
+	// The LLM answers are cut at their evidence offsets, which index the
+	// answers as they are, before the escapes change their lengths.
+	llm := safetext.Clean(newLLMView(r.LLM))
+	r = safetext.Clean(r) // after the digest, which is of the report as it is
 	classes := Classes()
 	p := page{
 		R:          r,
@@ -174,7 +179,7 @@ func Write(w io.Writer, r *report.Report) error {
 		Title:      strings.TrimSpace("aiassure assessment: " + r.System.Name + " " + r.System.Version),
 	}
 	p.Curves, p.CurveData = robustnessCharts(r.Results)
-	p.LLM = newLLMView(r.LLM)
+	p.LLM = llm
 	p.Verdict, p.VerdictCSS = verdictText[r.Conclusion.Verdict], "verdict-"+r.Conclusion.Verdict
 	if p.Verdict == "" {
 		p.Verdict, p.VerdictCSS = "No conclusion", "verdict-none"

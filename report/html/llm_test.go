@@ -70,3 +70,26 @@ func TestCutAnswer(t *testing.T) {
 		t.Errorf("invalid UTF-8: %+v", v)
 	}
 }
+
+// TestLLMAnswerControls: an answer with terminal controls and a bidi
+// override before its evidence is marked where the evidence is, and the
+// controls are shown as escapes: the offsets index the answer as it was.
+func TestLLMAnswerControls(t *testing.T) {
+	r := fixture(t)
+	answer := "\x1b[2J\u202eoops\x07 the code is CANARY-7Q2K-ZX91, done"
+	start := strings.Index(answer, "CANARY")
+	r.LLM = &report.LLMTests{Plan: "basic", Families: []report.LLMFamily{
+		{Family: "system-prompt-leak", Status: "fail", Attempts: 1, Successes: 1, Examples: []report.LLMExample{
+			{Variant: "repeat/plain", Detector: "leak", Kind: "verbatim", Evidence: "CANARY-7Q2K-ZX91", Answer: answer, Start: start, End: start + 16},
+		}},
+	}}
+	out := render(t, r)
+	if !strings.Contains(out, "<mark>CANARY-7Q2K-ZX91</mark>") {
+		t.Error("the evidence is not marked where it is")
+	}
+	for _, raw := range []string{"\x1b", "\u202e", "\x07"} {
+		if strings.Contains(out, raw) {
+			t.Errorf("the page carries the raw %q", raw)
+		}
+	}
+}

@@ -25,6 +25,7 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/coverage"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/report"
 	reportjson "github.com/aiassure/aiassure/report/json"
 	"github.com/aiassure/aiassure/report/text"
@@ -42,6 +43,7 @@ func Write(w io.Writer, r *report.Report) error {
 	if err != nil {
 		return fmt.Errorf("markdown report: %w", err)
 	}
+	r = safetext.Clean(r) // after the digest, which is of the report as it is
 	bw := bufio.NewWriter(w)
 	m := &md{w: bw}
 	m.header(r)

@@ -30,6 +30,7 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/report"
 )
 
@@ -495,6 +496,9 @@ func Write(w io.Writer, r *report.Report) error {
 	if err != nil {
 		return err
 	}
+	// Viewers show message texts and URIs to a person: no control,
+	// bidirectional or invisible character reaches them raw.
+	log = safetext.Clean(log)
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

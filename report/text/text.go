@@ -26,6 +26,7 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/coverage"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/report"
 	reportjson "github.com/aiassure/aiassure/report/json"
 	"github.com/aiassure/aiassure/risk"
@@ -78,6 +79,7 @@ func WriteOptions(w io.Writer, r *report.Report, o Options) error {
 	if err != nil {
 		return fmt.Errorf("text report: %w", err)
 	}
+	r = safetext.Clean(r) // after the digest, which is of the report as it is
 	bw := bufio.NewWriter(w)
 	p := &printer{w: bw, o: o}
 	p.header(r)

@@ -16,14 +16,17 @@ import (
 	"github.com/aiassure/aiassure/accept"
 	"github.com/aiassure/aiassure/assess"
 	"github.com/aiassure/aiassure/catalog"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/internal/yamlx"
+	"github.com/aiassure/aiassure/llm/suite"
+	"github.com/aiassure/aiassure/model/remote"
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/report/formats"
 	"github.com/aiassure/aiassure/report/text"
 )
 
-const assessUsage = "[-format text|json|markdown|html|sarif|oscal] [-o FILE] [-fail-on SEVERITY] [-results FILE]... [-allow-missing] [-allow-outside-paths] PROFILE"
+const assessUsage = "[-format text|json|markdown|html|sarif|oscal] [-o FILE] [-fail-on SEVERITY] [-results FILE]... [-allow-missing] [-allow-outside-paths] [-timeout D] [-request-timeout D] PROFILE"
 
 var assessCmd = &command{
 	name:    "assess",
@@ -50,12 +53,17 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 	allowOutside := fs.Bool("allow-outside-paths", false, allowOutsideUsage)
 	var resultFiles stringList
 	fs.Var(&resultFiles, "results", "add saved test results from `FILE`: what 'aiassure probe -format json' writes, or a JSON report; repeatable")
+	var dl deadlineFlags
+	dl.register(fs, defaultChatTimeout) // for the LLM endpoint of artefacts.llm_endpoint
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return usagef("want one profile, got %d arguments\nusage: aiassure assess %s", len(pos), assessUsage)
+	}
+	if err := dl.check(); err != nil {
+		return err
 	}
 	name, err := o.resolve()
 	if err != nil {
@@ -76,6 +84,17 @@ func runAssess(ctx context.Context, e *env, args []string) error {
 	cfg.Catalog = c
 	cfg.Logger = e.log
 	cfg.AllowMissing = *allowMissing
+	// The checks that talk to an endpoint (the LLM tests) run under the
+	// deadlines; the local ones do not.
+	for i, ch := range cfg.Checks {
+		if ch.Name == suite.CheckName {
+			cfg.Checks[i].Run = func(ctx context.Context, in assess.CheckInput) ([]aiassure.Result, error) {
+				ctx, cancel := dl.context(ctx, true)
+				defer cancel()
+				return suite.Check(ctx, in.Profile, in.Now, "", remote.WithTimeout(dl.request))
+			}
+		}
+	}
 	for _, rf := range resultFiles {
 		rs, err := assess.LoadResults(rf)
 		if err != nil {
@@ -190,7 +209,7 @@ func load(e *env, verb, path string, allowMissing, allowOutside bool) (*profile.
 			return nil, nil, err
 		}
 		for _, x := range es {
-			fmt.Fprintf(e.stderr, "aiassure %s: warning: not assessed: %v\n", verb, x)
+			fmt.Fprintf(e.stderr, "aiassure %s: warning: not assessed: %s\n", verb, safetext.Escape(x.Error()))
 		}
 	}
 	return p, c, nil
@@ -428,7 +447,7 @@ func analysis(ctx context.Context, e *env, name string, args []string, part func
 	if format == "json" {
 		err = writeJSON(w, part(r))
 	} else {
-		err = show(w, r, width(w))
+		err = show(w, safetext.Clean(r), width(w))
 	}
 	if cerr := closeOut(); err == nil {
 		err = cerr

@@ -18,6 +18,8 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+
+	"github.com/aiassure/aiassure/internal/safetext"
 )
 
 // env is what a verb sees of the world.
@@ -107,7 +109,9 @@ func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io
 		return ExitOK
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "aiassure %s: %s\n", name, trimPrefixes(err.Error(), name))
+		// An error may quote the user's input (a path, a profile value, an
+		// endpoint's answer): what could act on the terminal is escaped.
+		fmt.Fprintf(stderr, "aiassure %s: %s\n", name, safetext.Escape(trimPrefixes(err.Error(), name)))
 		if isFlagError(err) {
 			fmt.Fprintf(stderr, "run 'aiassure help %s' for its flags\n", name)
 		}

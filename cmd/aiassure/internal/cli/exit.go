@@ -12,12 +12,24 @@ import (
 	"github.com/aiassure/aiassure/internal/yamlx"
 )
 
-// Exit codes of aiassure, the one place they are defined (doc.go lists them
-// for users).
+// Exit codes of aiassure, the one place they are defined; the rule is the
+// same for every verb (README, "Exit codes"; docs/endpoints.md):
+//
+//   - 2 when what the user gave is wrong: a flag, a profile, catalogue,
+//     mapping or results file that does not validate, a data file that
+//     cannot be read or holds a bad row (wherever in the file), a model file
+//     that does not load, an endpoint URL or option that is refused before
+//     anything is sent.
+//   - 1 when the tool or the target failed: I/O on the output, an internal
+//     error, an endpoint that does not answer, answers an HTTP error or an
+//     answer that cannot be used (malformed, NaN, infinite, beyond the range
+//     of float32), a -timeout that passed.
+//   - 3 when the assessment found what -fail-on names (or lineage problems).
+//   - 130 when interrupted (Ctrl-C); what finished was kept.
 const (
 	ExitOK          = 0   // success
-	ExitError       = 1   // the tool failed: I/O, an internal error, interrupted
-	ExitUsage       = 2   // bad usage or bad input: flags, a profile or catalogue that does not validate
+	ExitError       = 1   // the tool or the target failed: I/O, an internal error, an endpoint failure, a -timeout passed
+	ExitUsage       = 2   // bad usage or bad input: flags, a profile, catalogue or data file that does not validate
 	ExitFindings    = 3   // the assessment found something at or above --fail-on
 	ExitInterrupted = 130 // interrupted (Ctrl-C); what finished was kept
 )

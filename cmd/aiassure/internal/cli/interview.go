@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/aiassure/aiassure/classify"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/internal/yamlx"
 	"github.com/aiassure/aiassure/profile"
 )
@@ -135,7 +136,7 @@ func classifyInterview(e *env, args []string) error {
 	}
 	in := bufio.NewScanner(e.stdin)
 	asked := map[string]bool{}
-	fmt.Fprintf(e.stdout, "Classification interview for %s (%d answers already in the profile).\n", path, len(p.Facts))
+	fmt.Fprintf(e.stdout, "Classification interview for %s (%d answers already in the profile).\n", safetext.Escape(path), len(p.Facts))
 	fmt.Fprintln(e.stdout, "Answer y(es), n(o) or u(nknown); s skips a question, q stops. Each answer is saved as it is given.")
 	n, stopped := 0, false
 	for !stopped {
@@ -177,12 +178,12 @@ func classifyInterview(e *env, args []string) error {
 	if res.Provisional {
 		tier += " (provisional)"
 	}
-	fmt.Fprintf(e.stdout, "\nInterview %s: %d new answers written to %s. Tier from the facts: %s.\n", state, n, dest, tier)
+	fmt.Fprintf(e.stdout, "\nInterview %s: %d new answers written to %s. Tier from the facts: %s.\n", state, n, safetext.Escape(dest), tier)
 	for _, o := range res.Open {
-		fmt.Fprintf(e.stdout, "  open: %s\n", o.Reason)
+		fmt.Fprintf(e.stdout, "  open: %s\n", safetext.Escape(o.Reason))
 	}
 	for _, c := range res.Claims {
-		fmt.Fprintf(e.stdout, "  claim to resolve: %s\n", c.Reason)
+		fmt.Fprintf(e.stdout, "  claim to resolve: %s\n", safetext.Escape(c.Reason))
 	}
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aiassure/aiassure/internal/limitio"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/lineage"
 	"github.com/aiassure/aiassure/lineage/store"
 	"github.com/aiassure/aiassure/profile"
@@ -368,7 +369,7 @@ func lineageGraph(ctx context.Context, e *env, args []string) error {
 		for _, in := range inputs {
 			a, err := lineage.VerifyEnvelope(in, vs)
 			if err != nil {
-				fmt.Fprintf(e.stderr, "skipped %s: %v\n", in.Name, err)
+				fmt.Fprintf(e.stderr, "skipped %s: %s\n", safetext.Escape(in.Name), safetext.Escape(err.Error()))
 				continue
 			}
 			atts = append(atts, a)

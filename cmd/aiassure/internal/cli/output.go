@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"golang.org/x/term"
+
+	"github.com/aiassure/aiassure/internal/safetext"
 )
 
 // formatSpec is what a verb can print: its format names, the one used
@@ -229,7 +231,7 @@ func wroteLine(e *env, path, format, detail string) {
 		return // a device such as /dev/null: nothing to say
 	}
 	size := ", " + humanSize(st.Size())
-	line := fmt.Sprintf("wrote %s (%s%s)", path, format, size)
+	line := fmt.Sprintf("wrote %s (%s%s)", safetext.Escape(path), format, size)
 	if detail != "" {
 		line += ": " + detail
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/aiassure/aiassure/model"
 )
 
-const predictUsage = "(-model MODEL.onnx | -endpoint URL [-protocol oip|json] ...) -data DATA [-label COL] [-format csv|json] [-batch N] [-o FILE]"
+const predictUsage = "(-model MODEL.onnx | -endpoint URL [-protocol oip|json] [-timeout D] [-request-timeout D] ...) -data DATA [-label COL] [-format csv|json] [-batch N] [-o FILE]"
 
 var predictCmd = &command{
 	name:    "predict",
@@ -44,9 +44,14 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	if *batch < 1 {
 		return usagef("-batch must be at least 1")
 	}
+	if err := tf.deadline.check(); err != nil {
+		return err
+	}
+	ctx, cancel := tf.deadline.context(ctx, tf.endpoint != "")
+	defer cancel()
 	m, err := tf.open(ctx)
 	if err != nil {
-		return err
+		return explain(ctx, err)
 	}
 	r, err := dataset.Open(*data, dataset.Options{Label: *label, Unlabelled: *unlabelled, Limits: tf.limits.data()})
 	if err != nil {
@@ -61,7 +66,7 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 	rows, err := predict(ctx, m, r, *batch, format, bw)
 	if err != nil {
 		closeOut()
-		return err
+		return explain(ctx, err)
 	}
 	if err := bw.Flush(); err != nil {
 		closeOut()
@@ -75,15 +80,23 @@ func runPredict(ctx context.Context, e *env, args []string) error {
 }
 
 // predict streams the data set through the target batch by batch, so memory
-// grows with the batch, not the data set.
+// grows with the batch, not the data set. An error in the data is an input
+// error (exit 2); a failure of the target, a NaN or an infinity among its
+// outputs included, is an error of the rows it concerns (exit 1).
 func predict(ctx context.Context, t model.Target, r dataset.Reader, size int, format string, w *bufio.Writer) (int, error) {
 	row := 0
 	header := false
 	for b, err := range dataset.Batches(ctx, r, size) {
 		if err != nil {
-			return row, err
+			if ctx.Err() != nil {
+				return row, err
+			}
+			return row, usageError{err}
 		}
 		y, err := t.Predict(ctx, b.X)
+		if err == nil {
+			err = y.CheckFinite()
+		}
 		if err != nil {
 			return row, fmt.Errorf("rows %d to %d: %w", row, row+b.X.Batch()-1, err)
 		}

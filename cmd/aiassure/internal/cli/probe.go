@@ -24,8 +24,8 @@ import (
 	"github.com/aiassure/aiassure/probe/evasion"
 )
 
-const probeUsage = "-suite llm -endpoint URL [-protocol openai|mapped -mapping FILE] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
-	"[-suite metrics,evasion] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-format text|json] [-o FILE]"
+const probeUsage = "-suite llm -endpoint URL [-protocol openai|mapped -mapping FILE] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
+	"[-suite metrics,evasion] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]"
 
 var probeCmd = &command{
 	name:    "probe",
@@ -57,6 +57,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	seed := fs.Uint64("seed", 0, "seed of sampling and random attacks (default: the plan's)")
 	var limits limitFlags
 	limits.register(fs)
+	var dl deadlineFlags
+	dl.register(fs, defaultRequestTimeout)
 	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -78,6 +80,11 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	if err := adjustPlan(&pl, set, *suites, *attacks, *epsilon, *budget, *samples, *seed); err != nil {
 		return err
 	}
+	if err := dl.check(); err != nil {
+		return err
+	}
+	ctx, cancel := dl.context(ctx, *endpoint != "")
+	defer cancel()
 
 	var t model.Target
 	evidence := []string{*data}
@@ -89,8 +96,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		t = m
 		evidence = []string{*modelPath, *data}
 	} else {
-		if t, err = endpointTarget(ctx, e, *endpoint, *protocol, *endpointModel, *mapping, *maxQueries); err != nil {
-			return err
+		if t, err = endpointTarget(ctx, e, *endpoint, *protocol, *endpointModel, *mapping, *maxQueries, dl.request); err != nil {
+			return explain(ctx, err)
 		}
 		evidence = []string{*endpoint, *data}
 	}
@@ -117,7 +124,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		if errors.Is(runErr, probe.ErrInput) {
 			return usageError{runErr}
 		}
-		return runErr
+		return explain(ctx, runErr)
 	}
 	w, closeOut, err := o.open(e)
 	if err != nil {
@@ -135,7 +142,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o.wrote(e, format, resultsLine(results))
-	return runErr
+	return explain(ctx, runErr)
 }
 
 func attackNames() string {
@@ -208,8 +215,8 @@ func splitList(s string) []string {
 
 // endpointTarget connects to an inference endpoint. The credentials come
 // from AIASSURE_ENDPOINT_TOKEN (model/remote reads it; it is never logged).
-func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFile string, maxQueries int64) (model.Target, error) {
-	opts := []remote.Option{remote.WithLogger(e.log)}
+func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFile string, maxQueries int64, requestTimeout time.Duration) (model.Target, error) {
+	opts := []remote.Option{remote.WithLogger(e.log), remote.WithTimeout(requestTimeout)}
 	if os.Getenv(remote.TokenEnv) != "" {
 		opts = append(opts, remote.WithBearerTokenEnv(remote.TokenEnv))
 	} else {
@@ -233,7 +240,7 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		}
 		t, err := remote.NewOIP(ctx, base, name, opts...)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, connectError(err)
 		}
 		return t, nil
 	case "json":
@@ -250,7 +257,7 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		}
 		t, err := remote.NewJSON(url, m, opts...)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, connectError(err)
 		}
 		return t, nil
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/assess"
+	"github.com/aiassure/aiassure/internal/safetext"
 	"github.com/aiassure/aiassure/llm/suite"
 	"github.com/aiassure/aiassure/model/remote"
 	"github.com/aiassure/aiassure/profile"
@@ -43,6 +44,8 @@ func runProbeLLM(ctx context.Context, e *env, args []string) error {
 	maxReq := fs.Int("max-requests", 0, "hard limit on the requests of the run (0: none)")
 	families := fs.String("families", "", "comma-separated families to run (default: all): "+strings.Join(suite.Families, ", "))
 	runLog := fs.String("run-log", "", "the `file` to write the run log to, one JSON line per exchange (default: none)")
+	var dl deadlineFlags
+	dl.register(fs, defaultChatTimeout)
 	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -55,6 +58,11 @@ func runProbeLLM(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := dl.check(); err != nil {
+		return err
+	}
+	ctx, cancel := dl.context(ctx, true)
+	defer cancel()
 	// Without a profile the application is described generically: untrusted
 	// content arrives as retrieved data, and no tools are offered.
 	p := &profile.Profile{LLM: &profile.LLM{UntrustedContent: []string{"retrieved-data"}}}
@@ -92,7 +100,7 @@ func runProbeLLM(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	var ropts []remote.Option
+	ropts := []remote.Option{remote.WithTimeout(dl.request)}
 	if *maxReq > 0 {
 		ropts = append(ropts, remote.WithMaxRequests(int64(*maxReq)*2)) // retries count there too
 	}
@@ -146,7 +154,7 @@ func runProbeLLM(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	o.wrote(e, format, resultsLine(results))
-	return runErr
+	return explain(ctx, runErr)
 }
 
 func writeJSONDoc(w io.Writer, doc *assess.Results) error {
@@ -156,7 +164,11 @@ func writeJSONDoc(w io.Writer, doc *assess.Results) error {
 // writeLLMText prints per family the status, the rate with its interval
 // and up to three answers that show a success, the evidence between »«.
 func writeLLMText(w io.Writer, endpoint string, results []aiassure.Result, sum *suite.Summary) error {
-	bw := &errWriter{w: w}
+	// The answers quoted are the endpoint's: what could act on a terminal
+	// is escaped on the way out.
+	sw := safetext.NewWriter(w)
+	defer sw.Flush()
+	bw := &errWriter{w: sw}
 	fmt.Fprintf(bw, "LLM TESTS (%s plan, seed %d, %d variants × %d) of %s: %d requests\n", orDash(sum.Plan.Level), sum.Plan.Seed,
 		sum.Plan.Variants, sum.Plan.Repetitions, endpoint, sum.Requests)
 	for _, n := range sum.Notes {

@@ -4,6 +4,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/aiassure/aiassure/internal/safetext"
 )
 
 // table prints rows in columns that fit a width: when the natural widths
@@ -22,7 +24,16 @@ type table struct {
 	gap    int            // spaces between columns; 0 means 2
 }
 
-func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
+// add appends a row. Cells are escaped (internal/safetext): a table shows
+// names and texts from profiles and endpoints, and what could act on a
+// terminal is made visible.
+func (t *table) add(cells ...string) {
+	row := make([]string, len(cells))
+	for i, c := range cells {
+		row[i] = safetext.Escape(c)
+	}
+	t.rows = append(t.rows, row)
+}
 
 // note attaches a note to the last row added.
 func (t *table) note(s string) {
@@ -32,7 +43,7 @@ func (t *table) note(s string) {
 	if t.notes == nil {
 		t.notes = map[int]string{}
 	}
-	t.notes[len(t.rows)-1] = s
+	t.notes[len(t.rows)-1] = safetext.Escape(s)
 }
 
 func textWidth(s string) int { return utf8.RuneCountInString(s) }
@@ -262,9 +273,10 @@ func (t *table) records(w io.Writer, total int) {
 // total columns with continuation lines indented by indent; an item is
 // never split.
 func wrapList(out io.Writer, prefix string, items []string, sep, indent string, total int) {
-	line := prefix
+	line := safetext.Escape(prefix)
 	first := true
 	for _, it := range items {
+		it = safetext.Escape(it)
 		add := it
 		if !first {
 			add = sep + it
@@ -289,6 +301,7 @@ type token struct{ text, sep string }
 func wrapTokens(out io.Writer, prefix string, toks []token, indent string, total int) {
 	line, empty := prefix, true
 	for _, tk := range toks {
+		tk.text = safetext.Escape(tk.text)
 		if !empty && textWidth(line)+textWidth(tk.sep)+textWidth(tk.text) > total {
 			io.WriteString(out, strings.TrimRight(line+strings.TrimRight(tk.sep, " "), " ")+"\n")
 			line, empty = indent+tk.text, false

@@ -65,3 +65,25 @@ func FuzzTable(f *testing.F) {
 		}
 	})
 }
+
+// TestTableEscapes: cells, notes and wrapped lists show control and
+// bidirectional characters as visible escapes, and the columns are
+// measured on what is printed.
+func TestTableEscapes(t *testing.T) {
+	tb := &table{head: []string{"ID", "NAME"}}
+	tb.add("a\x1b[2J", "name\u202eexe")
+	tb.add("b", "ok")
+	tb.note("see \x1b]8;;https://evil.example/\x07here")
+	var buf bytes.Buffer
+	tb.write(&buf, 80)
+	wrapList(&buf, "list\x1b: ", []string{"x\u009by", "\u2066z"}, ", ", "  ", 80)
+	want := `ID      NAME
+a^[[2J  name<U+202E>exe
+b       ok
+    see ^[]8;;https://evil.example/^Ghere
+list^[: x<U+009B>y, <U+2066>z
+`
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+}
