@@ -90,7 +90,7 @@ def tpr_at(fpr, tpr, at):
 
 def roc_case(name, labels, scores):
     labels, scores = np.asarray(labels), np.asarray(scores, dtype=np.float64)
-    fpr, tpr, _ = roc_curve(labels, scores)
+    fpr, tpr, _ = roc_curve(labels, scores, drop_intermediate=False)
     return {
         "name": name, "labels": [int(v) for v in labels], "scores": [float(v) for v in scores],
         "roc_auc": float(roc_auc_score(labels, scores)),
@@ -145,7 +145,7 @@ def main():
     cases.append(roc_case("gaussian-3000", lab, np.round(rng.normal(lab * 0.8, 1.0), 4)))
     mx.write_json(os.path.join(OUT, "roc_reference.json"), {
         "generator": {"sklearn": sklearn.__version__, "numpy": np.__version__},
-        "tpr_at_fpr": "max TPR over the points of sklearn.metrics.roc_curve whose FPR <= the rate",
+        "tpr_at_fpr": "max TPR over the points of sklearn.metrics.roc_curve(drop_intermediate=False) whose FPR <= the rate",
         "cases": cases,
     })
     mx.write_json(os.path.join(OUT, "models.json"), {
