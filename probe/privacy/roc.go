@@ -28,6 +28,7 @@ type ROC struct {
 	// Curve holds the curve's corners, FPR ascending (ties of the score
 	// make one corner), from (0, TPR at the highest threshold) to (1, 1).
 	Curve []ROCPoint `json:"curve"`
+	full  []ROCPoint // every corner, for TPRAt
 }
 
 // Interval is a confidence interval.
@@ -55,7 +56,8 @@ func rocOf(members, nonMembers []float64, resamples int, seed uint64) *ROC {
 	r := &ROC{Members: nm, NonMembers: nn, MinFPR: 1 / float64(nn)}
 	wm, wn := ones(nm), ones(nn)
 	r.AUC, r.TPR001, r.TPR01 = s.eval(wm, wn)
-	r.Curve = thin(s.curve(wm, wn))
+	r.full = s.curve(wm, wn)
+	r.Curve = thin(r.full)
 	if resamples <= 0 {
 		r.AUCCI = Interval{r.AUC, r.AUC}
 		r.TPR001CI = Interval{r.TPR001, r.TPR001}
@@ -77,8 +79,12 @@ func rocOf(members, nonMembers []float64, resamples int, seed uint64) *ROC {
 
 // TPRAt returns the largest TPR of the curve at an FPR of at most fpr.
 func (r *ROC) TPRAt(fpr float64) float64 {
+	c := r.full
+	if c == nil {
+		c = r.Curve // a report read back from JSON
+	}
 	best := 0.0
-	for _, p := range r.Curve {
+	for _, p := range c {
 		if p.FPR <= fpr {
 			best = max(best, p.TPR)
 		}
