@@ -51,6 +51,9 @@ func CheckFiles(p *Profile) error {
 	}
 	check("artefacts.model", p.Artefacts.Model, false)
 	check("artefacts.data", p.Artefacts.Data, true)
+	check("artefacts.train_data", p.Artefacts.TrainData, false)
+	check("artefacts.heldout_data", p.Artefacts.HeldoutData, false)
+	check("artefacts.reference_data", p.Artefacts.ReferenceData, false)
 	for i, a := range p.Assets {
 		check(fmt.Sprintf("assets[%d].path", i), a.Path, true)
 	}
