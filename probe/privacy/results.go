@@ -190,11 +190,18 @@ func extractionResult(res *aiassure.Result, rep *Report, e *Extraction, l Limits
 	if e.Mode == "scores" {
 		from = "its scores"
 	}
-	res.Summary = fmt.Sprintf("model extraction from %s of %s: with %d queries a %s substitute agrees with the target on %s%% [%s, %s] of %d held-out records (accuracy %s%%, the target's %s%%)",
-		from, rep.Target, b.Queries, b.Substitute, pct(b.Fidelity), pct(b.FidelityCI.Lo), pct(b.FidelityCI.Hi), e.HeldOut, pct(b.Accuracy), pct(e.TargetAccuracy))
+	res.Summary = fmt.Sprintf("model extraction from %s of %s: with %d queries %s substitute agrees with the target on %s%% [%s, %s] of %d held-out records (accuracy %s%%, the target's %s%%)",
+		from, rep.Target, b.Queries, substituteName(b.Substitute), pct(b.Fidelity), pct(b.FidelityCI.Lo), pct(b.FidelityCI.Hi), e.HeldOut, pct(b.Accuracy), pct(e.TargetAccuracy))
 	verdict(res, b.Fidelity, b.FidelityCI.Hi, l.MaxFidelity, l.Bound)
 	res.Reason = fmt.Sprintf("an attacker with %d queries and data from the same distribution gets a copy that answers like the target %s%% of the time; criterion: fidelity at most %s%% within the budget, on %s",
 		b.Queries, pct(b.Fidelity), pct(l.MaxFidelity), basisWords(l.Bound))
+}
+
+func substituteName(s string) string {
+	if s == "logreg" {
+		return "a logistic-regression"
+	}
+	return "an MLP"
 }
 
 func inversionResult(res *aiassure.Result, rep *Report, v *Inversion, l Limits) {

@@ -158,3 +158,68 @@ func TestProgressLine(t *testing.T) {
 		}
 	}
 }
+
+func TestProbePrivacy(t *testing.T) {
+	const td = "../../../../probe/privacy/testdata/"
+	priv := []string{"-suite", "privacy", "-model", td + "overfit.onnx", "-members", td + "members.csv", "-non-members", td + "nonmembers.csv",
+		"-references", "2", "-extraction-budget", "50"}
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		out, errs string
+	}{
+		{"text", priv, ExitOK, "PRIVACY (400 members, 400 non-members", ""},
+		{"roc metrics", priv, ExitOK, "privacy/mia-lira", ""},
+		{"inversion", append([]string{"-sensitive", "property_magnitude"}, priv...), ExitOK, "inversion of property_magnitude", ""},
+		{"no members", []string{"-suite", "privacy", "-model", td + "overfit.onnx"}, ExitUsage, "", "-suite privacy needs -members FILE and -non-members FILE"},
+		{"members alone", []string{"-suite", "privacy", "-model", td + "overfit.onnx", "-members", td + "members.csv"}, ExitUsage, "", "needs both -members and -non-members"},
+		{"members without the suite", []string{"-suite", "metrics", "-model", td + "overfit.onnx", "-data", td + "nonmembers.csv", "-members", td + "members.csv", "-non-members", td + "nonmembers.csv"}, ExitUsage, "", "which -suite leaves out"},
+		{"missing members", []string{"-suite", "privacy", "-model", td + "overfit.onnx", "-members", td + "none.csv", "-non-members", td + "nonmembers.csv"}, ExitUsage, "", "none.csv"},
+		{"members that do not fit", []string{"-suite", "privacy", "-model", td + "overfit.onnx", "-members", ex + "minimal-risk/data/test.csv", "-non-members", td + "nonmembers.csv"}, ExitUsage, "", "bad input"},
+		{"bad references", append(append([]string{}, priv...), "-references", "1"), ExitUsage, "", "-references"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := run(t, append([]string{"probe"}, tt.args...)...)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d\nstderr: %s", code, tt.code, errs)
+			}
+			if !strings.Contains(oneLine(out), tt.out) {
+				t.Errorf("stdout does not contain %q:\n%.3000s", tt.out, out)
+			}
+			if !strings.Contains(errs, tt.errs) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.errs, errs)
+			}
+		})
+	}
+	// JSON: the results carry the metric names of docs/privacy.md.
+	out := filepath.Join(t.TempDir(), "p.json")
+	if code, _, errs := run(t, append([]string{"probe", "-format", "json", "-o", out}, priv...)...); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Results []aiassure.Result `json:"results"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range doc.Results {
+		if r.ID == "privacy/mia-threshold" {
+			found = true
+			for _, k := range []string{"roc_auc", "tpr_at_fpr_0.001", "tpr_at_fpr_0.01", "roc_auc_lo", "tpr_at_fpr_0.01_hi"} {
+				if _, ok := r.Metrics[k]; !ok {
+					t.Errorf("no metric %s", k)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no privacy/mia-threshold in %s", b)
+	}
+}
