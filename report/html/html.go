@@ -139,6 +139,8 @@ type page struct {
 	FailedTests int
 	Curves      []Chart // robustness curves, one per norm
 	CurveData   []Curve
+	ROCs        []Chart // membership inference ROC curves, one per model
+	ROCData     []ROCCurve
 }
 
 var verdictText = map[string]string{
@@ -173,6 +175,7 @@ func Write(w io.Writer, r *report.Report) error {
 		Title:      strings.TrimSpace("aiassure assessment: " + r.System.Name + " " + r.System.Version),
 	}
 	p.Curves, p.CurveData = robustnessCharts(r.Results)
+	p.ROCs, p.ROCData = rocCharts(r.Results)
 	p.Verdict, p.VerdictCSS = verdictText[r.Conclusion.Verdict], "verdict-"+r.Conclusion.Verdict
 	if p.Verdict == "" {
 		p.Verdict, p.VerdictCSS = "No conclusion", "verdict-none"
