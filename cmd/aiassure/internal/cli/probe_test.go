@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/model/onnx"
 	"github.com/aiassure/aiassure/model/remote"
 	"github.com/aiassure/aiassure/model/remote/testserver"
@@ -221,5 +223,57 @@ func TestProbePrivacy(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no privacy/mia-threshold in %s", b)
+	}
+}
+
+// labelsOnly answers with the one-hot decided class, as an endpoint that
+// returns labels only.
+type labelsOnly struct{ model.Target }
+
+func (l labelsOnly) Predict(ctx context.Context, x *model.Tensor) (*model.Tensor, error) {
+	out, err := l.Target.Predict(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	k := out.RowLen()
+	for i, c := range out.ArgMax() {
+		row := out.Data[i*k : (i+1)*k]
+		clear(row)
+		row[c] = 1
+	}
+	return out, nil
+}
+
+// TestProbePrivacyEndpoint runs the privacy suite against a live OIP
+// endpoint that returns labels only: the suite says so, skips the
+// score-based attacks, and stays within -max-queries.
+func TestProbePrivacyEndpoint(t *testing.T) {
+	const td = "../../../../probe/privacy/testdata/"
+	m, err := onnx.Load(td + "regularised.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.New(labelsOnly{m}, testserver.Config{Name: "credit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv(remote.TokenEnv, srv.Token)
+	code, out, errs := run(t, "probe", "-suite", "privacy", "-level", "substantial", "-endpoint", srv.URL+"/v2/models/credit",
+		"-members", td+"members.csv", "-non-members", td+"nonmembers.csv", "-references", "2", "-extraction-budget", "50",
+		"-max-queries", "2000")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"the target returns labels only", "skipped: lira: needs scores", "skipped: rmia: needs scores", "privacy/mia-threshold", "extraction from labels"} {
+		if !strings.Contains(oneLine(out), want) {
+			t.Errorf("output lacks %q:\n%.4000s", want, out)
+		}
+	}
+	if strings.Contains(out, "extraction from scores") {
+		t.Error("extraction from scores on a labels-only endpoint")
+	}
+	if n := srv.Samples(); n > 2000 || n < 800 {
+		t.Errorf("%d samples sent, want 800 to 2000", n)
 	}
 }
