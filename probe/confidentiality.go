@@ -3,6 +3,7 @@ package probe
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 
 	"github.com/aiassure/aiassure"
@@ -71,7 +72,7 @@ func runPrivacy(ctx context.Context, in RunInput, pl Plan, sum *Summary, results
 		sum.Interrupted = true
 		return append(results, interrupted("during the privacy attacks; the results above cover the work that finished", evidence)), ctx.Err()
 	case errors.Is(err, privacy.ErrInput):
-		return results, inputErr("%v", err)
+		return results, fmt.Errorf("probe: %w: %w", ErrInput, err)
 	case err != nil:
 		return append(results, aiassure.Result{
 			ID: "privacy", Check: "privacy", Status: aiassure.Unknown,

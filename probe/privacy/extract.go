@@ -143,7 +143,8 @@ func (r *runner) extraction(poolProbs [][]float64) ([]*Extraction, error) {
 			}
 		}
 	}
-	nets, err := trainAll(r.ctx, jobs, r.cfg.Workers, nil)
+	r.total += len(jobs) - 1 // Run counted extraction as one unit
+	nets, err := trainAll(r.ctx, jobs, r.cfg.Workers, func() { r.step("extraction") })
 	if err != nil {
 		return nil, err
 	}

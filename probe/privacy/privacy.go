@@ -211,8 +211,15 @@ type Membership struct {
 // ErrInput is wrapped by errors that come from the input.
 var ErrInput = errors.New("bad input")
 
+// inputError is an error in the input; it is ErrInput without saying so
+// in its message.
+type inputError struct{ msg string }
+
+func (e *inputError) Error() string        { return "privacy: " + e.msg }
+func (e *inputError) Is(target error) bool { return target == ErrInput }
+
 func inputErr(format string, args ...any) error {
-	return fmt.Errorf("privacy: %w: %s", ErrInput, fmt.Sprintf(format, args...))
+	return &inputError{fmt.Sprintf(format, args...)}
 }
 
 // set is the data of a run: the records as float64 rows, their labels.
@@ -345,7 +352,6 @@ func (r *runner) run(sensitive []string) error {
 			return err
 		}
 		r.rep.Extraction = ex
-		r.step("extraction")
 	}
 	if cfg.has(AttackInversion) {
 		if len(sensitive) == 0 {
@@ -354,7 +360,7 @@ func (r *runner) run(sensitive []string) error {
 		for _, s := range sensitive {
 			inv, err := r.inversion(s, pool)
 			if errors.Is(err, ErrInput) {
-				r.rep.Skipped = append(r.rep.Skipped, "inversion of "+s+": "+strings.TrimPrefix(err.Error(), "privacy: bad input: "))
+				r.rep.Skipped = append(r.rep.Skipped, "inversion of "+s+": "+strings.TrimPrefix(err.Error(), "privacy: "))
 				continue
 			}
 			if err != nil {
