@@ -97,8 +97,8 @@ type AttackSpec struct {
 // and held-out records (artefacts.train_data and heldout_data): basic with
 // the attacks that need few reference models (threshold, calibrated,
 // offline LiRA) on 4 logistic-regression references, extraction up to 400
-// queries and attribute inference; substantial adds the shadow-model attack
-// and RMIA on 8 MLP references, 800 queries; high uses 16 MLP references
+// queries and attribute inference; substantial adds the shadow-model attack,
+// RMIA and the label-only attack on 8 MLP references, 800 queries; high uses 16 MLP references
 // and 2,000 queries. The limits are the same (ROC AUC 0.6, TPR 5% at 1%
 // FPR, extraction fidelity 90%, attribute inference 5 points over the
 // marginal); at high they must hold on the confidence bound.

@@ -99,9 +99,9 @@ endpoint, with a token from AIASSURE_ENDPOINT_TOKEN and a hard query budget)
 over a data set; probe computes accuracy metrics against the declared levels
 and runs evasion attacks (FGSM, PGD, DeepFool, Square, HopSkipJump); the
 privacy suite runs membership inference (threshold, calibrated, shadow,
-offline LiRA, RMIA), model extraction and attribute inference on training
-and held-out records (docs/privacy.md). assess runs the plan of the
-profile's assurance level on its artefacts.
+offline LiRA, RMIA, label-only), model extraction and attribute inference
+on training and held-out records (docs/privacy.md). assess runs the plan of
+the profile's assurance level on its artefacts.
 
 # Lineage
 

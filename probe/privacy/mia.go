@@ -91,7 +91,7 @@ func (r *runner) membership(pool *set, target [][]float64) error {
 		r.refs = f
 	}
 	nt := r.mem.x.n + r.non.x.n
-	for _, a := range []string{AttackThreshold, AttackCalibrated, AttackShadow, AttackLiRA, AttackRMIA} {
+	for _, a := range []string{AttackThreshold, AttackCalibrated, AttackShadow, AttackLiRA, AttackRMIA, AttackLabelOnly} {
 		if !r.cfg.has(a) {
 			continue
 		}
@@ -114,6 +114,15 @@ func (r *runner) membership(pool *set, target [][]float64) error {
 			s = liraScores(target, pool.y, f, nt)
 		case AttackRMIA:
 			s = rmiaScores(target, pool.y, f, nt, r.mem.x.n+r.non.x.n, rmiaA)
+		case AttackLabelOnly:
+			var err error
+			if s, err = r.labelOnlyScores(pool, target, nt); err != nil {
+				if r.ctx.Err() != nil {
+					return r.ctx.Err()
+				}
+				r.rep.Failed = append(r.rep.Failed, a+": the target's answers failed: "+err.Error())
+				continue
+			}
 		}
 		roc := rocOf(s[:r.mem.x.n], s[r.mem.x.n:nt], r.cfg.Resamples, r.cfg.Seed)
 		r.rep.Membership = append(r.rep.Membership, &Membership{Attack: a, ROC: roc})

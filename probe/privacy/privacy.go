@@ -5,7 +5,7 @@
 //
 // Membership inference decides, for records whose membership is known to
 // the test (members: a sample of the training split; non-members: a
-// held-out split), whether each was trained on. Five attacks score every
+// held-out split), whether each was trained on. Six attacks score every
 // record, higher meaning "more likely a member":
 //
 //   - threshold: the target's confidence in the true class (the loss
@@ -17,7 +17,9 @@
 //     models on their own members and non-members (Shokri et al. 2017);
 //   - lira: the offline likelihood-ratio attack of Carlini et al. 2022;
 //   - rmia: the offline relative membership inference attack of
-//     Zarifzadeh et al. 2024.
+//     Zarifzadeh et al. 2024;
+//   - label-only: the share of noisy copies of the record that keep the
+//     true label (Choquette-Choo et al. 2021), from labels alone.
 //
 // The reference (and shadow) models are logistic regressions or small MLPs
 // that this package trains itself, on all cores, on random halves of the
@@ -56,13 +58,14 @@ const (
 	AttackShadow     = "shadow"
 	AttackLiRA       = "lira"
 	AttackRMIA       = "rmia"
+	AttackLabelOnly  = "label-only"
 	AttackExtraction = "extraction"
 	AttackInversion  = "inversion"
 )
 
 // Attacks lists every attack name, in the order they run.
 func Attacks() []string {
-	return []string{AttackThreshold, AttackCalibrated, AttackShadow, AttackLiRA, AttackRMIA, AttackExtraction, AttackInversion}
+	return []string{AttackThreshold, AttackCalibrated, AttackShadow, AttackLiRA, AttackRMIA, AttackLabelOnly, AttackExtraction, AttackInversion}
 }
 
 // Config sets what runs and how hard.
@@ -198,8 +201,11 @@ type Report struct {
 	Extraction []*Extraction `json:"extraction,omitempty"`
 	Inversion  []*Inversion  `json:"inversion,omitempty"`
 	Skipped    []string      `json:"skipped,omitempty"`
-	Queries    int64         `json:"queries"`
-	Partial    bool          `json:"partial,omitempty"`
+	// Failed lists the attacks that could not finish, "attack: why" (the
+	// target's answers failed, a query budget ran out).
+	Failed  []string `json:"failed,omitempty"`
+	Queries int64    `json:"queries"`
+	Partial bool     `json:"partial,omitempty"`
 }
 
 // Membership is one membership attack's result.
@@ -348,10 +354,14 @@ func (r *runner) run(sensitive []string) error {
 	}
 	if cfg.has(AttackExtraction) {
 		ex, err := r.extraction(answers.probs)
-		if err != nil {
-			return err
+		switch {
+		case r.ctx.Err() != nil:
+			return r.ctx.Err()
+		case err != nil:
+			r.rep.Failed = append(r.rep.Failed, "extraction: the target's answers failed: "+err.Error())
+		default:
+			r.rep.Extraction = ex
 		}
-		r.rep.Extraction = ex
 	}
 	if cfg.has(AttackInversion) {
 		if len(sensitive) == 0 {
@@ -359,12 +369,16 @@ func (r *runner) run(sensitive []string) error {
 		}
 		for _, s := range sensitive {
 			inv, err := r.inversion(s, pool)
+			if r.ctx.Err() != nil {
+				return r.ctx.Err()
+			}
 			if errors.Is(err, ErrInput) {
 				r.rep.Skipped = append(r.rep.Skipped, "inversion of "+s+": "+strings.TrimPrefix(err.Error(), "privacy: "))
 				continue
 			}
 			if err != nil {
-				return err
+				r.rep.Failed = append(r.rep.Failed, "inversion of "+s+": the target's answers failed: "+err.Error())
+				continue
 			}
 			r.rep.Inversion = append(r.rep.Inversion, inv)
 			r.step("inversion " + s)
@@ -375,7 +389,7 @@ func (r *runner) run(sensitive []string) error {
 
 func isMembership(a string) bool {
 	switch a {
-	case AttackThreshold, AttackCalibrated, AttackShadow, AttackLiRA, AttackRMIA:
+	case AttackThreshold, AttackCalibrated, AttackShadow, AttackLiRA, AttackRMIA, AttackLabelOnly:
 		return true
 	}
 	return false

@@ -58,7 +58,7 @@ func Results(rep *Report, evidence []string) []aiassure.Result {
 	l := rep.Config.Limits
 	for _, m := range rep.Membership {
 		threats := []aiassure.ThreatID{"membership-inference"}
-		if !o.Scores() {
+		if !o.Scores() || m.Attack == AttackLabelOnly {
 			threats = append(threats, "membership-inference-label-only")
 		}
 		res := base("privacy/mia-"+m.Attack, "privacy/membership-inference", threats...)
@@ -79,16 +79,22 @@ func Results(rep *Report, evidence []string) []aiassure.Result {
 		inversionResult(&res, rep, v, l)
 		out = append(out, res)
 	}
-	for _, s := range rep.Skipped {
-		name, why, _ := strings.Cut(s, ": ")
-		id := "privacy/" + strings.ReplaceAll(name, " of ", "-")
-		if isMembership(name) {
-			id = "privacy/mia-" + name
+	for _, list := range []struct {
+		items  []string
+		status aiassure.Status
+		what   string
+	}{{rep.Skipped, aiassure.NotApplicable, "not run"}, {rep.Failed, aiassure.Unknown, "could not finish"}} {
+		for _, s := range list.items {
+			name, why, _ := strings.Cut(s, ": ")
+			id := "privacy/" + strings.ReplaceAll(name, " of ", "-")
+			if isMembership(name) {
+				id = "privacy/mia-" + name
+			}
+			res := base(id, "privacy")
+			res.Status, res.Summary, res.Reason = list.status, name+": "+list.what, why
+			res.Metrics = nil
+			out = append(out, res)
 		}
-		res := base(id, "privacy")
-		res.Status, res.Summary, res.Reason = aiassure.NotApplicable, name+": not run", why
-		res.Metrics = nil
-		out = append(out, res)
 	}
 	if rep.Partial {
 		for i := range out {

@@ -261,11 +261,11 @@ func TestProbePrivacyEndpoint(t *testing.T) {
 	t.Setenv(remote.TokenEnv, srv.Token)
 	code, out, errs := run(t, "probe", "-suite", "privacy", "-level", "substantial", "-endpoint", srv.URL+"/v2/models/credit",
 		"-members", td+"members.csv", "-non-members", td+"nonmembers.csv", "-references", "2", "-extraction-budget", "50",
-		"-max-queries", "2000")
+		"-max-queries", "20000")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	for _, want := range []string{"the target returns labels only", "skipped: lira: needs scores", "skipped: rmia: needs scores", "privacy/mia-threshold", "extraction from labels"} {
+	for _, want := range []string{"the target returns labels only", "skipped: lira: needs scores", "skipped: rmia: needs scores", "privacy/mia-threshold", "privacy/mia-label-only", "extraction from labels"} {
 		if !strings.Contains(oneLine(out), want) {
 			t.Errorf("output lacks %q:\n%.4000s", want, out)
 		}
@@ -273,7 +273,21 @@ func TestProbePrivacyEndpoint(t *testing.T) {
 	if strings.Contains(out, "extraction from scores") {
 		t.Error("extraction from scores on a labels-only endpoint")
 	}
-	if n := srv.Samples(); n > 2000 || n < 800 {
-		t.Errorf("%d samples sent, want 800 to 2000", n)
+	// 800 answers and 16 noisy copies of each for the label-only attack.
+	if n := srv.Samples(); n != 800*17 {
+		t.Errorf("%d samples sent, want %d", n, 800*17)
+	}
+	// A budget that runs out skips the attacks that need more queries and
+	// says why; the others stand.
+	code, out, errs = run(t, "probe", "-suite", "privacy", "-level", "substantial", "-endpoint", srv.URL+"/v2/models/credit",
+		"-members", td+"members.csv", "-non-members", td+"nonmembers.csv", "-references", "2", "-extraction-budget", "50",
+		"-max-queries", "2000", "-sensitive", "property_magnitude")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"privacy/mia-threshold", "failed: label-only: the target's answers failed", "failed: inversion of property_magnitude", "UNKNOWN privacy/mia-label-only"} {
+		if !strings.Contains(oneLine(out), want) {
+			t.Errorf("output lacks %q:\n%.4000s", want, out)
+		}
 	}
 }

@@ -113,4 +113,7 @@ func writePrivacyText(w io.Writer, rep *privacy.Report, width int) {
 	for _, s := range rep.Skipped {
 		wrapList(w, "skipped: ", strings.Fields(s), " ", "  ", width)
 	}
+	for _, s := range rep.Failed {
+		wrapList(w, "failed: ", strings.Fields(s), " ", "  ", width)
+	}
 }
