@@ -26,6 +26,7 @@ func BenchmarkCalibrated(b *testing.B) { benchRun(b, AttackCalibrated) }
 func BenchmarkShadow(b *testing.B)     { benchRun(b, AttackShadow) }
 func BenchmarkLiRA(b *testing.B)       { benchRun(b, AttackLiRA) }
 func BenchmarkRMIA(b *testing.B)       { benchRun(b, AttackRMIA) }
+func BenchmarkLabelOnly(b *testing.B)  { benchRun(b, AttackLabelOnly) }
 func BenchmarkExtraction(b *testing.B) { benchRun(b, AttackExtraction) }
 func BenchmarkInversion(b *testing.B)  { benchRun(b, AttackInversion) }
 func BenchmarkSuite(b *testing.B)      { benchRun(b) }
