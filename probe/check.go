@@ -39,8 +39,9 @@ func WithProgress(f func(done, total int, what string)) Option {
 // Check runs the model tests that the profile's artefacts and assurance
 // level call for: it loads artefacts.model (ONNX) and artefacts.data
 // (relative to the profile), the constraints from features.json beside the
-// data when there is one (else they are inferred from the data), picks the
-// plan of p.Assurance and runs it. It never fails the assessment: a profile
+// data when there is one (else they are inferred from the data), and, for
+// the privacy suite, artefacts.train_data, heldout_data and reference_data;
+// it picks the plan of p.Assurance and runs it. It never fails the assessment: a profile
 // without artefacts, or artefacts that cannot be loaded, yield an Unknown
 // Result that says why. c is not used yet; it keeps the signature of the
 // other checks.
@@ -98,8 +99,10 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, opts ...
 		return unknown("model tests not run: the test data cannot be read", err.Error(), evidence...), nil
 	}
 	defer r.Close()
+	priv, pres := privacyData(ctx, p, pl)
 	rs, _, err := Run(ctx, RunInput{Target: m, Data: r, Constraints: cons, Declared: p.Performance, Plan: pl,
-		Evidence: evidence, Progress: cfg.progress})
+		Evidence: evidence, Privacy: priv, Progress: cfg.progress})
+	rs = append(rs, pres...)
 	if err != nil {
 		if ctx.Err() != nil {
 			return rs, nil
@@ -107,6 +110,43 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, opts ...
 		return append(rs, unknown("model tests could not run", err.Error(), evidence...)...), nil
 	}
 	return rs, nil
+}
+
+// privacyData loads the member, non-member and reference records the
+// profile names for the privacy suite. Without train_data it returns nil
+// (the suite is skipped); data that cannot be loaded yields an Unknown
+// Result instead.
+func privacyData(ctx context.Context, p *profile.Profile, pl Plan) (*PrivacyData, []aiassure.Result) {
+	a := p.Artefacts
+	if !pl.Has(SuitePrivacy) || a.TrainData == "" || a.HeldoutData == "" {
+		return nil, nil
+	}
+	evidence := []string{a.Model, a.TrainData, a.HeldoutData}
+	opt := dataset.Options{Label: a.Label}
+	d := &PrivacyData{Sensitive: a.SensitiveFeatures, Evidence: evidence}
+	for _, f := range []struct {
+		field, path string
+		dst         **dataset.Dataset
+	}{
+		{"train_data", a.TrainData, &d.Members}, {"heldout_data", a.HeldoutData, &d.NonMembers}, {"reference_data", a.ReferenceData, &d.Population},
+	} {
+		if f.path == "" {
+			continue
+		}
+		path, err := p.File(f.path)
+		var ds *dataset.Dataset
+		if err == nil {
+			ds, err = dataset.Load(ctx, path, opt)
+		}
+		if err != nil {
+			return nil, []aiassure.Result{{ID: "privacy", Check: "privacy", Status: aiassure.Unknown,
+				Summary:  "privacy tests not run: artefacts." + f.field + " cannot be read",
+				Reason:   err.Error(),
+				Category: aiassure.ConfidentialityAttacks, Evidence: evidence}}
+		}
+		*f.dst = ds
+	}
+	return d, nil
 }
 
 // ConstraintsFor reads features.json beside the data (inside it, for a

@@ -8,13 +8,18 @@ import (
 
 	"github.com/aiassure/aiassure/metrics"
 	"github.com/aiassure/aiassure/probe/evasion"
+	"github.com/aiassure/aiassure/probe/privacy"
 )
 
 // The suites a plan can run.
 const (
 	SuiteMetrics = "metrics" // accuracy metrics on the whole data set, compared with the declared levels
 	SuiteEvasion = "evasion" // evasion attacks on a sample, the robustness curve
+	SuitePrivacy = "privacy" // membership inference, model extraction, attribute inference (probe/privacy)
 )
+
+// Suites lists the suites a plan can run.
+func Suites() []string { return []string{SuiteMetrics, SuiteEvasion, SuitePrivacy} }
 
 // Plan is a test plan: which suites run, which attacks with which settings,
 // on how many samples, at which perturbation sizes.
@@ -54,6 +59,10 @@ type Plan struct {
 	// Resamples is the number of bootstrap resamples of the metrics'
 	// intervals.
 	Resamples int `json:"resamples"`
+	// Privacy configures the privacy suite; Run sets its Seed, Resamples,
+	// BatchSize and Limits.Bound from the plan's Seed, Resamples,
+	// BatchSize and Basis.
+	Privacy privacy.Config `json:"privacy"`
 }
 
 // AttackSpec names an attack of evasion.All and overrides its iteration
@@ -84,12 +93,22 @@ type AttackSpec struct {
 //     queries, the largest sample and the widest grid. Declared metrics must
 //     hold on the lower (or upper) confidence bound, not the point estimate.
 //
+// The privacy suite runs at every level where the profile names training
+// and held-out records (artefacts.train_data and heldout_data): basic with
+// the attacks that need few reference models (threshold, calibrated,
+// offline LiRA) on 4 logistic-regression references, extraction up to 400
+// queries and attribute inference; substantial adds the shadow-model attack,
+// RMIA and the label-only attack on 8 MLP references, 800 queries; high uses 16 MLP references
+// and 2,000 queries. The limits are the same (ROC AUC 0.6, TPR 5% at 1%
+// FPR, extraction fidelity 90%, attribute inference 5 points over the
+// marginal); at high they must hold on the confidence bound.
+//
 // Sample counts and budgets are sized so that the shipped examples assess
 // in seconds on two cores; raise them with the probe command's flags.
 var plans = []Plan{
 	{
 		Level:  "basic",
-		Suites: []string{SuiteMetrics, SuiteEvasion},
+		Suites: []string{SuiteMetrics, SuiteEvasion, SuitePrivacy},
 		Attacks: []AttackSpec{
 			{Name: "fgsm"},
 			{Name: "square-linf", Iterations: 100},
@@ -97,10 +116,15 @@ var plans = []Plan{
 		Epsilons: []float64{0.01, 0.02, 0.05, 0.1},
 		Judge:    0.05, Samples: 100, Budget: 100, BatchSize: 100, Seed: 1,
 		Basis: metrics.PointEstimate, Resamples: 1000,
+		Privacy: privacy.Config{
+			Attacks:    []string{privacy.AttackThreshold, privacy.AttackCalibrated, privacy.AttackLiRA, privacy.AttackExtraction, privacy.AttackInversion},
+			References: 4, Reference: privacy.TrainConfig{Hidden: 0, Epochs: 60, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
+			Budget: 400, InversionRecords: 200, Limits: privacyLimits,
+		},
 	},
 	{
 		Level:  "substantial",
-		Suites: []string{SuiteMetrics, SuiteEvasion},
+		Suites: []string{SuiteMetrics, SuiteEvasion, SuitePrivacy},
 		Attacks: []AttackSpec{
 			{Name: "pgd-linf", Steps: 20, Restarts: 3},
 			{Name: "square-linf", Iterations: 300},
@@ -112,10 +136,14 @@ var plans = []Plan{
 		Epsilons:    []float64{0.01, 0.02, 0.05, 0.1, 0.2},
 		Judge:       0.05, Samples: 150, Budget: 300, BatchSize: 150, Seed: 1,
 		Basis: metrics.PointEstimate, Resamples: 1000,
+		Privacy: privacy.Config{
+			References: 8, Reference: privacy.TrainConfig{Hidden: 16, Epochs: 60, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
+			Budget: 800, InversionRecords: 300, Limits: privacyLimits,
+		},
 	},
 	{
 		Level:  "high",
-		Suites: []string{SuiteMetrics, SuiteEvasion},
+		Suites: []string{SuiteMetrics, SuiteEvasion, SuitePrivacy},
 		Attacks: []AttackSpec{
 			{Name: "fgsm"},
 			{Name: "fgm-l2"},
@@ -130,8 +158,15 @@ var plans = []Plan{
 		Epsilons: []float64{0.005, 0.01, 0.02, 0.05, 0.1, 0.2},
 		Judge:    0.05, Samples: 200, Budget: 1000, BatchSize: 200, Seed: 1,
 		Basis: metrics.ConfidenceBound, Resamples: 1000,
+		Privacy: privacy.Config{
+			References: 16, Reference: privacy.TrainConfig{Hidden: 32, Epochs: 80, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
+			Budget: 2000, InversionRecords: 500, Limits: privacyLimits,
+		},
 	},
 }
+
+// privacyLimits are the criteria of the privacy suite at every level.
+var privacyLimits = privacy.Limits{MaxAUC: 0.6, MaxTPR01: 0.05, MaxFidelity: 0.9, MaxGain: 0.05}
 
 // Levels lists the assurance levels that have a plan, lowest first.
 func Levels() []string {
@@ -160,6 +195,7 @@ func (p Plan) clone() Plan {
 	p.Attacks = slices.Clone(p.Attacks)
 	p.Substitutes = slices.Clone(p.Substitutes)
 	p.Epsilons = slices.Clone(p.Epsilons)
+	p.Privacy.Attacks = slices.Clone(p.Privacy.Attacks)
 	return p
 }
 
@@ -172,8 +208,13 @@ func (p Plan) Validate() error {
 		return fmt.Errorf("plan %q: no suite", p.Level)
 	}
 	for _, s := range p.Suites {
-		if s != SuiteMetrics && s != SuiteEvasion {
-			return fmt.Errorf("plan %q: unknown suite %q (want %s or %s)", p.Level, s, SuiteMetrics, SuiteEvasion)
+		if !slices.Contains(Suites(), s) {
+			return fmt.Errorf("plan %q: unknown suite %q (want %s)", p.Level, s, strings.Join(Suites(), ", "))
+		}
+	}
+	if p.Has(SuitePrivacy) {
+		if err := p.Privacy.Validate(); err != nil {
+			return fmt.Errorf("plan %q: %w", p.Level, err)
 		}
 	}
 	if p.Has(SuiteEvasion) {
@@ -238,13 +279,20 @@ func or(a, b int) int {
 
 // Quick shrinks a plan for smoke tests and golden files: at most 40
 // samples, budgets of at most 100 queries, at most 10 PGD steps and 2
-// restarts, at most 50 iterations, 200 bootstrap resamples. The attacks,
-// grid and judging stay those of the level. It is meant for WithPlan.
+// restarts, at most 50 iterations, 200 bootstrap resamples; privacy with at
+// most 4 reference models of 30 epochs, 200 extraction queries and 100
+// inversion records. The attacks, grid and judging stay those of the
+// level. It is meant for WithPlan.
 func Quick(p *Plan) {
 	p.Samples = min(or(p.Samples, 40), 40)
 	p.BatchSize = min(or(p.BatchSize, 40), 40)
 	p.Budget = min(or(p.Budget, 100), 100)
 	p.Resamples = min(p.Resamples, 200)
+	q := &p.Privacy
+	q.References = min(or(q.References, 4), 4)
+	q.Reference.Epochs = min(or(q.Reference.Epochs, 30), 30)
+	q.Budget = min(or(q.Budget, 200), 200)
+	q.InversionRecords = min(or(q.InversionRecords, 100), 100)
 	for _, as := range [][]AttackSpec{p.Attacks, p.Substitutes} {
 		for i := range as {
 			a := &as[i]

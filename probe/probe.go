@@ -36,6 +36,7 @@ import (
 	"github.com/aiassure/aiassure/metrics"
 	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/probe/evasion"
+	"github.com/aiassure/aiassure/probe/privacy"
 	"github.com/aiassure/aiassure/profile"
 )
 
@@ -58,6 +59,8 @@ type RunInput struct {
 	Classes []string
 	// Evidence lists what the Results rest on (the model and data paths).
 	Evidence []string
+	// Privacy is the data of the privacy suite; nil: the suite is skipped.
+	Privacy *PrivacyData
 	// Progress, if set, is called as work finishes: done of total units,
 	// and what is running.
 	Progress func(done, total int, what string)
@@ -73,6 +76,7 @@ type Summary struct {
 	Attacked    int               `json:"attacked"` // samples the attacks ran on
 	Metrics     *metrics.Report   `json:"metrics,omitempty"`
 	Evasion     []*evasion.Report `json:"evasion,omitempty"`
+	Privacy     *privacy.Report   `json:"privacy,omitempty"`
 	Skipped     []string          `json:"skipped,omitempty"` // attacks not run, and why
 	Interrupted bool              `json:"interrupted,omitempty"`
 }
@@ -98,11 +102,21 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	if err := pl.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("probe: %w", err)
 	}
-	if in.Target == nil || in.Data == nil {
-		return nil, nil, errors.New("probe: no target or no data")
+	if in.Target == nil {
+		return nil, nil, errors.New("probe: no target")
 	}
 	info := in.Target.Info()
 	sum := &Summary{Level: pl.Level, Plan: pl, Target: info}
+	if in.Data == nil {
+		if pl.Has(SuiteMetrics) || pl.Has(SuiteEvasion) {
+			return nil, nil, errors.New("probe: no data for the metrics and evasion suites")
+		}
+		rs, err := runPrivacy(ctx, in, pl, sum, nil)
+		if err != nil && sum.Privacy == nil && !sum.Interrupted {
+			return nil, nil, err
+		}
+		return rs, sum, err
+	}
 	dinfo := in.Data.Info()
 	shape, err := sampleShape(info.InputShape, dinfo.Shape)
 	if err != nil {
@@ -165,7 +179,8 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		progress("metrics", units)
 	}
 	if !pl.Has(SuiteEvasion) {
-		return results, sum, nil
+		results, err = runPrivacy(ctx, in, pl, sum, results)
+		return results, sum, err
 	}
 
 	c := in.Constraints
@@ -269,6 +284,10 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	if err := ctx.Err(); err != nil {
 		sum.Interrupted = true
 		results = append(results, interrupted("during the evasion attacks; the results above cover the work that finished", in.Evidence))
+		return results, sum, err
+	}
+	results, err = runPrivacy(ctx, in, pl, sum, results)
+	if err != nil {
 		return results, sum, err
 	}
 	progress("done", units)

@@ -347,7 +347,8 @@ func TestBlackBox(t *testing.T) {
 		}
 		checkCriterion(t, r, nil)
 	}
-	if len(sum.Skipped) != 2 || sum.Attacked != 40 || sum.Samples != 300 {
+	// The two white-box attacks, and the privacy suite (no member data).
+	if len(sum.Skipped) != 3 || sum.Attacked != 40 || sum.Samples != 300 {
 		t.Errorf("summary: skipped %v, attacked %d, samples %d", sum.Skipped, sum.Attacked, sum.Samples)
 	}
 	for _, rep := range sum.Evasion {

@@ -59,6 +59,9 @@ func CheckFiles(p *Profile) error {
 	check("artefacts.data", p.Artefacts.Data, true)
 	check("artefacts.ledger", p.Artefacts.Ledger, true)
 	check("artefacts.ledger_public_key", p.Artefacts.LedgerPublicKey, false)
+	check("artefacts.train_data", p.Artefacts.TrainData, false)
+	check("artefacts.heldout_data", p.Artefacts.HeldoutData, false)
+	check("artefacts.reference_data", p.Artefacts.ReferenceData, false)
 	for i, a := range p.Assets {
 		check(fmt.Sprintf("assets[%d].path", i), a.Path, true)
 	}

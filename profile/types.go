@@ -250,6 +250,17 @@ type Artefacts struct {
 	Data     string `yaml:"data,omitempty" json:"data,omitempty"`   // a labelled test set: CSV, NPY, ARFF
 	Label    string `yaml:"label,omitempty" json:"label,omitempty"` // the label column
 	Endpoint string `yaml:"endpoint,omitempty" json:"endpoint,omitempty"`
+	// TrainData and HeldoutData are labelled records of the training split
+	// (a sample of it) and of a split held out from training, with the
+	// model's features: the members and non-members of the privacy tests.
+	// ReferenceData is optional further data from the same distribution
+	// that the model did not train on. SensitiveFeatures names the
+	// attributes attribute inference tries to recover (a feature, or the
+	// stem of a one-hot group "name=value"). All use Label.
+	TrainData         string   `yaml:"train_data,omitempty" json:"train_data,omitempty"`
+	HeldoutData       string   `yaml:"heldout_data,omitempty" json:"heldout_data,omitempty"`
+	ReferenceData     string   `yaml:"reference_data,omitempty" json:"reference_data,omitempty"`
+	SensitiveFeatures []string `yaml:"sensitive_features,omitempty" json:"sensitive_features,omitempty"`
 	// LLMEndpoint is the chat endpoint of the LLM application the LLM
 	// tests run against (docs/llm.md).
 	LLMEndpoint *LLMEndpoint `yaml:"llm_endpoint,omitempty" json:"llm_endpoint,omitempty"`

@@ -312,8 +312,17 @@ func (v *validator) performance(p *Profile) {
 
 func (v *validator) artefacts(p *Profile) {
 	a := p.Artefacts
-	if a.Label != "" && a.Data == "" {
+	if a.Label != "" && a.Data == "" && a.TrainData == "" {
 		v.add("artefacts.label", "needs artefacts.data: the label column of which data set?")
+	}
+	if (a.TrainData == "") != (a.HeldoutData == "") {
+		v.add("artefacts.train_data", "the privacy tests need both artefacts.train_data (members) and artefacts.heldout_data (non-members)")
+	}
+	if a.ReferenceData != "" && a.TrainData == "" {
+		v.add("artefacts.reference_data", "needs artefacts.train_data and heldout_data: reference data serves the privacy tests")
+	}
+	if len(a.SensitiveFeatures) > 0 && a.TrainData == "" {
+		v.add("artefacts.sensitive_features", "needs artefacts.train_data and heldout_data: attribute inference runs on training records")
 	}
 	if a.Endpoint != "" {
 		u, err := url.Parse(a.Endpoint)

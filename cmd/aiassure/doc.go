@@ -17,7 +17,7 @@ The commands are:
 	risk      run the TVRA-style threat and risk analysis
 	gaps      list standardisation, implementation and evidence gaps
 	predict   print a model's outputs for a data set (ONNX file or live endpoint)
-	probe     test a model: accuracy metrics and evasion attacks
+	probe     test a model: accuracy metrics, evasion and privacy attacks
 	catalog   query, validate and export the knowledge base
 	lineage   hash, attest, verify and graph the lineage of data and models
 	keys      generate signing keys
@@ -92,12 +92,16 @@ right.
 
 	aiassure predict (-model M.onnx | -endpoint URL ...) -data D [-format csv|json]
 	aiassure probe -model M.onnx -data D [-suite metrics,evasion] [-level basic|substantial|high] [-format text|json]
+	aiassure probe -suite privacy -model M.onnx -members TRAIN -non-members HELDOUT [-sensitive A,B]
 
 run a pure-Go ONNX interpreter (or a live Open Inference Protocol v2 or JSON
 endpoint, with a token from AIASSURE_ENDPOINT_TOKEN and a hard query budget)
 over a data set; probe computes accuracy metrics against the declared levels
-and runs evasion attacks (FGSM, PGD, DeepFool, Square, HopSkipJump). assess
-runs the plan of the profile's assurance level on its artefacts.
+and runs evasion attacks (FGSM, PGD, DeepFool, Square, HopSkipJump); the
+privacy suite runs membership inference (threshold, calibrated, shadow,
+offline LiRA, RMIA, label-only), model extraction and attribute inference
+on training and held-out records (docs/privacy.md). assess runs the plan of
+the profile's assurance level on its artefacts.
 
 # Lineage
 

@@ -141,6 +141,8 @@ type page struct {
 	Curves      []Chart // robustness curves, one per norm
 	CurveData   []Curve
 	LLM         *llmView // the LLM tests' answers that show a success
+	ROCs        []Chart  // membership inference ROC curves, one per model
+	ROCData     []ROCCurve
 }
 
 var verdictText = map[string]string{
@@ -180,6 +182,7 @@ func Write(w io.Writer, r *report.Report) error {
 	}
 	p.Curves, p.CurveData = robustnessCharts(r.Results)
 	p.LLM = llm
+	p.ROCs, p.ROCData = rocCharts(r.Results)
 	p.Verdict, p.VerdictCSS = verdictText[r.Conclusion.Verdict], "verdict-"+r.Conclusion.Verdict
 	if p.Verdict == "" {
 		p.Verdict, p.VerdictCSS = "No conclusion", "verdict-none"

@@ -25,12 +25,13 @@ import (
 )
 
 const probeUsage = "-suite llm -endpoint URL [-protocol openai|mapped -mapping FILE] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
-	"[-suite metrics,evasion] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]"
+	"[-suite metrics,evasion,privacy] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n" +
+	"   or: aiassure probe -suite privacy (-model M.onnx | -endpoint URL) -members FILE -non-members FILE [-population FILE] [-sensitive A,B] [-references N] [-extraction-budget N] [-level L] [-label L] [-timeout D] [-format text|json] [-o FILE]"
 
 var probeCmd = &command{
 	name:    "probe",
 	usage:   probeUsage,
-	summary: "test a model or endpoint: accuracy metrics and evasion attacks (robustness curve) by assurance level",
+	summary: "test a model or endpoint: accuracy metrics, evasion attacks (robustness curve) and privacy attacks by assurance level",
 	run:     runProbe,
 }
 
@@ -49,7 +50,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	label := fs.String("label", "", "the label column (CSV) or attribute (ARFF); default label/class")
 	features := fs.String("features", "", "the features.json `file` of constraints (default: beside the data, else inferred)")
 	level := fs.String("level", "basic", "the assurance level whose test plan runs: "+strings.Join(probe.Levels(), ", "))
-	suites := fs.String("suite", "", "comma-separated suites to run: metrics, evasion (default: the plan's)")
+	suites := fs.String("suite", "", "comma-separated suites to run: "+strings.Join(probe.Suites(), ", ")+" (default: the plan's)")
+	pf := addPrivacyFlags(fs)
 	attacks := fs.String("attacks", "", "comma-separated attacks (default: the plan's): "+attackNames())
 	epsilon := fs.String("epsilon", "", "comma-separated L∞ epsilons, shares of each feature's range (default: the plan's grid)")
 	budget := fs.Int("budget", -1, "query budget per sample of the black-box attacks (default: the plan's)")
@@ -64,7 +66,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if len(pos) > 0 || *data == "" || (*modelPath == "") == (*endpoint == "") {
+	privacyOnly := *suites != "" && slices.Equal(splitList(*suites), []string{probe.SuitePrivacy})
+	if len(pos) > 0 || (*data == "" && !privacyOnly) || (*modelPath == "") == (*endpoint == "") {
 		return usagef("give -data and one of -model or -endpoint\nusage: aiassure probe %s", probeUsage)
 	}
 	format, err := o.resolve()
@@ -78,6 +81,9 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if err := adjustPlan(&pl, set, *suites, *attacks, *epsilon, *budget, *samples, *seed); err != nil {
+		return err
+	}
+	if err := pf.adjust(&pl, set); err != nil {
 		return err
 	}
 	if err := dl.check(); err != nil {
@@ -102,24 +108,39 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		evidence = []string{*endpoint, *data}
 	}
 	opt := dataset.Options{Label: *label, Limits: limits.data()}
-	var cons *dataset.Constraints
-	if *features != "" {
-		cons, err = dataset.LoadConstraints(*features)
+	priv, err := pf.load(ctx, pl, opt, evidence[0])
+	if err != nil {
+		return err
+	}
+	in := probe.RunInput{Target: t, Plan: pl, Evidence: evidence, Privacy: priv}
+	if *data != "" {
+		var cons *dataset.Constraints
+		if *features != "" {
+			cons, err = dataset.LoadConstraints(*features)
+		} else {
+			cons, err = probe.ConstraintsFor(ctx, *data, opt)
+		}
+		if err != nil {
+			return usageError{err}
+		}
+		r, err := dataset.Open(*data, opt)
+		if err != nil {
+			return usageError{err}
+		}
+		defer r.Close()
+		in.Data, in.Constraints = r, cons
 	} else {
-		cons, err = probe.ConstraintsFor(ctx, *data, opt)
+		pl.Suites = []string{probe.SuitePrivacy}
+		in.Plan = pl
 	}
-	if err != nil {
-		return usageError{err}
-	}
-	r, err := dataset.Open(*data, opt)
-	if err != nil {
-		return usageError{err}
-	}
-	defer r.Close()
 
 	bar := newProgressBar(e.stderr)
-	results, sum, runErr := probe.Run(ctx, probe.RunInput{Target: t, Data: r, Constraints: cons, Plan: pl, Evidence: evidence, Progress: bar.update})
+	in.Progress = bar.update
+	results, sum, runErr := probe.Run(ctx, in)
 	bar.finish()
+	if errors.Is(runErr, probe.ErrInput) && ctx.Err() == nil {
+		return usageError{runErr}
+	}
 	if runErr != nil && sum == nil {
 		if errors.Is(runErr, probe.ErrInput) {
 			return usageError{runErr}
@@ -305,6 +326,9 @@ func writeProbeText(w io.Writer, results []aiassure.Result, sum *probe.Summary, 
 			points = append(points, fmt.Sprintf("(%.2fs, %d queries)", rep.Wall, totalQueries(rep)))
 			wrapList(bw, fmt.Sprintf("%s (%s, %s):  ", rep.Attack, rep.Kind, rep.Norm), points, "  ", "    ", width)
 		}
+	}
+	if sum.Privacy != nil {
+		writePrivacyText(bw, sum.Privacy, width)
 	}
 	for _, s := range sum.Skipped {
 		wrapList(bw, "skipped: ", strings.Fields(s), " ", "  ", width)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/model/onnx"
 	"github.com/aiassure/aiassure/model/remote"
 	"github.com/aiassure/aiassure/model/remote/testserver"
@@ -155,6 +157,137 @@ func TestProgressLine(t *testing.T) {
 	for _, c := range cases {
 		if got := strings.TrimRight(progressLine(c.done, c.total, "x"), " "); got != c.want {
 			t.Errorf("%d/%d: %q, want %q", c.done, c.total, got, c.want)
+		}
+	}
+}
+
+func TestProbePrivacy(t *testing.T) {
+	const td = "../../../../probe/privacy/testdata/"
+	priv := []string{"-suite", "privacy", "-model", td + "overfit.onnx", "-members", td + "members.csv", "-non-members", td + "nonmembers.csv",
+		"-references", "2", "-extraction-budget", "50"}
+	tests := []struct {
+		name      string
+		args      []string
+		code      int
+		out, errs string
+	}{
+		{"text", priv, ExitOK, "PRIVACY (400 members, 400 non-members", ""},
+		{"roc metrics", priv, ExitOK, "privacy/mia-lira", ""},
+		{"inversion", append([]string{"-sensitive", "property_magnitude"}, priv...), ExitOK, "inversion of property_magnitude", ""},
+		{"no members", []string{"-suite", "privacy", "-model", td + "overfit.onnx"}, ExitUsage, "", "-suite privacy needs -members FILE and -non-members FILE"},
+		{"members alone", []string{"-suite", "privacy", "-model", td + "overfit.onnx", "-members", td + "members.csv"}, ExitUsage, "", "needs both -members and -non-members"},
+		{"members without the suite", []string{"-suite", "metrics", "-model", td + "overfit.onnx", "-data", td + "nonmembers.csv", "-members", td + "members.csv", "-non-members", td + "nonmembers.csv"}, ExitUsage, "", "which -suite leaves out"},
+		{"missing members", []string{"-suite", "privacy", "-model", td + "overfit.onnx", "-members", td + "none.csv", "-non-members", td + "nonmembers.csv"}, ExitUsage, "", "none.csv"},
+		{"members that do not fit", []string{"-suite", "privacy", "-model", td + "overfit.onnx", "-members", ex + "minimal-risk/data/test.csv", "-non-members", td + "nonmembers.csv"}, ExitUsage, "", "bad input"},
+		{"bad references", append(append([]string{}, priv...), "-references", "1"), ExitUsage, "", "-references"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errs := run(t, append([]string{"probe"}, tt.args...)...)
+			if code != tt.code {
+				t.Errorf("exit code %d, want %d\nstderr: %s", code, tt.code, errs)
+			}
+			if !strings.Contains(oneLine(out), tt.out) {
+				t.Errorf("stdout does not contain %q:\n%.3000s", tt.out, out)
+			}
+			if !strings.Contains(errs, tt.errs) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.errs, errs)
+			}
+		})
+	}
+	// JSON: the results carry the metric names of docs/privacy.md.
+	out := filepath.Join(t.TempDir(), "p.json")
+	if code, _, errs := run(t, append([]string{"probe", "-format", "json", "-o", out}, priv...)...); code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Results []aiassure.Result `json:"results"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range doc.Results {
+		if r.ID == "privacy/mia-threshold" {
+			found = true
+			for _, k := range []string{"roc_auc", "tpr_at_fpr_0.001", "tpr_at_fpr_0.01", "roc_auc_lo", "tpr_at_fpr_0.01_hi"} {
+				if _, ok := r.Metrics[k]; !ok {
+					t.Errorf("no metric %s", k)
+				}
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no privacy/mia-threshold in %s", b)
+	}
+}
+
+// labelsOnly answers with the one-hot decided class, as an endpoint that
+// returns labels only.
+type labelsOnly struct{ model.Target }
+
+func (l labelsOnly) Predict(ctx context.Context, x *model.Tensor) (*model.Tensor, error) {
+	out, err := l.Target.Predict(ctx, x)
+	if err != nil {
+		return nil, err
+	}
+	k := out.RowLen()
+	for i, c := range out.ArgMax() {
+		row := out.Data[i*k : (i+1)*k]
+		clear(row)
+		row[c] = 1
+	}
+	return out, nil
+}
+
+// TestProbePrivacyEndpoint runs the privacy suite against a live OIP
+// endpoint that returns labels only: the suite says so, skips the
+// score-based attacks, and stays within -max-queries.
+func TestProbePrivacyEndpoint(t *testing.T) {
+	const td = "../../../../probe/privacy/testdata/"
+	m, err := onnx.Load(td + "regularised.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.New(labelsOnly{m}, testserver.Config{Name: "credit"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv(remote.TokenEnv, srv.Token)
+	code, out, errs := run(t, "probe", "-suite", "privacy", "-level", "substantial", "-endpoint", srv.URL+"/v2/models/credit",
+		"-members", td+"members.csv", "-non-members", td+"nonmembers.csv", "-references", "2", "-extraction-budget", "50",
+		"-max-queries", "20000")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"the target returns labels only", "skipped: lira: needs scores", "skipped: rmia: needs scores", "privacy/mia-threshold", "privacy/mia-label-only", "extraction from labels"} {
+		if !strings.Contains(oneLine(out), want) {
+			t.Errorf("output lacks %q:\n%.4000s", want, out)
+		}
+	}
+	if strings.Contains(out, "extraction from scores") {
+		t.Error("extraction from scores on a labels-only endpoint")
+	}
+	// 800 answers and 16 noisy copies of each for the label-only attack.
+	if n := srv.Samples(); n != 800*17 {
+		t.Errorf("%d samples sent, want %d", n, 800*17)
+	}
+	// A budget that runs out skips the attacks that need more queries and
+	// says why; the others stand.
+	code, out, errs = run(t, "probe", "-suite", "privacy", "-level", "substantial", "-endpoint", srv.URL+"/v2/models/credit",
+		"-members", td+"members.csv", "-non-members", td+"nonmembers.csv", "-references", "2", "-extraction-budget", "50",
+		"-max-queries", "2000", "-sensitive", "property_magnitude")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"privacy/mia-threshold", "failed: label-only: the target's answers failed", "failed: inversion of property_magnitude", "UNKNOWN privacy/mia-label-only"} {
+		if !strings.Contains(oneLine(out), want) {
+			t.Errorf("output lacks %q:\n%.4000s", want, out)
 		}
 	}
 }
