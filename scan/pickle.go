@@ -236,17 +236,26 @@ type machine struct {
 	pos    int
 	stack  []*value
 	marks  []int
-	memo   map[uint64]*value
+	memo   memo
+	slab   []value
 	values int
 	limit  int
 	res    *pickleResult
 	joblib bool // follow joblib's array data after NumpyArrayWrapper BUILDs
 }
 
+// newv allocates a value from a slab (one allocation per 512 values)
+// and copies v into it.
 func (m *machine) newv(v *value) *value {
 	m.values++
-	v.off = int64(m.pos)
-	return v
+	if len(m.slab) == 0 {
+		m.slab = make([]value, 512)
+	}
+	p := &m.slab[0]
+	m.slab = m.slab[1:]
+	*p = *v
+	p.off = int64(m.pos)
+	return p
 }
 
 func (m *machine) push(v *value) { m.stack = append(m.stack, v) }
@@ -312,7 +321,7 @@ func (m *machine) lenArg(size int) ([]byte, error) {
 
 // runPickle runs one pickle starting at data[0].
 func runPickle(data []byte, limit int, joblib bool) *pickleResult {
-	m := &machine{data: data, memo: map[uint64]*value{}, limit: limit, res: &pickleResult{}, joblib: joblib}
+	m := &machine{data: data, limit: limit, res: &pickleResult{}, joblib: joblib}
 	err := m.run()
 	m.res.end = int64(m.pos)
 	if err != nil {
@@ -417,7 +426,7 @@ func (m *machine) step(op byte) error {
 	case opNEWTRUE, opNEWFALSE:
 		m.push(m.newv(&value{k: vBool, i: b2i(op == opNEWTRUE)}))
 	case opBININT, opBININT1, opBININT2:
-		n := map[byte]int{opBININT: 4, opBININT1: 1, opBININT2: 2}[op]
+		n := opTable[op].size
 		b, err := m.arg(n)
 		if err != nil {
 			return err
@@ -477,14 +486,14 @@ func (m *machine) step(op byte) error {
 		}
 		m.push(m.str(rawUnicodeEscape(l), vStr))
 	case opBINSTRING, opSHORT_BINSTRING, opBINUNICODE, opSHORT_BINUNICODE, opBINUNICODE8:
-		size := map[byte]int{opBINSTRING: 4, opSHORT_BINSTRING: 1, opBINUNICODE: 4, opSHORT_BINUNICODE: 1, opBINUNICODE8: 8}[op]
+		size := opTable[op].size
 		b, err := m.lenArg(size)
 		if err != nil {
 			return err
 		}
 		m.push(m.str(string(b), vStr))
 	case opBINBYTES, opSHORT_BINBYTES, opBINBYTES8, opBYTEARRAY8:
-		size := map[byte]int{opBINBYTES: 4, opSHORT_BINBYTES: 1, opBINBYTES8: 8, opBYTEARRAY8: 8}[op]
+		size := opTable[op].size
 		b, err := m.lenArg(size)
 		if err != nil {
 			return err
@@ -508,7 +517,15 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		k := map[byte]vkind{opLIST: vList, opTUPLE: vTuple, opDICT: vDict, opFROZENSET: vSet}[op]
+		k := vList
+		switch op {
+		case opTUPLE:
+			k = vTuple
+		case opDICT:
+			k = vDict
+		case opFROZENSET:
+			k = vSet
+		}
 		m.push(m.newv(&value{k: k, items: items}))
 	case opTUPLE1, opTUPLE2, opTUPLE3:
 		n := int(op-opTUPLE1) + 1
@@ -546,7 +563,7 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		v, ok := m.memo[k]
+		v, ok := m.memo.get(k)
 		if !ok {
 			return fmt.Errorf("memo key %d was never stored", k)
 		}
@@ -560,13 +577,13 @@ func (m *machine) step(op byte) error {
 		if err != nil {
 			return err
 		}
-		m.memo[k] = v
+		m.memo.put(k, v)
 	case opMEMOIZE:
 		v, err := m.top()
 		if err != nil {
 			return err
 		}
-		m.memo[uint64(len(m.memo))] = v
+		m.memo.put(uint64(m.memo.n), v)
 	case opGLOBAL:
 		mod, err := m.line()
 		if err != nil {
@@ -666,7 +683,7 @@ func (m *machine) step(op byte) error {
 			return m.skipJoblibArray(state)
 		}
 	case opEXT1, opEXT2, opEXT4:
-		n := map[byte]int{opEXT1: 1, opEXT2: 2, opEXT4: 4}[op]
+		n := opTable[op].size
 		b, err := m.arg(n)
 		if err != nil {
 			return err
@@ -1014,4 +1031,38 @@ func dtypeSize(code string) (int64, error) {
 		return n, nil
 	}
 	return 0, fmt.Errorf("dtype %q not understood", code)
+}
+
+// memo is the unpickler's memo: a slice for the dense keys picklers
+// write (0, 1, 2, ...), a map for the rest.
+type memo struct {
+	dense  []*value
+	sparse map[uint64]*value
+	n      int // entries, as len(memo) in CPython (MEMOIZE's next key)
+}
+
+func (m *memo) get(k uint64) (*value, bool) {
+	if k < uint64(len(m.dense)) && m.dense[k] != nil {
+		return m.dense[k], true
+	}
+	v, ok := m.sparse[k]
+	return v, ok
+}
+
+func (m *memo) put(k uint64, v *value) {
+	if _, ok := m.get(k); !ok {
+		m.n++
+	}
+	if k <= uint64(len(m.dense))+1024 {
+		for uint64(len(m.dense)) <= k {
+			m.dense = append(m.dense, nil)
+		}
+		m.dense[k] = v
+		delete(m.sparse, k)
+		return
+	}
+	if m.sparse == nil {
+		m.sparse = map[uint64]*value{}
+	}
+	m.sparse[k] = v
 }
