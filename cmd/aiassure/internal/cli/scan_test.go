@@ -112,7 +112,9 @@ func TestScanSARIFSchema(t *testing.T) {
 	}
 	var log struct {
 		Runs []struct {
-			Tool    struct{ Driver struct{ Rules []struct{ ID string } } }
+			Tool struct {
+				Driver struct{ Rules []struct{ ID string } }
+			}
 			Results []struct{ RuleID string }
 		}
 	}
