@@ -27,6 +27,7 @@ import (
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/risk"
+	"github.com/aiassure/aiassure/scan"
 )
 
 // Version is the tool version written into reports.
@@ -77,7 +78,8 @@ type CheckInput struct {
 // (accuracy metrics and evasion attacks) that the profile's artefacts and
 // assurance level call for (probe.Check), then the LLM application tests
 // when the profile has an llm block and artefacts.llm_endpoint
-// (suite.Check, docs/llm.md).
+// (suite.Check, docs/llm.md), then the model-file scan of artefacts.model
+// (scan.Check, docs/scan.md).
 func DefaultChecks() []Check {
 	return []Check{
 		{Name: "lineage", Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
@@ -88,6 +90,9 @@ func DefaultChecks() []Check {
 		}},
 		{Name: suite.CheckName, Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
 			return suite.Check(ctx, in.Profile, in.Now, "")
+		}},
+		{Name: scan.CheckName, Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
+			return scan.Check(ctx, in.Profile)
 		}},
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
+	"compress/zlib"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -278,22 +280,47 @@ func (c *ctxScan) tarArchive(p string, r io.ReaderAt, size int64, depth int) []s
 	return []string{fmt.Sprintf("%d members", n)}
 }
 
-func (c *ctxScan) gzipFile(p string, r io.ReaderAt, size int64, depth int) []string {
+// decompress reads gzip, zlib or bzip2 data within the limits and scans
+// what it holds.
+func (c *ctxScan) decompress(p string, f Format, r io.ReaderAt, size int64, depth int) []string {
 	if depth >= c.lim.ArchiveDepth {
 		c.addf("limits/archive-depth", aiassure.High, p, 0, "compressed data nested more than %d deep: not opened", c.lim.ArchiveDepth)
 		return nil
 	}
-	zr, err := gzip.NewReader(io.NewSectionReader(r, 0, size))
-	if err != nil {
-		c.addf("archive/malformed", aiassure.Medium, p, 0, "gzip: %v", err)
-		return nil
+	src := io.NewSectionReader(r, 0, size)
+	var zr io.Reader
+	name := strings.TrimSuffix(path.Base(p), ".gz")
+	switch f {
+	case FormatGzip:
+		g, err := gzip.NewReader(src)
+		if err != nil {
+			c.addf("archive/malformed", aiassure.Medium, p, 0, "gzip: %v", err)
+			return nil
+		}
+		defer g.Close()
+		if g.Name != "" {
+			name = g.Name
+		}
+		zr = g
+	case FormatZlib:
+		z, err := zlib.NewReader(src)
+		if err != nil {
+			c.addf("archive/malformed", aiassure.Medium, p, 0, "zlib: %v", err)
+			return nil
+		}
+		defer z.Close()
+		zr, name = z, "<zlib>"
+	default:
+		zr, name = bzip2.NewReader(src), "<bzip2>"
 	}
-	defer zr.Close()
 	limit := min(c.lim.MemberBytes, c.budget, size*c.lim.Ratio+1<<20)
 	data, err := io.ReadAll(io.LimitReader(zr, limit+1))
-	if err != nil {
-		c.addf("archive/malformed", aiassure.Medium, p, 0, "gzip: %v", err)
+	if err != nil && len(data) == 0 {
+		c.addf("archive/malformed", aiassure.Medium, p, 0, "%s: %v", f, err)
 		return nil
+	}
+	if err != nil {
+		c.addf("archive/malformed", aiassure.Low, p, int64(len(data)), "%s: %v after %d bytes: what came before is analysed", f, err, len(data))
 	}
 	if int64(len(data)) > limit {
 		c.addf("archive/bomb", aiassure.High, p, 0, "it decompresses to more than %d bytes (ratio or size limit): not analysed", limit)
@@ -305,10 +332,6 @@ func (c *ctxScan) gzipFile(p string, r io.ReaderAt, size int64, depth int) []str
 		s := sha256.Sum256(data)
 		digest = hex.EncodeToString(s[:])
 	}
-	name := strings.TrimSuffix(path.Base(p), ".gz")
-	if zr.Name != "" {
-		name = zr.Name
-	}
 	c.scan(p+"!"+name, bytesReaderAt(data), int64(len(data)), digest, depth+1)
-	return []string{fmt.Sprintf("%d bytes decompressed", len(data))}
+	return []string{fmt.Sprintf("%s, %d bytes decompressed", f, len(data))}
 }

@@ -71,6 +71,7 @@ var Rules = map[string]RuleInfo{
 	"archive/link":               {"An archive holds a link", "Reject links in model archives.", threatSupplyChain},
 	"archive/device":             {"An archive holds a device or pipe", "Reject the archive.", threatSupplyChain},
 	"archive/duplicate-member":   {"Two archive members share a name", "Reject the archive: loaders disagree on which they read.", threatTampering},
+	"archive/not-decompressed":   {"Compressed data the scanner cannot decompress (xz, lz4)", "Decompress it and scan the content, or recompress with gzip or zlib.", threatSupplyChain},
 	"archive/malformed":          {"An archive does not read", "Regenerate the archive.", threatSupplyChain},
 	"file/symlink":               {"A model file is a symbolic link", "Replace the link by the file it points to after review.", threatSupplyChain},
 	"file/not-regular":           {"A path among the model files is not a regular file", "Remove it.", threatSupplyChain},

@@ -272,8 +272,11 @@ func (c *ctxScan) scan(path string, r io.ReaderAt, size int64, digest string, de
 		notes = c.zipArchive(path, zr, a.Format, depth)
 	case FormatTar:
 		notes = c.tarArchive(path, r, size, depth)
-	case FormatGzip:
-		notes = c.gzipFile(path, r, size, depth)
+	case FormatGzip, FormatZlib, FormatBzip2:
+		notes = c.decompress(path, a.Format, r, size, depth)
+	case FormatXZ, FormatLZ4:
+		c.addf("archive/not-decompressed", aiassure.Medium, path, 0,
+			"%s-compressed data (joblib writes it with compress=%q): not decompressed, its content is not analysed", a.Format, a.Format)
 	case FormatUnknown:
 		if size == 0 {
 			notes = []string{"empty file"}
@@ -281,7 +284,7 @@ func (c *ctxScan) scan(path string, r io.ReaderAt, size int64, digest string, de
 	}
 	a = &c.rep.Artifacts[idx] // the archive cases appended
 	a.Notes, a.Globals, a.Calls = notes, globals, calls
-	if zr == nil && a.Format != FormatZip && a.Format != FormatTar && a.Format != FormatGzip && size >= 22 {
+	if zr == nil && a.Format != FormatZip && a.Format != FormatTar && a.Format != FormatGzip && a.Format != FormatZlib && a.Format != FormatBzip2 && size >= 22 {
 		// A zip's directory is at its end, other formats are read from the
 		// start: one file can be both, and loaders disagree on which it is.
 		if z, err := openZip(r, size); err == nil && len(z.z.File) > 0 {

@@ -27,6 +27,10 @@ const (
 	FormatZip         Format = "zip"
 	FormatTar         Format = "tar"
 	FormatGzip        Format = "gzip"
+	FormatZlib        Format = "zlib"  // joblib.dump(compress=...) writes zlib by default
+	FormatBzip2       Format = "bzip2" // and bz2 when asked
+	FormatXZ          Format = "xz"    // xz, lzma and lz4 are recognised, not decompressed
+	FormatLZ4         Format = "lz4"
 )
 
 var hdf5Magic = []byte("\x89HDF\r\n\x1a\n")
@@ -47,6 +51,15 @@ func sniff(head []byte, r io.ReaderAt, size int64) (Format, *zipView) {
 		return FormatNPY, nil
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
 		return FormatGzip, nil
+	case len(head) >= 2 && head[0] == 0x78 && head[1]&0x20 == 0 && (uint16(head[0])<<8|uint16(head[1]))%31 == 0:
+		// zlib with a 32 KiB window (what zlib and joblib write), no preset dictionary
+		return FormatZlib, nil
+	case bytes.HasPrefix(head, []byte("BZh")) && len(head) > 3 && head[3] >= '1' && head[3] <= '9':
+		return FormatBzip2, nil
+	case bytes.HasPrefix(head, []byte("\xfd7zXZ\x00")):
+		return FormatXZ, nil
+	case bytes.HasPrefix(head, []byte{0x04, 0x22, 0x4d, 0x18}):
+		return FormatLZ4, nil
 	case len(head) >= 262 && string(head[257:262]) == "ustar":
 		return FormatTar, nil
 	}

@@ -24,6 +24,7 @@ import shutil
 import struct
 import sys
 import tarfile
+import tempfile
 import zipfile
 
 import numpy as np
@@ -216,6 +217,18 @@ def joblib_numpy():
         record_default = f"policy/sklearn/{name}.joblib"
         put(record_default, b.getvalue(), "policy", ["pickle/global-not-allowed"],
             note="the same file scanned with the default profile: sklearn classes are outside it")
+    with tempfile.TemporaryDirectory() as d:
+        for comp, verdict, exp, note in (
+                ("zlib", "benign", (), "joblib.dump(compress=3) of a fitted DecisionTreeClassifier: zlib"),
+                ("bz2", "benign", (), "joblib.dump(compress='bz2') of the same")):
+            f = os.path.join(d, "m.joblib")
+            joblib.dump(DecisionTreeClassifier(random_state=0).fit(X, y), f, compress=(comp, 3))
+            put(f"benign/sklearn/tree-{comp}.joblib", open(f, "rb").read(), verdict, exp, profile="default,sklearn", note=note)
+        for comp, exp in (("zlib", ["pickle/unsafe-global"]), ("xz", ["archive/not-decompressed"])):
+            f = os.path.join(d, "p.joblib")
+            joblib.dump(Payload(), f, compress=(comp, 3))
+            put(f"malicious/joblib/payload-{comp}.joblib", open(f, "rb").read(), "malicious" if comp == "zlib" else "suspicious", exp,
+                note=f"joblib.dump(compress='{comp}') of a payload")
     b = io.BytesIO()
     joblib.dump({"arr": np.arange(10.0), "meta": "x"}, b)
     put("benign/joblib/arrays.joblib", b.getvalue(), "benign", note="joblib.dump of a dict with a float array (raw array data in the stream)")
