@@ -761,4 +761,3 @@ func (m *machine) memoKey(op byte) (uint64, error) {
 	}
 	return leUint(b), nil
 }
-
