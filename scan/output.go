@@ -104,7 +104,7 @@ func BuildSARIF(r *Report, version string) *sarif.Log {
 		if !ok {
 			info = RuleInfo{Short: id, Help: "See docs/scan.md.", Threat: threatSupplyChain}
 		}
-		full := info.Short + ". Threat: " + info.Threat + " of the aiassure catalogue (ENISA report, section 3)."
+		full := info.Short + ". Threat: " + info.Threat + " of the aiassure catalogue (see aiassure catalog show threats " + info.Threat + ")."
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, sarif.Rule{
 			ID: id, Name: ruleName(id), ShortDescription: sarif.Message{Text: info.Short}, FullDescription: sarif.Message{Text: full},
 			Help: sarif.MultiformatMessage{Text: info.Help + " See docs/scan.md of aiassure.",
