@@ -3,6 +3,7 @@ package scan
 import (
 	"archive/tar"
 	"archive/zip"
+	"compress/zlib"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -144,6 +145,10 @@ func TestLimits(t *testing.T) {
 		inner = b.Bytes()
 	}
 	deepTar.Write(inner)
+	var zbomb bytes.Buffer
+	zz := zlib.NewWriter(&zbomb)
+	zz.Write(make([]byte, 16<<20))
+	zz.Close()
 	npyHuge := []byte("\x93NUMPY\x01\x00\x46\x00{'descr': '<f8', 'fortran_order': False, 'shape': (4611686018427387904, 4), }          \n")
 	for _, test := range []struct {
 		name string
@@ -153,6 +158,7 @@ func TestLimits(t *testing.T) {
 		{"pickle values", many, "limits/pickle-values"},
 		{"pickle nesting", nest, "limits/pickle-nesting"},
 		{"zip bomb", bomb.Bytes(), "archive/bomb"},
+		{"zlib bomb", zbomb.Bytes(), "archive/bomb"},
 		{"archive members", wide.Bytes(), "limits/archive-members"},
 		{"tar depth", deepTar.Bytes(), "limits/archive-depth"},
 		{"npy shape overflow", npyHuge, "npy/header"},
