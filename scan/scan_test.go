@@ -3,8 +3,8 @@ package scan
 import (
 	"archive/tar"
 	"archive/zip"
-	"compress/zlib"
 	"bytes"
+	"compress/zlib"
 	"context"
 	"encoding/binary"
 	"os"
