@@ -28,6 +28,7 @@ import (
 	"github.com/aiassure/aiassure/profile"
 	"github.com/aiassure/aiassure/report"
 	"github.com/aiassure/aiassure/risk"
+	"github.com/aiassure/aiassure/scan"
 )
 
 // Version is the tool version written into reports.
@@ -85,8 +86,9 @@ type CheckInput struct {
 // (accuracy metrics and evasion attacks) that the profile's artefacts and
 // assurance level call for (probe.Check), then the LLM application tests
 // when the profile has an llm block and artefacts.llm_endpoint
-// (suite.Check, docs/llm.md), then the event ledger's verification when
-// the profile names artefacts.ledger (ledger.Check, docs/ledger.md).
+// (suite.Check, docs/llm.md), the event ledger's verification when
+// the profile names artefacts.ledger (ledger.Check, docs/ledger.md),
+// then the model-file scan of artefacts.model (scan.Check, docs/scan.md).
 func DefaultChecks() []Check {
 	return []Check{
 		{Name: "lineage", Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
@@ -104,6 +106,9 @@ func DefaultChecks() []Check {
 		}},
 		{Name: ledger.CheckName, Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
 			return ledger.Check(ctx, in.Profile, in.Catalog, in.Now)
+		}},
+		{Name: scan.CheckName, Run: func(ctx context.Context, in CheckInput) ([]aiassure.Result, error) {
+			return scan.Check(ctx, in.Profile)
 		}},
 	}
 }

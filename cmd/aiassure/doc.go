@@ -18,6 +18,7 @@ The commands are:
 	gaps      list standardisation, implementation and evidence gaps
 	predict   print a model's outputs for a data set (ONNX file or live endpoint)
 	probe     test a model: accuracy metrics, evasion and privacy attacks
+	scan      look inside model files for code, traps and backdoors without loading them
 	catalog   query, validate and export the knowledge base
 	lineage   hash, attest, verify and graph the lineage of data and models
 	keys      generate signing keys

@@ -1,0 +1,11 @@
+hf
+
+xPlaceholder
+
+wVarHandleOp
+
+mmMatMul
+
+save/SaveV2SaveV2
+
+save/RestoreV2	RestoreV2

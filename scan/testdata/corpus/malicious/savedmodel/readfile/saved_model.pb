@@ -1,0 +1,15 @@
+Ž‹
+
+xPlaceholder
+
+wVarHandleOp
+
+mmMatMul
+
+save/SaveV2SaveV2
+
+save/RestoreV2	RestoreV2
+
+leakReadFile
+
+drop	WriteFile
