@@ -162,7 +162,7 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, now time
 		ev.Reason = "the decisions the system takes and the model versions that took them are the events Art. 12(2) needs to trace its functioning"
 	default:
 		ev.Status = aiassure.Pass
-		ev.Summary = fmt.Sprintf("the ledger records %d events from %s to %s: %s", rep.Size, rep.First.Format("2006-01-02"), rep.Last.Format("2006-01-02"), counts)
+		ev.Summary = fmt.Sprintf("the ledger holds %d events, recorded from %s to %s: %s", rep.Size, rep.First.Format("2006-01-02"), rep.Last.Format("2006-01-02"), counts)
 		if rep.Serious > 0 {
 			ev.Reason = fmt.Sprintf("%d serious incident(s) recorded: each must be reported under AI Act Art. 73", rep.Serious)
 		}
