@@ -5,7 +5,7 @@ The events are those of the example's decision-log sample (evidence/decision-log
 turned into the ledger's event types (docs/ledger.md), with the deployment of the model before them,
 a configuration change, a human override and a low-severity incident. They are appended by
 `aiassure ledger append` with a freshly generated Ed25519 key, whose private half is deleted
-afterwards: only keys/ledger.pub is kept, which is all an assessor needs to verify the ledger.
+afterwards: only ledger.pub is kept, which is all an assessor needs to verify the ledger.
 The private store (ledger/private: the per-subject keys and the sealed personal data) is removed
 too, as an operator would keep it when handing the log to an assessor: the log holds only keyed
 commitments of the personal fields, and every proof verifies without them.
@@ -67,7 +67,7 @@ def main():
                 f.write(json.dumps(e) + "\n")
         subprocess.run([binary, "ledger", "append", "-dir", LEDGER, "-key", key + ".key", path],
                        check=True, stdout=subprocess.DEVNULL)
-        shutil.copy(key + ".pub", os.path.join(EX, "keys", "ledger.pub"))
+        shutil.copy(key + ".pub", os.path.join(EX, "ledger.pub"))
         shutil.rmtree(os.path.join(LEDGER, "private"))
         subprocess.run([binary, "ledger", "verify", "-dir", LEDGER, "-pub", key + ".pub"], check=True)
     finally:

@@ -448,6 +448,8 @@ def credit(arff_path, lib):
         f["min"], f["max"] = float(a), float(b)
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.3, stratify=y, random_state=SEED)
     write_csv(os.path.join(d, "data", "test.csv"), cols, Xte, yte)
+    # The training split too: the members of the privacy tests (artefacts.train_data).
+    write_csv(os.path.join(d, "data", "train.csv"), cols, Xtr, ytr)
     write_json(os.path.join(d, "data", "features.json"), {
         "source": "data/credit-g.arff (Statlog German Credit, 1,000 rows; Debian package weka 3.6.14-3)",
         "split": {"test_size": 0.3, "stratified": True, "random_state": SEED, "train_rows": len(ytr), "test_rows": len(yte)},
