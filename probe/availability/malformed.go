@@ -101,9 +101,10 @@ const OversizedBytes = 8 << 20
 // nestDepth is the depth of the deeply nested payloads.
 const nestDepth = 100_000
 
-// sentinel is a value no real feature takes, so that it can be found in the
+// sentinel is a value no real feature takes, exact in float32 and written
+// the same by encoding/json and strconv, so that it can be found in the
 // encoded body and replaced by text json.Marshal cannot write.
-const sentinel = float32(-7.25e11)
+const sentinel = float32(-7777.125)
 
 // Cases returns the malformed-input cases for ep, the valid control first,
 // given one valid sample.
@@ -222,7 +223,8 @@ func oipCases(valid []byte) []Case {
 	})
 	add("oip-negative-shape", "a negative dimension", func(in map[string]any) { in["shape"] = []any{-1, n} })
 	add("oip-huge-shape", "a shape of 2^40 values with the data of one sample", func(in map[string]any) { in["shape"] = []any{1 << 20, 1 << 20} })
-	add("oip-empty-data", "no data", func(in map[string]any) { in["shape"], in["data"] = []any{0, n}, []any{} })
+	add("oip-empty-data", "a batch of no samples (an answer with no prediction is harmless)", func(in map[string]any) { in["shape"], in["data"] = []any{0, n}, []any{} })
+	cs[len(cs)-1].lenient = true
 	add("oip-datatype", `datatype "BYTES" for numbers`, func(in map[string]any) { in["datatype"] = "BYTES" })
 	add("oip-unknown-datatype", `datatype "FP99"`, func(in map[string]any) { in["datatype"] = "FP99" })
 	add("oip-input-name", "an input name the model does not have", func(in map[string]any) { in["name"] = "no-such-input" })

@@ -161,7 +161,7 @@ func MalformedResult(m *Malformed, evidence []string) aiassure.Result {
 	}
 	r.Reason = crit
 	if len(lenient) > 0 {
-		r.Reason += "; accepted a valid body under a wrong content type (reported, not failed): " + strings.Join(lenient, ", ")
+		r.Reason += "; accepted, and reported without failing: a valid body under a wrong content type or an empty batch: " + strings.Join(lenient, ", ")
 	}
 	if m.Interrupted {
 		r.Reason += "; stopped by the deadline before every case was sent"
