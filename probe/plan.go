@@ -14,7 +14,15 @@ import (
 const (
 	SuiteMetrics = "metrics" // accuracy metrics on the whole data set, compared with the declared levels
 	SuiteEvasion = "evasion" // evasion attacks on a sample, the robustness curve
+	// SuiteAvailability is the latency profile, the sponge search and, for
+	// endpoints, the malformed-input test (package probe/availability). No
+	// level's plan runs it by default, so assessments stay deterministic:
+	// ask for it with the probe command's -suite.
+	SuiteAvailability = "availability"
 )
+
+// suites lists the suites a plan can name.
+var suites = []string{SuiteMetrics, SuiteEvasion, SuiteAvailability}
 
 // Plan is a test plan: which suites run, which attacks with which settings,
 // on how many samples, at which perturbation sizes.
@@ -54,6 +62,11 @@ type Plan struct {
 	// Resamples is the number of bootstrap resamples of the metrics'
 	// intervals.
 	Resamples int `json:"resamples"`
+	// Requests is the request budget of the availability suite's latency
+	// profile, SpongeBudget the number of inputs its sponge search may
+	// evaluate (zero: the package's defaults, 100 and 200).
+	Requests     int `json:"requests,omitempty"`
+	SpongeBudget int `json:"sponge_budget,omitempty"`
 }
 
 // AttackSpec names an attack of evasion.All and overrides its iteration
@@ -96,7 +109,7 @@ var plans = []Plan{
 		},
 		Epsilons: []float64{0.01, 0.02, 0.05, 0.1},
 		Judge:    0.05, Samples: 100, Budget: 100, BatchSize: 100, Seed: 1,
-		Basis: metrics.PointEstimate, Resamples: 1000,
+		Basis: metrics.PointEstimate, Resamples: 1000, Requests: 100, SpongeBudget: 100,
 	},
 	{
 		Level:  "substantial",
@@ -111,7 +124,7 @@ var plans = []Plan{
 		Substitutes: []AttackSpec{{Name: "hopskipjump-linf", Iterations: 10}},
 		Epsilons:    []float64{0.01, 0.02, 0.05, 0.1, 0.2},
 		Judge:       0.05, Samples: 150, Budget: 300, BatchSize: 150, Seed: 1,
-		Basis: metrics.PointEstimate, Resamples: 1000,
+		Basis: metrics.PointEstimate, Resamples: 1000, Requests: 200, SpongeBudget: 300,
 	},
 	{
 		Level:  "high",
@@ -129,7 +142,7 @@ var plans = []Plan{
 		},
 		Epsilons: []float64{0.005, 0.01, 0.02, 0.05, 0.1, 0.2},
 		Judge:    0.05, Samples: 200, Budget: 1000, BatchSize: 200, Seed: 1,
-		Basis: metrics.ConfidenceBound, Resamples: 1000,
+		Basis: metrics.ConfidenceBound, Resamples: 1000, Requests: 500, SpongeBudget: 1000,
 	},
 }
 
@@ -172,8 +185,8 @@ func (p Plan) Validate() error {
 		return fmt.Errorf("plan %q: no suite", p.Level)
 	}
 	for _, s := range p.Suites {
-		if s != SuiteMetrics && s != SuiteEvasion {
-			return fmt.Errorf("plan %q: unknown suite %q (want %s or %s)", p.Level, s, SuiteMetrics, SuiteEvasion)
+		if !slices.Contains(suites, s) {
+			return fmt.Errorf("plan %q: unknown suite %q (want %s)", p.Level, s, strings.Join(suites, ", "))
 		}
 	}
 	if p.Has(SuiteEvasion) {
@@ -197,8 +210,8 @@ func (p Plan) Validate() error {
 			}
 		}
 	}
-	if p.Samples < 0 || p.Budget < 0 || p.BatchSize < 0 || p.Resamples < -1 {
-		return fmt.Errorf("plan %q: negative sample count, budget, batch size or resamples", p.Level)
+	if p.Samples < 0 || p.Budget < 0 || p.BatchSize < 0 || p.Resamples < -1 || p.Requests < 0 || p.SpongeBudget < 0 {
+		return fmt.Errorf("plan %q: negative sample count, budget, batch size, resamples or request budget", p.Level)
 	}
 	if p.Basis != "" && p.Basis != metrics.PointEstimate && p.Basis != metrics.ConfidenceBound {
 		return fmt.Errorf("plan %q: unknown basis %q", p.Level, p.Basis)
@@ -238,13 +251,16 @@ func or(a, b int) int {
 
 // Quick shrinks a plan for smoke tests and golden files: at most 40
 // samples, budgets of at most 100 queries, at most 10 PGD steps and 2
-// restarts, at most 50 iterations, 200 bootstrap resamples. The attacks,
+// restarts, at most 50 iterations, 200 bootstrap resamples, 20 latency
+// requests and 40 sponge evaluations. The attacks,
 // grid and judging stay those of the level. It is meant for WithPlan.
 func Quick(p *Plan) {
 	p.Samples = min(or(p.Samples, 40), 40)
 	p.BatchSize = min(or(p.BatchSize, 40), 40)
 	p.Budget = min(or(p.Budget, 100), 100)
 	p.Resamples = min(p.Resamples, 200)
+	p.Requests = min(or(p.Requests, 20), 20)
+	p.SpongeBudget = min(or(p.SpongeBudget, 40), 40)
 	for _, as := range [][]AttackSpec{p.Attacks, p.Substitutes} {
 		for i := range as {
 			a := &as[i]

@@ -35,6 +35,7 @@ import (
 	"github.com/aiassure/aiassure/dataset"
 	"github.com/aiassure/aiassure/metrics"
 	"github.com/aiassure/aiassure/model"
+	"github.com/aiassure/aiassure/probe/availability"
 	"github.com/aiassure/aiassure/probe/evasion"
 	"github.com/aiassure/aiassure/profile"
 )
@@ -61,6 +62,9 @@ type RunInput struct {
 	// Progress, if set, is called as work finishes: done of total units,
 	// and what is running.
 	Progress func(done, total int, what string)
+	// Endpoint, if set, is the inference URL the availability suite sends
+	// malformed requests to: only the endpoint the user named.
+	Endpoint *availability.Endpoint
 }
 
 // Summary describes a run beyond its Results, for people and tools.
@@ -73,6 +77,8 @@ type Summary struct {
 	Attacked    int               `json:"attacked"` // samples the attacks ran on
 	Metrics     *metrics.Report   `json:"metrics,omitempty"`
 	Evasion     []*evasion.Report `json:"evasion,omitempty"`
+	// Availability holds the availability suite's measurements.
+	Availability *AvailabilityReport `json:"availability,omitempty"`
 	Skipped     []string          `json:"skipped,omitempty"` // attacks not run, and why
 	Interrupted bool              `json:"interrupted,omitempty"`
 }
@@ -127,10 +133,11 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		lo: filled(rowLen, math.Inf(1)), hi: filled(rowLen, math.Inf(-1))}
 	progress("reading data", units)
 	var sample *dataset.Dataset
+	needSample := pl.Has(SuiteEvasion) || pl.Has(SuiteAvailability)
 	switch {
-	case pl.Has(SuiteEvasion) && pl.Samples > 0:
+	case needSample && pl.Samples > 0:
 		sample, err = dataset.SampleReader(ctx, tee, pl.Samples, pl.Seed)
-	case pl.Has(SuiteEvasion):
+	case needSample:
 		sample, err = dataset.ReadAll(ctx, tee)
 	default:
 		err = drain(ctx, tee)
@@ -164,7 +171,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		done++
 		progress("metrics", units)
 	}
-	if !pl.Has(SuiteEvasion) {
+	if !needSample {
 		return results, sum, nil
 	}
 
@@ -177,6 +184,21 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	}
 	if c.Len() != rowLen {
 		return nil, nil, inputErr("the constraints describe %d features, the samples have %d", c.Len(), rowLen)
+	}
+	if pl.Has(SuiteAvailability) {
+		progress("availability", units)
+		rows := &model.Tensor{Shape: append([]int{sample.Len()}, shape...), Data: sample.X.Data}
+		rs, rep := runAvailability(ctx, in, pl, rows, c)
+		results, sum.Availability = append(results, rs...), rep
+		if err := ctx.Err(); err != nil {
+			sum.Interrupted = true
+			results = append(results, interrupted("during the availability tests; the results above cover the work that finished", in.Evidence))
+			return results, sum, err
+		}
+	}
+	if !pl.Has(SuiteEvasion) {
+		progress("done", units)
+		return results, sum, nil
 	}
 	// Without a declared robust accuracy the attacks are judged against
 	// what always answering the majority class of the whole test set
