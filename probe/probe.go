@@ -70,17 +70,17 @@ type RunInput struct {
 // Summary describes a run beyond its Results, for people and tools.
 // Unlike Results it holds wall times (in the evasion reports).
 type Summary struct {
-	Level       string            `json:"level"`
-	Plan        Plan              `json:"plan"`
-	Target      model.Info        `json:"target"`
-	Samples     int               `json:"samples"`  // samples the metrics cover
-	Attacked    int               `json:"attacked"` // samples the attacks ran on
-	Metrics     *metrics.Report   `json:"metrics,omitempty"`
-	Evasion     []*evasion.Report `json:"evasion,omitempty"`
+	Level    string            `json:"level"`
+	Plan     Plan              `json:"plan"`
+	Target   model.Info        `json:"target"`
+	Samples  int               `json:"samples"`  // samples the metrics cover
+	Attacked int               `json:"attacked"` // samples the attacks ran on
+	Metrics  *metrics.Report   `json:"metrics,omitempty"`
+	Evasion  []*evasion.Report `json:"evasion,omitempty"`
 	// Availability holds the availability suite's measurements.
 	Availability *AvailabilityReport `json:"availability,omitempty"`
-	Skipped     []string          `json:"skipped,omitempty"` // attacks not run, and why
-	Interrupted bool              `json:"interrupted,omitempty"`
+	Skipped      []string            `json:"skipped,omitempty"` // attacks not run, and why
+	Interrupted  bool                `json:"interrupted,omitempty"`
 }
 
 // InterruptedID is the ID of the Result that marks an interrupted run.
