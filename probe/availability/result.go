@@ -80,6 +80,9 @@ func SpongeResult(s *Sponge, maxSlowdown float64, target string, evidence []stri
 	unit := "work units (elements produced and tree nodes visited, counted exactly)"
 	if s.Measure == MeasureSeconds {
 		unit = "seconds (median of timed runs; noisy)"
+		if s.Confirmed {
+			unit = fmt.Sprintf("seconds (the worst input timed again against a normal one, medians of %d interleaved runs; still this machine's and network's)", confirmRuns)
+		}
 		r.Metrics["measure_seconds"] = 1
 	} else {
 		r.Metrics["measure_work"] = 1
@@ -97,10 +100,12 @@ func SpongeResult(s *Sponge, maxSlowdown float64, target string, evidence []stri
 			target, s.Evaluations+s.NormalRows, s.Worst)
 	case s.Slowdown <= maxSlowdown:
 		r.Status = aiassure.Pass
-		r.Summary = fmt.Sprintf("sponge search on %s: worst slowdown %.2fx against normal inputs (%s found it)", target, s.Slowdown, s.WorstFrom)
+		r.Summary = fmt.Sprintf("sponge search on %s: worst slowdown %.2fx against normal inputs (%s against %s; %s found it)",
+			target, s.Slowdown, amount(s.Worst, s.Measure), amount(s.Normal, s.Measure), s.WorstFrom)
 	default:
 		r.Status = aiassure.Fail
-		r.Summary = fmt.Sprintf("sponge search on %s: an input costs %.2fx the normal one (%s search): %s", target, s.Slowdown, s.WorstFrom, vector(s.WorstInput))
+		r.Summary = fmt.Sprintf("sponge search on %s: an input costs %.2fx the normal one (%s against %s; %s search): %s",
+			target, s.Slowdown, amount(s.Worst, s.Measure), amount(s.Normal, s.Measure), s.WorstFrom, vector(s.WorstInput))
 	}
 	r.Reason = crit
 	if s.Interrupted {
@@ -167,6 +172,13 @@ func MalformedResult(m *Malformed, evidence []string) aiassure.Result {
 		r.Reason += "; stopped by the deadline before every case was sent"
 	}
 	return r
+}
+
+func amount(v float64, measure string) string {
+	if measure == MeasureSeconds {
+		return secs(v)
+	}
+	return fmt.Sprintf("%g units", v)
 }
 
 func secs(v float64) string {

@@ -158,3 +158,36 @@ func TestProgressLine(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeAvailabilityEndpoint runs the availability suite against the
+// example MLP served over OIP: the latency profile, the sponge search
+// (timed, the endpoint cannot count its work) and the malformed requests,
+// sent to the one inference URL with the endpoint's credentials.
+func TestProbeAvailabilityEndpoint(t *testing.T) {
+	m, err := onnx.Load(ex + "minimal-risk/model/mlp.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.New(m, testserver.Config{Name: "iris"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv(remote.TokenEnv, srv.Token)
+	code, out, errs := run(t, "probe", "-endpoint", srv.URL+"/v2/models/iris", "-data", ex+"minimal-risk/data/test.csv",
+		"-suite", "availability", "-samples", "10", "-max-queries", "100000", "-timeout", "60s")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"availability/latency", "availability/sponge", "availability/malformed", "MALFORMED REQUESTS", "oip-wrong-shape: 400 rejected", "criterion"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out+errs, srv.Token) {
+		t.Error("the token appears in the output")
+	}
+	if srv.AuthFailures() != 0 {
+		t.Errorf("%d requests without the credentials", srv.AuthFailures())
+	}
+}
