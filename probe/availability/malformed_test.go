@@ -88,6 +88,9 @@ func TestMalformedJSONTestServer(t *testing.T) {
 	if !hasCase(m, "nan-string") || !hasCase(m, "extra-value") {
 		t.Error("the value cases are missing: the sentinel was not found in the encoded request")
 	}
+	if r := MalformedResult(m, nil); r.Status != "pass" || !strings.Contains(r.Summary, "refused with 4xx") {
+		t.Errorf("result %+v", r)
+	}
 }
 
 // A server that misbehaves: 5xx on NaN, accepts wrong shapes and empty

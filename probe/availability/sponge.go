@@ -275,7 +275,10 @@ func (s *Sponge) finish(seen map[float64]bool) {
 	case s.Worst == 0:
 		s.Slowdown = 1
 	default:
-		s.Slowdown = math.Inf(1)
+		// No normal cost could be measured (a clock too coarse for the
+		// model): unbounded, written as a large finite number because
+		// JSON has no infinity.
+		s.Slowdown = 1e9
 	}
 }
 
