@@ -2,6 +2,7 @@ package availability
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -103,4 +104,21 @@ func equal(a, b []float32) bool {
 		}
 	}
 	return true
+}
+
+func TestSpongeCancelledAndBadInput(t *testing.T) {
+	ex := loadExample(t, "credit-scoring", "mlp.onnx", 5)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s, err := SearchSponge(ctx, ex.model, ex.x, ex.cons, Options{SpongeBudget: 40})
+	if err != nil || !s.Interrupted {
+		t.Fatalf("cancelled search: %+v, %v", s, err)
+	}
+	if _, err := SearchSponge(context.Background(), ex.model, nil, nil, Options{}); !errors.Is(err, ErrInput) {
+		t.Errorf("no rows: %v", err)
+	}
+	bad := &dataset.Constraints{Features: []string{"a"}, Min: []float64{0}, Max: []float64{1}, Integer: []bool{false}, Immutable: []bool{false}}
+	if _, err := SearchSponge(context.Background(), ex.model, ex.x, bad, Options{}); !errors.Is(err, ErrInput) {
+		t.Errorf("constraints of another width: %v", err)
+	}
 }
