@@ -191,3 +191,40 @@ func TestProbeAvailabilityEndpoint(t *testing.T) {
 		t.Errorf("%d requests without the credentials", srv.AuthFailures())
 	}
 }
+
+// TestProbeAvailabilityJSON sends the malformed requests to a mapped JSON
+// endpoint (the test server's /predict), built from the mapping file.
+func TestProbeAvailabilityJSON(t *testing.T) {
+	m, err := onnx.Load(ex + "minimal-risk/model/mlp.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.New(m, testserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv(remote.TokenEnv, srv.Token)
+	mapping := filepath.Join(t.TempDir(), "map.json")
+	if err := os.WriteFile(mapping, []byte(`{"output_path": "predictions[*].scores", "input_shape": [4]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "probe", "-endpoint", srv.URL+"/predict", "-protocol", "json", "-mapping", mapping,
+		"-data", ex+"minimal-risk/data/test.csv", "-suite", "availability", "-samples", "5", "-level", "basic", "-format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Results []aiassure.Result `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]aiassure.Status{}
+	for _, r := range doc.Results {
+		got[r.ID] = r.Status
+	}
+	if got["availability/malformed"] != aiassure.Pass || got["availability/latency"] != aiassure.Pass || got["availability/sponge"] == "" {
+		t.Errorf("results %v", got)
+	}
+}
