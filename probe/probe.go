@@ -9,7 +9,10 @@
 // a labelled data set in one streamed pass plus the attacks on a seeded
 // sample; Check does the same for a profile's artefacts inside an
 // assessment. Both are deterministic for a given plan, seed and data, and
-// put no timings into Results.
+// put no timings into Results, except the availability suite's latency
+// profile and timed sponge search (package probe/availability), which are
+// measurements, run only when a plan names SuiteAvailability (no level's
+// plan does) and are kept out of golden files.
 //
 // Every evasion Result carries its robustness curve in Metrics, under the
 // keys "robust_accuracy@<ε>", "robust_accuracy_lo@<ε>" and
