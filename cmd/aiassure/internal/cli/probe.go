@@ -27,7 +27,7 @@ import (
 )
 
 const probeUsage = "-suite llm -endpoint URL [-protocol openai|mapped -mapping FILE] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
-	"[-suite metrics,evasion,availability] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]"
+	"[-suite metrics,evasion,availability] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-requests N] [-sponge-budget N] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]"
 
 var probeCmd = &command{
 	name:    "probe",
@@ -57,6 +57,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	budget := fs.Int("budget", -1, "query budget per sample of the black-box attacks (default: the plan's)")
 	samples := fs.Int("samples", -1, "samples to attack, 0 for all (default: the plan's)")
 	seed := fs.Uint64("seed", 0, "seed of sampling and random attacks (default: the plan's)")
+	requests := fs.Int("requests", 0, "requests of the availability suite's latency profile (default: the plan's)")
+	spongeBudget := fs.Int("sponge-budget", 0, "inputs the availability suite's sponge search may evaluate (default: the plan's)")
 	var limits limitFlags
 	limits.register(fs)
 	var dl deadlineFlags
@@ -81,6 +83,12 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if err := adjustPlan(&pl, set, *suites, *attacks, *epsilon, *budget, *samples, *seed); err != nil {
 		return err
+	}
+	if set["requests"] || set["sponge-budget"] {
+		if *requests < 0 || *spongeBudget < 0 || set["requests"] && *requests == 0 || set["sponge-budget"] && *spongeBudget == 0 {
+			return usagef("-requests and -sponge-budget must be at least 1")
+		}
+		pl.Requests, pl.SpongeBudget = or0(*requests, pl.Requests), or0(*spongeBudget, pl.SpongeBudget)
 	}
 	if err := dl.check(); err != nil {
 		return err
@@ -152,6 +160,13 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	}
 	o.wrote(e, format, resultsLine(results))
 	return explain(ctx, runErr)
+}
+
+func or0(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
 }
 
 func attackNames() string {

@@ -210,7 +210,7 @@ func TestProbeAvailabilityJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errs := run(t, "probe", "-endpoint", srv.URL+"/predict", "-protocol", "json", "-mapping", mapping,
-		"-data", ex+"minimal-risk/data/test.csv", "-suite", "availability", "-samples", "5", "-level", "basic", "-format", "json")
+		"-data", ex+"minimal-risk/data/test.csv", "-suite", "availability", "-samples", "5", "-level", "basic", "-requests", "7", "-sponge-budget", "20", "-format", "json")
 	if code != ExitOK {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -223,6 +223,9 @@ func TestProbeAvailabilityJSON(t *testing.T) {
 	got := map[string]aiassure.Status{}
 	for _, r := range doc.Results {
 		got[r.ID] = r.Status
+		if r.ID == "availability/latency" && r.Metrics["requests"] != 7 || r.ID == "availability/sponge" && r.Metrics["evaluations"] != 20 {
+			t.Errorf("%s ignores -requests/-sponge-budget: %v", r.ID, r.Metrics)
+		}
 	}
 	if got["availability/malformed"] != aiassure.Pass || got["availability/latency"] != aiassure.Pass || got["availability/sponge"] == "" {
 		t.Errorf("results %v", got)
