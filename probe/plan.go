@@ -16,10 +16,15 @@ const (
 	SuiteMetrics = "metrics" // accuracy metrics on the whole data set, compared with the declared levels
 	SuiteEvasion = "evasion" // evasion attacks on a sample, the robustness curve
 	SuitePrivacy = "privacy" // membership inference, model extraction, attribute inference (probe/privacy)
+	// SuiteAvailability is the latency profile, the sponge search and, for
+	// endpoints, the malformed-input test (package probe/availability). No
+	// level's plan runs it by default, so assessments stay deterministic:
+	// ask for it with the probe command's -suite.
+	SuiteAvailability = "availability"
 )
 
 // Suites lists the suites a plan can run.
-func Suites() []string { return []string{SuiteMetrics, SuiteEvasion, SuitePrivacy} }
+func Suites() []string { return []string{SuiteMetrics, SuiteEvasion, SuitePrivacy, SuiteAvailability} }
 
 // Plan is a test plan: which suites run, which attacks with which settings,
 // on how many samples, at which perturbation sizes.
@@ -63,6 +68,11 @@ type Plan struct {
 	// BatchSize and Limits.Bound from the plan's Seed, Resamples,
 	// BatchSize and Basis.
 	Privacy privacy.Config `json:"privacy"`
+	// Requests is the request budget of the availability suite's latency
+	// profile, SpongeBudget the number of inputs its sponge search may
+	// evaluate (zero: the package's defaults, 100 and 200).
+	Requests     int `json:"requests,omitempty"`
+	SpongeBudget int `json:"sponge_budget,omitempty"`
 }
 
 // AttackSpec names an attack of evasion.All and overrides its iteration
@@ -115,7 +125,7 @@ var plans = []Plan{
 		},
 		Epsilons: []float64{0.01, 0.02, 0.05, 0.1},
 		Judge:    0.05, Samples: 100, Budget: 100, BatchSize: 100, Seed: 1,
-		Basis: metrics.PointEstimate, Resamples: 1000,
+		Basis: metrics.PointEstimate, Resamples: 1000, Requests: 100, SpongeBudget: 100,
 		Privacy: privacy.Config{
 			Attacks:    []string{privacy.AttackThreshold, privacy.AttackCalibrated, privacy.AttackLiRA, privacy.AttackExtraction, privacy.AttackInversion},
 			References: 4, Reference: privacy.TrainConfig{Hidden: 0, Epochs: 60, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
@@ -135,7 +145,7 @@ var plans = []Plan{
 		Substitutes: []AttackSpec{{Name: "hopskipjump-linf", Iterations: 10}},
 		Epsilons:    []float64{0.01, 0.02, 0.05, 0.1, 0.2},
 		Judge:       0.05, Samples: 150, Budget: 300, BatchSize: 150, Seed: 1,
-		Basis: metrics.PointEstimate, Resamples: 1000,
+		Basis: metrics.PointEstimate, Resamples: 1000, Requests: 200, SpongeBudget: 300,
 		Privacy: privacy.Config{
 			References: 8, Reference: privacy.TrainConfig{Hidden: 16, Epochs: 60, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
 			Budget: 800, InversionRecords: 300, Limits: privacyLimits,
@@ -157,7 +167,7 @@ var plans = []Plan{
 		},
 		Epsilons: []float64{0.005, 0.01, 0.02, 0.05, 0.1, 0.2},
 		Judge:    0.05, Samples: 200, Budget: 1000, BatchSize: 200, Seed: 1,
-		Basis: metrics.ConfidenceBound, Resamples: 1000,
+		Basis: metrics.ConfidenceBound, Resamples: 1000, Requests: 500, SpongeBudget: 1000,
 		Privacy: privacy.Config{
 			References: 16, Reference: privacy.TrainConfig{Hidden: 32, Epochs: 80, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
 			Budget: 2000, InversionRecords: 500, Limits: privacyLimits,
@@ -238,8 +248,8 @@ func (p Plan) Validate() error {
 			}
 		}
 	}
-	if p.Samples < 0 || p.Budget < 0 || p.BatchSize < 0 || p.Resamples < -1 {
-		return fmt.Errorf("plan %q: negative sample count, budget, batch size or resamples", p.Level)
+	if p.Samples < 0 || p.Budget < 0 || p.BatchSize < 0 || p.Resamples < -1 || p.Requests < 0 || p.SpongeBudget < 0 {
+		return fmt.Errorf("plan %q: negative sample count, budget, batch size, resamples or request budget", p.Level)
 	}
 	if p.Basis != "" && p.Basis != metrics.PointEstimate && p.Basis != metrics.ConfidenceBound {
 		return fmt.Errorf("plan %q: unknown basis %q", p.Level, p.Basis)
@@ -281,8 +291,9 @@ func or(a, b int) int {
 // samples, budgets of at most 100 queries, at most 10 PGD steps and 2
 // restarts, at most 50 iterations, 200 bootstrap resamples; privacy with at
 // most 4 reference models of 30 epochs, 200 extraction queries and 100
-// inversion records. The attacks, grid and judging stay those of the
-// level. It is meant for WithPlan.
+// inversion records; 20 latency requests and 40 sponge evaluations. The
+// attacks, grid and judging stay those of the level. It is meant for
+// WithPlan.
 func Quick(p *Plan) {
 	p.Samples = min(or(p.Samples, 40), 40)
 	p.BatchSize = min(or(p.BatchSize, 40), 40)
@@ -293,6 +304,8 @@ func Quick(p *Plan) {
 	q.Reference.Epochs = min(or(q.Reference.Epochs, 30), 30)
 	q.Budget = min(or(q.Budget, 200), 200)
 	q.InversionRecords = min(or(q.InversionRecords, 100), 100)
+	p.Requests = min(or(p.Requests, 20), 20)
+	p.SpongeBudget = min(or(p.SpongeBudget, 40), 40)
 	for _, as := range [][]AttackSpec{p.Attacks, p.Substitutes} {
 		for i := range as {
 			a := &as[i]

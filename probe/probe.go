@@ -9,7 +9,10 @@
 // a labelled data set in one streamed pass plus the attacks on a seeded
 // sample; Check does the same for a profile's artefacts inside an
 // assessment. Both are deterministic for a given plan, seed and data, and
-// put no timings into Results.
+// put no timings into Results, except the availability suite's latency
+// profile and timed sponge search (package probe/availability), which are
+// measurements, run only when a plan names SuiteAvailability (no level's
+// plan does) and are kept out of golden files.
 //
 // Every evasion Result carries its robustness curve in Metrics, under the
 // keys "robust_accuracy@<ε>", "robust_accuracy_lo@<ε>" and
@@ -35,6 +38,7 @@ import (
 	"github.com/aiassure/aiassure/dataset"
 	"github.com/aiassure/aiassure/metrics"
 	"github.com/aiassure/aiassure/model"
+	"github.com/aiassure/aiassure/probe/availability"
 	"github.com/aiassure/aiassure/probe/evasion"
 	"github.com/aiassure/aiassure/probe/privacy"
 	"github.com/aiassure/aiassure/profile"
@@ -64,21 +68,26 @@ type RunInput struct {
 	// Progress, if set, is called as work finishes: done of total units,
 	// and what is running.
 	Progress func(done, total int, what string)
+	// Endpoint, if set, is the inference URL the availability suite sends
+	// malformed requests to: only the endpoint the user named.
+	Endpoint *availability.Endpoint
 }
 
 // Summary describes a run beyond its Results, for people and tools.
 // Unlike Results it holds wall times (in the evasion reports).
 type Summary struct {
-	Level       string            `json:"level"`
-	Plan        Plan              `json:"plan"`
-	Target      model.Info        `json:"target"`
-	Samples     int               `json:"samples"`  // samples the metrics cover
-	Attacked    int               `json:"attacked"` // samples the attacks ran on
-	Metrics     *metrics.Report   `json:"metrics,omitempty"`
-	Evasion     []*evasion.Report `json:"evasion,omitempty"`
-	Privacy     *privacy.Report   `json:"privacy,omitempty"`
-	Skipped     []string          `json:"skipped,omitempty"` // attacks not run, and why
-	Interrupted bool              `json:"interrupted,omitempty"`
+	Level    string            `json:"level"`
+	Plan     Plan              `json:"plan"`
+	Target   model.Info        `json:"target"`
+	Samples  int               `json:"samples"`  // samples the metrics cover
+	Attacked int               `json:"attacked"` // samples the attacks ran on
+	Metrics  *metrics.Report   `json:"metrics,omitempty"`
+	Evasion  []*evasion.Report `json:"evasion,omitempty"`
+	Privacy  *privacy.Report   `json:"privacy,omitempty"`
+	// Availability holds the availability suite's measurements.
+	Availability *AvailabilityReport `json:"availability,omitempty"`
+	Skipped      []string            `json:"skipped,omitempty"` // attacks not run, and why
+	Interrupted  bool                `json:"interrupted,omitempty"`
 }
 
 // InterruptedID is the ID of the Result that marks an interrupted run.
@@ -141,10 +150,11 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		lo: filled(rowLen, math.Inf(1)), hi: filled(rowLen, math.Inf(-1))}
 	progress("reading data", units)
 	var sample *dataset.Dataset
+	needSample := pl.Has(SuiteEvasion) || pl.Has(SuiteAvailability)
 	switch {
-	case pl.Has(SuiteEvasion) && pl.Samples > 0:
+	case needSample && pl.Samples > 0:
 		sample, err = dataset.SampleReader(ctx, tee, pl.Samples, pl.Seed)
-	case pl.Has(SuiteEvasion):
+	case needSample:
 		sample, err = dataset.ReadAll(ctx, tee)
 	default:
 		err = drain(ctx, tee)
@@ -178,7 +188,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		done++
 		progress("metrics", units)
 	}
-	if !pl.Has(SuiteEvasion) {
+	if !needSample {
 		results, err = runPrivacy(ctx, in, pl, sum, results)
 		return results, sum, err
 	}
@@ -192,6 +202,22 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	}
 	if c.Len() != rowLen {
 		return nil, nil, inputErr("the constraints describe %d features, the samples have %d", c.Len(), rowLen)
+	}
+	if pl.Has(SuiteAvailability) {
+		progress("availability", units)
+		rows := &model.Tensor{Shape: append([]int{sample.Len()}, shape...), Data: sample.X.Data}
+		rs, rep := runAvailability(ctx, in, pl, rows, c)
+		results, sum.Availability = append(results, rs...), rep
+		if err := ctx.Err(); err != nil {
+			sum.Interrupted = true
+			results = append(results, interrupted("during the availability tests; the results above cover the work that finished", in.Evidence))
+			return results, sum, err
+		}
+	}
+	if !pl.Has(SuiteEvasion) {
+		results, err = runPrivacy(ctx, in, pl, sum, results)
+		progress("done", units)
+		return results, sum, err
 	}
 	// Without a declared robust accuracy the attacks are judged against
 	// what always answering the majority class of the whole test set

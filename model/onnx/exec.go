@@ -23,6 +23,7 @@ type runner struct {
 	scratch     map[*node][]float32
 	scratchInts map[*node][]int32
 	flags       map[*node]bool // per-node state kept from forward to backward
+	work        int64          // elements produced and tree nodes visited (Model.Work)
 
 	// gradients (only for values with need[v])
 	need []bool
@@ -105,6 +106,11 @@ func (r *runner) runNode(n *node) (err error) {
 	defer recoverInternal(&err)
 	if err := n.k.run(r, n); err != nil {
 		return err
+	}
+	for _, o := range n.out {
+		if o >= 0 && r.vals[o] != nil {
+			r.work += int64(len(r.vals[o].f) + len(r.vals[o].i))
+		}
 	}
 	return r.ctx.Err() // heavy kernels stop early when the context is done
 }

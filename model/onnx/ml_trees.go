@@ -205,13 +205,15 @@ func (t *trees) checkAcyclic() error {
 	return nil
 }
 
-// leaf returns the leaf that row x reaches from root.
-func (t *trees) leaf(root int, x []float32) int {
-	i := root
+// leaf returns the leaf that row x reaches from root and the number of
+// nodes it visited on the way.
+func (t *trees) leaf(root int, x []float32) (int, int) {
+	i, visited := root, 0
 	for {
 		nd := &t.nodes[i]
+		visited++
 		if nd.mode == modeLeaf {
-			return i
+			return i, visited
 		}
 		v := float64(x[nd.feature])
 		var b bool
@@ -242,14 +244,19 @@ func (t *trees) leaf(root int, x []float32) int {
 }
 
 // scores accumulates the leaf weights of all trees for row x into s (and
-// marks the targets that received a weight in has).
-func (t *trees) scores(x []float32, s []float64, has []bool) {
+// marks the targets that received a weight in has), and returns the number
+// of nodes visited.
+func (t *trees) scores(x []float32, s []float64, has []bool) int64 {
+	var visited int64
 	for _, r := range t.roots {
-		for _, w := range t.nodes[t.leaf(r, x)].weights {
+		l, v := t.leaf(r, x)
+		visited += int64(v)
+		for _, w := range t.nodes[l].weights {
 			s[w.target] += w.w
 			has[w.target] = true
 		}
 	}
+	return visited
 }
 
 type treeClassifier struct {
@@ -323,7 +330,7 @@ func (k *treeClassifier) run(r *runner, n *node) error {
 	for i := range rows {
 		clear(s)
 		clear(has)
-		k.t.scores(xf[i*cols:(i+1)*cols], s, has)
+		r.work += k.t.scores(xf[i*cols:(i+1)*cols], s, has)
 		label, out := k.finish(s, has)
 		y.i[i] = label
 		for j := range nc {
@@ -468,7 +475,9 @@ func (k *treeRegressor) run(r *runner, n *node) error {
 		clear(has)
 		x := xf[i*cols : (i+1)*cols]
 		for _, root := range k.t.roots {
-			for _, w := range k.t.nodes[k.t.leaf(root, x)].weights {
+			l, v := k.t.leaf(root, x)
+			r.work += int64(v)
+			for _, w := range k.t.nodes[l].weights {
 				switch {
 				case k.agg == "MIN" && has[w.target]:
 					s[w.target] = math.Min(s[w.target], w.w)

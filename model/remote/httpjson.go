@@ -227,6 +227,16 @@ func (t *JSON) Predict(ctx context.Context, x *model.Tensor) (*model.Tensor, err
 	return out, nil
 }
 
+// EncodeRequest returns the body Predict would send for the batch x, after
+// the same checks, and sends nothing: probe/availability builds malformed
+// variants of a valid request from it.
+func (t *JSON) EncodeRequest(x *model.Tensor) ([]byte, error) {
+	if err := checkInput(x, t.info.InputShape); err != nil {
+		return nil, fmt.Errorf("http %s: %w", t.info.Name, err)
+	}
+	return t.encode(x)
+}
+
 // encode builds a request body for a chunk.
 func (t *JSON) encode(x *model.Tensor) ([]byte, error) {
 	var doc any

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"slices"
 	"strconv"
@@ -21,17 +22,18 @@ import (
 	"github.com/aiassure/aiassure/model/onnx"
 	"github.com/aiassure/aiassure/model/remote"
 	"github.com/aiassure/aiassure/probe"
+	"github.com/aiassure/aiassure/probe/availability"
 	"github.com/aiassure/aiassure/probe/evasion"
 )
 
 const probeUsage = "-suite llm -endpoint URL [-protocol openai|mapped -mapping FILE] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
-	"[-suite metrics,evasion,privacy] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n" +
+	"[-suite metrics,evasion,privacy,availability] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-requests N] [-sponge-budget N] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n" +
 	"   or: aiassure probe -suite privacy (-model M.onnx | -endpoint URL) -members FILE -non-members FILE [-population FILE] [-sensitive A,B] [-references N] [-extraction-budget N] [-level L] [-label L] [-timeout D] [-format text|json] [-o FILE]"
 
 var probeCmd = &command{
 	name:    "probe",
 	usage:   probeUsage,
-	summary: "test a model or endpoint: accuracy metrics, evasion attacks (robustness curve) and privacy attacks by assurance level",
+	summary: "test a model or endpoint: accuracy metrics, evasion attacks (robustness curve), privacy attacks and availability by assurance level",
 	run:     runProbe,
 }
 
@@ -50,13 +52,15 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	label := fs.String("label", "", "the label column (CSV) or attribute (ARFF); default label/class")
 	features := fs.String("features", "", "the features.json `file` of constraints (default: beside the data, else inferred)")
 	level := fs.String("level", "basic", "the assurance level whose test plan runs: "+strings.Join(probe.Levels(), ", "))
-	suites := fs.String("suite", "", "comma-separated suites to run: "+strings.Join(probe.Suites(), ", ")+" (default: the plan's)")
+	suites := fs.String("suite", "", "comma-separated suites to run: metrics, evasion, privacy (membership inference, extraction, attribute inference), availability (latency, sponge inputs, malformed requests to -endpoint) (default: the plan's)")
 	pf := addPrivacyFlags(fs)
 	attacks := fs.String("attacks", "", "comma-separated attacks (default: the plan's): "+attackNames())
 	epsilon := fs.String("epsilon", "", "comma-separated L∞ epsilons, shares of each feature's range (default: the plan's grid)")
 	budget := fs.Int("budget", -1, "query budget per sample of the black-box attacks (default: the plan's)")
 	samples := fs.Int("samples", -1, "samples to attack, 0 for all (default: the plan's)")
 	seed := fs.Uint64("seed", 0, "seed of sampling and random attacks (default: the plan's)")
+	requests := fs.Int("requests", 0, "requests of the availability suite's latency profile (default: the plan's)")
+	spongeBudget := fs.Int("sponge-budget", 0, "inputs the availability suite's sponge search may evaluate (default: the plan's)")
 	var limits limitFlags
 	limits.register(fs)
 	var dl deadlineFlags
@@ -85,6 +89,12 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	}
 	if err := pf.adjust(&pl, set); err != nil {
 		return err
+	}
+	if set["requests"] || set["sponge-budget"] {
+		if *requests < 0 || *spongeBudget < 0 || set["requests"] && *requests == 0 || set["sponge-budget"] && *spongeBudget == 0 {
+			return usagef("-requests and -sponge-budget must be at least 1")
+		}
+		pl.Requests, pl.SpongeBudget = or0(*requests, pl.Requests), or0(*spongeBudget, pl.SpongeBudget)
 	}
 	if err := dl.check(); err != nil {
 		return err
@@ -134,6 +144,11 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		in.Plan = pl
 	}
 
+	if *endpoint != "" && pl.Has(probe.SuiteAvailability) {
+		if in.Endpoint, err = malformedEndpoint(t, *endpoint, *protocol, *endpointModel, *mapping, dl.request); err != nil {
+			return err
+		}
+	}
 	bar := newProgressBar(e.stderr)
 	in.Progress = bar.update
 	results, sum, runErr := probe.Run(ctx, in)
@@ -164,6 +179,13 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	}
 	o.wrote(e, format, resultsLine(results))
 	return explain(ctx, runErr)
+}
+
+func or0(a, b int) int {
+	if a != 0 {
+		return a
+	}
+	return b
 }
 
 func attackNames() string {
@@ -251,13 +273,9 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 	}
 	switch protocol {
 	case "oip":
-		base := strings.TrimRight(url, "/")
-		if name == "" {
-			i := strings.LastIndex(base, "/v2/models/")
-			if i < 0 {
-				return nil, usagef("-endpoint %q: name the model with -endpoint-model, or give its URL as BASE/v2/models/NAME", url)
-			}
-			base, name = base[:i], base[i+len("/v2/models/"):]
+		base, name, err := splitOIP(url, name)
+		if err != nil {
+			return nil, err
 		}
 		t, err := remote.NewOIP(ctx, base, name, opts...)
 		if err != nil {
@@ -283,6 +301,65 @@ func endpointTarget(ctx context.Context, e *env, url, protocol, name, mappingFil
 		return t, nil
 	}
 	return nil, usagef("-protocol %q: want oip or json", protocol)
+}
+
+// splitOIP returns the base URL and model name of an OIP endpoint: name
+// when given, else NAME of a URL BASE/v2/models/NAME.
+func splitOIP(url, name string) (string, string, error) {
+	base := strings.TrimRight(url, "/")
+	if name == "" {
+		i := strings.LastIndex(base, "/v2/models/")
+		if i < 0 {
+			return "", "", usagef("-endpoint %q: name the model with -endpoint-model, or give its URL as BASE/v2/models/NAME", url)
+		}
+		base, name = base[:i], base[i+len("/v2/models/"):]
+	}
+	return base, name, nil
+}
+
+// malformedEndpoint describes, for the availability suite, the one URL
+// malformed requests go to: the inference URL of the endpoint under test,
+// with the same credentials (AIASSURE_ENDPOINT_TOKEN) and, for a json
+// endpoint, the mapping's method and headers.
+func malformedEndpoint(t model.Target, url, protocol, name, mappingFile string, requestTimeout time.Duration) (*availability.Endpoint, error) {
+	ep := &availability.Endpoint{Protocol: protocol, Header: http.Header{}, RequestTimeout: requestTimeout}
+	if tok := os.Getenv(remote.TokenEnv); tok != "" {
+		ep.Header.Set("Authorization", "Bearer "+tok)
+	}
+	switch protocol {
+	case "oip":
+		base, name, err := splitOIP(url, name)
+		if err != nil {
+			return nil, err
+		}
+		ep.URL = base + "/v2/models/" + name + "/infer"
+		info := t.Info()
+		ep.Encode = availability.OIPEncoder(info.Input, info.InputShape)
+	case "json":
+		js, ok := t.(*remote.JSON)
+		if !ok {
+			return nil, fmt.Errorf("json endpoint: unexpected target %T", t)
+		}
+		b, err := limitio.ReadFile(mappingFile, maxMappingSize)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		var m remote.Mapping
+		if err := json.Unmarshal(b, &m); err != nil {
+			return nil, usagef("-mapping %s: %v", mappingFile, err)
+		}
+		for k, v := range m.Headers {
+			ep.Header.Set(k, v)
+		}
+		ep.URL, ep.Method = url, m.Method
+		shape := append([]int{1}, t.Info().InputShape...)
+		ep.Encode = func(s []float32) ([]byte, error) {
+			return js.EncodeRequest(&model.Tensor{Shape: shape, Data: s})
+		}
+	default:
+		return nil, usagef("-protocol %q: want oip or json", protocol)
+	}
+	return ep, nil
 }
 
 // resultsLine sums up results: "9 results: 7 pass, 2 fail".
@@ -329,6 +406,15 @@ func writeProbeText(w io.Writer, results []aiassure.Result, sum *probe.Summary, 
 	}
 	if sum.Privacy != nil {
 		writePrivacyText(bw, sum.Privacy, width)
+	}
+	if a := sum.Availability; a != nil && a.Malformed != nil {
+		fmt.Fprintln(bw)
+		wrapList(bw, "", strings.Fields("MALFORMED REQUESTS to "+a.Malformed.URL+" (HTTP status, outcome)"), " ", "  ", width)
+		var cases []string
+		for _, c := range a.Malformed.Cases {
+			cases = append(cases, fmt.Sprintf("%s: %d %s", c.Name, c.Status, c.Outcome))
+		}
+		wrapList(bw, "  ", cases, ";  ", "  ", width)
 	}
 	for _, s := range sum.Skipped {
 		wrapList(bw, "skipped: ", strings.Fields(s), " ", "  ", width)

@@ -291,3 +291,76 @@ func TestProbePrivacyEndpoint(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeAvailabilityEndpoint runs the availability suite against the
+// example MLP served over OIP: the latency profile, the sponge search
+// (timed, the endpoint cannot count its work) and the malformed requests,
+// sent to the one inference URL with the endpoint's credentials.
+func TestProbeAvailabilityEndpoint(t *testing.T) {
+	m, err := onnx.Load(ex + "minimal-risk/model/mlp.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.New(m, testserver.Config{Name: "iris"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv(remote.TokenEnv, srv.Token)
+	code, out, errs := run(t, "probe", "-endpoint", srv.URL+"/v2/models/iris", "-data", ex+"minimal-risk/data/test.csv",
+		"-suite", "availability", "-samples", "10", "-max-queries", "100000", "-timeout", "60s")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"availability/latency", "availability/sponge", "availability/malformed", "MALFORMED REQUESTS", "oip-wrong-shape: 400 rejected", "criterion"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out+errs, srv.Token) {
+		t.Error("the token appears in the output")
+	}
+	if srv.AuthFailures() != 0 {
+		t.Errorf("%d requests without the credentials", srv.AuthFailures())
+	}
+}
+
+// TestProbeAvailabilityJSON sends the malformed requests to a mapped JSON
+// endpoint (the test server's /predict), built from the mapping file.
+func TestProbeAvailabilityJSON(t *testing.T) {
+	m, err := onnx.Load(ex + "minimal-risk/model/mlp.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := testserver.New(m, testserver.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv(remote.TokenEnv, srv.Token)
+	mapping := filepath.Join(t.TempDir(), "map.json")
+	if err := os.WriteFile(mapping, []byte(`{"output_path": "predictions[*].scores", "input_shape": [4]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := run(t, "probe", "-endpoint", srv.URL+"/predict", "-protocol", "json", "-mapping", mapping,
+		"-data", ex+"minimal-risk/data/test.csv", "-suite", "availability", "-samples", "5", "-level", "basic", "-requests", "7", "-sponge-budget", "20", "-format", "json")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	var doc struct {
+		Results []aiassure.Result `json:"results"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]aiassure.Status{}
+	for _, r := range doc.Results {
+		got[r.ID] = r.Status
+		if r.ID == "availability/latency" && r.Metrics["requests"] != 7 || r.ID == "availability/sponge" && r.Metrics["evaluations"] != 20 {
+			t.Errorf("%s ignores -requests/-sponge-budget: %v", r.ID, r.Metrics)
+		}
+	}
+	if got["availability/malformed"] != aiassure.Pass || got["availability/latency"] != aiassure.Pass || got["availability/sponge"] == "" {
+		t.Errorf("results %v", got)
+	}
+}
