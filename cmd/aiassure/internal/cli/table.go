@@ -163,6 +163,10 @@ func (t *table) widths(total int) ([]int, bool) {
 
 // write prints the table to fit total columns.
 func (t *table) write(out io.Writer, total int) error {
+	// Headings are escaped like cells (add), before anything is measured.
+	for i, h := range t.head {
+		t.head[i] = safetext.Escape(h)
+	}
 	bw := &errWriter{w: out}
 	w, fits := t.widths(total)
 	if !fits {

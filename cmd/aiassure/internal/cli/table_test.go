@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/aiassure/aiassure/internal/safetext"
 )
 
 func TestTableRecords(t *testing.T) {
@@ -37,6 +39,7 @@ model-poisoning-parameter-tampering  species-model, training-data  critical
 func FuzzTable(f *testing.F) {
 	f.Add("ID", "TITLE", "a-long-identifier", "some words to wrap", "a note here", 30)
 	f.Add("", "", "x", "", "", 1)
+	f.Add("0", "0", "0", "\x8d", "", 65) // invalid UTF-8 is shown as <0x8D>
 	f.Add("SEVERITY KIND", "ε", "evid/c-input-validation", "control c-input-validation is claimed\nwith no evidence", "", 80)
 	f.Fuzz(func(t *testing.T, h1, h2, c1, c2, note string, width int) {
 		if width < 1 || width > 500 {
@@ -52,7 +55,9 @@ func FuzzTable(f *testing.F) {
 		}
 		out := buf.String()
 		for _, s := range []string{c1, c2, note} {
-			for _, w := range strings.Fields(s) {
+			// Cells are shown escaped (internal/safetext): each word of
+			// the escaped cell must be whole in the table.
+			for _, w := range strings.Fields(safetext.Escape(s)) {
 				if !strings.Contains(out, w) {
 					t.Fatalf("word %q cut or lost at width %d:\n%s", w, width, out)
 				}
