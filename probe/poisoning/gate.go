@@ -120,11 +120,10 @@ type PoisonCheck struct {
 // RetrainCheck is the accuracy on the reference's held-out part of a
 // reference model trained without and with the batch.
 type RetrainCheck struct {
-	HeldOut  int     `json:"held_out_rows"`
-	Without  float64 `json:"accuracy_without"`
-	With     float64 `json:"accuracy_with"`
-	Delta    float64 `json:"delta"`
-	Features int     `json:"-"`
+	HeldOut int     `json:"held_out_rows"`
+	Without float64 `json:"accuracy_without"`
+	With    float64 `json:"accuracy_with"`
+	Delta   float64 `json:"delta"`
 }
 
 // Gate checks a candidate batch against a trusted reference before the
@@ -212,10 +211,10 @@ func Gate(ctx context.Context, ref, cand *Data, g GateOptions) (*GateReport, err
 	pc := &PoisonCheck{ReferenceRate: float64(len(flagNoise(ref, nz.oof, nz.thresh))) / float64(ref.N)}
 	ls := flagNoise(cand, nz.batch, nz.thresh)
 	pc.LabelRate = float64(len(ls)) / float64(cand.N)
-	os := outliers(zr, ref.N, zc, cand.N, ref.D, o)
-	os = append(os, spectral(zr, ref.Y, zc, cand.Y, ref.D, ref.K, o, ref.className)...)
-	pc.OutlierRate = float64(len(flagged(os, ""))) / float64(cand.N)
-	pc.Suspects = append(ls, os...)
+	out := outliers(zr, ref.N, zc, cand.N, ref.D, o)
+	out = append(out, spectral(zr, ref.Y, zc, cand.Y, ref.D, ref.K, o, ref.className)...)
+	pc.OutlierRate = float64(len(flagged(out, ""))) / float64(cand.N)
+	pc.Suspects = append(ls, out...)
 	sortSuspects(pc.Suspects)
 	r.Poison = pc
 	if pc.LabelRate-pc.ReferenceRate > g.MaxExcessSuspects {
