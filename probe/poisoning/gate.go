@@ -31,7 +31,7 @@ type GateOptions struct {
 	// MaxExcessSuspects: reject when the fraction of the batch flagged as
 	// label noise exceeds the reference's own out-of-fold rate by more
 	// than this [0.05]; MaxOutliers likewise for outliers and spectral
-	// signatures together, against zero [0.05].
+	// signatures together, against the reference's rate on itself [0.05].
 	MaxExcessSuspects, MaxOutliers float64
 	// MaxAccuracyDrop: reject when a reference model trained on the
 	// reference's training part and the batch loses more than this
@@ -111,10 +111,13 @@ type DupCheck struct {
 // PoisonCheck is label noise, outliers and spectral signatures of the
 // batch, judged with the reference as trusted data.
 type PoisonCheck struct {
-	ReferenceRate float64   `json:"reference_label_noise_rate"`
-	LabelRate     float64   `json:"candidate_label_noise_rate"`
-	OutlierRate   float64   `json:"candidate_outlier_rate"`
-	Suspects      []Suspect `json:"suspects"`
+	ReferenceRate float64 `json:"reference_label_noise_rate"`
+	LabelRate     float64 `json:"candidate_label_noise_rate"`
+	OutlierRate   float64 `json:"candidate_outlier_rate"`
+	// ReferenceOutlierRate is the rate of the same checks on the
+	// reference itself.
+	ReferenceOutlierRate float64   `json:"reference_outlier_rate"`
+	Suspects             []Suspect `json:"suspects"`
 }
 
 // RetrainCheck is the accuracy on the reference's held-out part of a
@@ -214,14 +217,17 @@ func Gate(ctx context.Context, ref, cand *Data, g GateOptions) (*GateReport, err
 	out := outliers(zr, ref.N, zc, cand.N, ref.D, o)
 	out = append(out, spectral(zr, ref.Y, zc, cand.Y, ref.D, ref.K, o, ref.className)...)
 	pc.OutlierRate = float64(len(flagged(out, ""))) / float64(cand.N)
+	self := outliers(zr, ref.N, zr, ref.N, ref.D, o)
+	self = append(self, spectral(zr, ref.Y, zr, ref.Y, ref.D, ref.K, o, ref.className)...)
+	pc.ReferenceOutlierRate = float64(len(flagged(self, ""))) / float64(ref.N)
 	pc.Suspects = append(ls, out...)
 	sortSuspects(pc.Suspects)
 	r.Poison = pc
 	if pc.LabelRate-pc.ReferenceRate > g.MaxExcessSuspects {
 		r.Reasons = append(r.Reasons, fmt.Sprintf("suspected label poisoning: %.1f%% of the batch against %.1f%% of the reference out of fold (excess > %.1f%%)", 100*pc.LabelRate, 100*pc.ReferenceRate, 100*g.MaxExcessSuspects))
 	}
-	if pc.OutlierRate > g.MaxOutliers {
-		r.Reasons = append(r.Reasons, fmt.Sprintf("outliers and spectral signatures: %.1f%% of the batch > %.1f%%", 100*pc.OutlierRate, 100*g.MaxOutliers))
+	if pc.OutlierRate-pc.ReferenceOutlierRate > g.MaxOutliers {
+		r.Reasons = append(r.Reasons, fmt.Sprintf("outliers and spectral signatures: %.1f%% of the batch against %.1f%% of the reference (excess > %.1f%%)", 100*pc.OutlierRate, 100*pc.ReferenceOutlierRate, 100*g.MaxOutliers))
 	}
 	if !g.SkipRetrain {
 		rc, err := retrain(ctx, ref, cand, g)
