@@ -135,8 +135,8 @@ func Gate(ctx context.Context, ref, cand *Data, g GateOptions) (*GateReport, err
 	if err := ref.check(); err != nil {
 		return nil, fmt.Errorf("reference: %w", err)
 	}
-	if cand == nil || cand.N == 0 {
-		return nil, fmt.Errorf("candidate: %w: no rows", ErrData)
+	if err := cand.check(); err != nil {
+		return nil, fmt.Errorf("candidate: %w", err)
 	}
 	g = g.withDefaults()
 	o := g.Scan

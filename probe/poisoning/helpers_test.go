@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aiassure/aiassure/dataset"
+	"github.com/aiassure/aiassure/probe/privacy"
 )
 
 // load reads a committed data set.
@@ -22,6 +23,8 @@ func load(t testing.TB, path, label string) *Data {
 	}
 	return d
 }
+
+var trainFast = privacy.TrainConfig{Epochs: 3}
 
 func breastCancer(t testing.TB) *Data { return load(t, "testdata/breast-cancer.csv", "label") }
 

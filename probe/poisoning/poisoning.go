@@ -113,12 +113,12 @@ func (o Options) withDefaults() Options {
 
 // The checks, as named in Suspect.Check.
 const (
-	CheckLabel     = "label-noise"
-	CheckExact     = "exact-duplicate"
-	CheckNear      = "near-duplicate"
-	CheckOutlier   = "outlier"
-	CheckSpectral  = "spectral-signature"
-	checkCount int = 5
+	CheckLabel        = "label-noise"
+	CheckExact        = "exact-duplicate"
+	CheckNear         = "near-duplicate"
+	CheckOutlier      = "outlier"
+	CheckSpectral     = "spectral-signature"
+	checkCount    int = 5
 )
 
 // Checks lists the checks in the order reports show them.

@@ -17,7 +17,7 @@ func TestScanBreastCancer(t *testing.T) {
 		truth          []int
 		recall, precis float64
 	}{
-		{CheckLabel, p.flipped, 0.65, 0.5}, // measured 0.75 and 0.75
+		{CheckLabel, p.flipped, 0.65, 0.5},                  // measured 0.75 and 0.75
 		{CheckExact, append(p.exact, p.trigger...), 1, 0.9}, // two trigger rows may copy the same row
 		{CheckNear, p.near, 1, 1},
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"slices"
 )
 
@@ -53,6 +54,11 @@ func (d *Data) check() error {
 	}
 	if d.K < 2 {
 		return fmt.Errorf("%w: %d classes", ErrData, d.K)
+	}
+	for i, v := range d.X {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return fmt.Errorf("%w: row %d feature %d is %v", ErrData, i/d.D, i%d.D, v)
+		}
 	}
 	for i, c := range d.Y {
 		if c < 0 || c >= d.K {
