@@ -1,10 +1,10 @@
 // Package poisoning checks a labelled training set for the traces that data
-// poisoning leaves (the ENISA report, section 3.1.1, "poisoning"): labels an
+// poisoning leaves (the ENISA report, table 1 and section 4.1): labels an
 // out-of-fold reference model confidently contradicts (confident learning),
 // exact and near duplicates, outliers by Mahalanobis distance, and spectral
 // signatures per class. Gate applies the same checks, with the reference as
 // trusted data, to a new batch before it is used for retraining (the
-// ENISA report's box on continuous learning), together with schema, label
+// ENISA report, box 3, on continuous learning), together with schema, label
 // shift and per-feature drift (PSI and two-sample Kolmogorov-Smirnov) and
 // the accuracy a reference model would lose by training on the batch.
 //
