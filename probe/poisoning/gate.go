@@ -213,8 +213,8 @@ func Gate(ctx context.Context, ref, cand *Data, g GateOptions) (*GateReport, err
 	if err != nil {
 		return nil, err
 	}
-	pc := &PoisonCheck{ReferenceRate: float64(len(flagNoise(ref, nz.oof, nz.thresh))) / float64(ref.N)}
-	ls := flagNoise(cand, nz.batch, nz.thresh)
+	pc := &PoisonCheck{ReferenceRate: float64(len(flagNoise(ref, nz.oof, nz.thresh, srcOOF))) / float64(ref.N)}
+	ls := flagNoise(cand, nz.batch, nz.thresh, "probability under a model of the reference")
 	pc.LabelRate = float64(len(ls)) / float64(cand.N)
 	out := outliers(zr, ref.N, zc, cand.N, ref.D, o)
 	out = append(out, spectral(zr, ref.Y, zc, cand.Y, ref.D, ref.K, o, ref.className)...)

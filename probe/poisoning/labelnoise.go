@@ -8,6 +8,9 @@ import (
 	"github.com/aiassure/aiassure/probe/privacy"
 )
 
+// srcOOF names out-of-fold probabilities in reasons.
+const srcOOF = "out-of-fold probability"
+
 // folds assigns each row of d to one of k folds, stratified by class, in a
 // seeded random order.
 func folds(d *Data, k int, seed uint64) []int {
@@ -99,7 +102,8 @@ func confident(ctx context.Context, trust, batch *Data, o Options) (*noise, erro
 // p and labels of d: a row is suspect when the probability of its given
 // label is below that class's threshold while another class's probability
 // reaches its own threshold (the off-diagonal of the confident joint).
-func flagNoise(d *Data, p [][]float64, thresh []float64) []Suspect {
+// src says where p comes from, for the reason.
+func flagNoise(d *Data, p [][]float64, thresh []float64, src string) []Suspect {
 	var out []Suspect
 	for i, c := range d.Y {
 		if c >= len(thresh) {
@@ -120,8 +124,8 @@ func flagNoise(d *Data, p [][]float64, thresh []float64) []Suspect {
 		}
 		out = append(out, Suspect{
 			Row: i, Check: CheckLabel, Score: 1 - pi[c],
-			Reason: fmt.Sprintf("label %s has out-of-fold probability %.3f, below its class threshold %.3f; class %s has %.3f (threshold %.3f)",
-				d.className(c), pi[c], thresh[c], d.className(best), bp, thresh[best]),
+			Reason: fmt.Sprintf("label %s has %s %.3f, below its class threshold %.3f; class %s has %.3f (threshold %.3f)",
+				d.className(c), src, pi[c], thresh[c], d.className(best), bp, thresh[best]),
 		})
 	}
 	return out

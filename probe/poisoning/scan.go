@@ -24,7 +24,7 @@ func Scan(ctx context.Context, d *Data, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := flagNoise(d, nz.oof, nz.thresh)
+	s := flagNoise(d, nz.oof, nz.thresh, srcOOF)
 	z := fitStandardiser(d).apply(d)
 	s = append(s, duplicates(d, nil, z, o)...)
 	s = append(s, outliers(z, d.N, z, d.N, d.D, o)...)

@@ -157,13 +157,17 @@ func writeGateText(w io.Writer, r *poisoning.GateReport) {
 		fmt.Fprintf(w, "\nlabels: reference %v, batch %v; total variation %.3f, chi-square %.2f (%d dof), p = %.3g\n", l.Reference, l.Candidate, l.TV, l.Chi2, l.DoF, l.P)
 	}
 	fmt.Fprintf(w, "\nfeature drift: %d of %d features drift (KS p < %.2g/%d, or PSI > %.2f with KS p < %.2g)\n", r.Drifted, len(r.Features), r.Thresholds.KSAlpha, len(r.Features), r.Thresholds.MaxPSI, r.Thresholds.KSAlpha)
-	fmt.Fprintf(w, "  %-32s %8s %8s %10s\n", "feature", "PSI", "KS D", "KS p")
+	width := len("feature")
+	for _, f := range r.Features {
+		width = max(width, min(len(f.Feature), 60))
+	}
+	fmt.Fprintf(w, "  %-*s %8s %8s %10s\n", width, "feature", "PSI", "KS D", "KS p")
 	for _, f := range r.Features {
 		mark := ""
 		if f.Drifted {
 			mark = "  drift"
 		}
-		fmt.Fprintf(w, "  %-32s %8.3f %8.3f %10.3g%s\n", f.Feature, f.PSI, f.KSD, f.KSP, mark)
+		fmt.Fprintf(w, "  %-*s %8.3f %8.3f %10.3g%s\n", width, f.Feature, f.PSI, f.KSD, f.KSP, mark)
 	}
 	if d := r.Duplicates; d != nil {
 		fmt.Fprintf(w, "\nduplicates: %d rows repeat the reference, %d repeat the batch (%.1f%% of the batch)\n", d.OfReference, d.WithinBatch, 100*d.Fraction)
