@@ -90,3 +90,44 @@ func TestGate(t *testing.T) {
 		})
 	}
 }
+
+// TestGateCreditG is the gate on credit-g in file order (700 reference
+// rows, 300 batch rows): accepted clean, rejected with 39 "good" labels
+// among the batch's first 60 rows set to "bad".
+func TestGateCreditG(t *testing.T) {
+	if testing.Short() {
+		t.Skip("credit-g gate")
+	}
+	d := creditG(t)
+	ref := &Data{X: d.X[:700*d.D], N: 700, D: d.D, Y: d.Y[:700], K: d.K, Features: d.Features, Classes: d.Classes}
+	cand := &Data{X: d.X[700*d.D:], N: d.N - 700, D: d.D, Y: d.Y[700:], K: d.K, Features: d.Features, Classes: d.Classes}
+	r, err := Gate(context.Background(), ref, cand, GateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Accept {
+		t.Fatalf("clean credit-g batch rejected: %q", r.Reasons)
+	}
+	good := 0
+	for i, c := range d.Classes {
+		if c == "good" {
+			good = i
+		}
+	}
+	bad := clone(cand)
+	flips := 0
+	for i := range 60 {
+		if bad.Y[i] == good {
+			bad.Y[i] = 1 - good
+			flips++
+		}
+	}
+	r, err = Gate(context.Background(), ref, bad, GateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("%d flips: reasons %q", flips, r.Reasons)
+	if r.Accept || !strings.Contains(strings.Join(r.Reasons, "\n"), "suspected label poisoning") {
+		t.Errorf("credit-g with %d flips: accept %v, reasons %q", flips, r.Accept, r.Reasons)
+	}
+}
