@@ -125,15 +125,17 @@ const (
 var Checks = []string{CheckLabel, CheckExact, CheckNear, CheckOutlier, CheckSpectral}
 
 // Suspect is one row a check flags. Score is the check's own measure
-// (larger is more suspicious): 1 minus the out-of-fold probability of the
-// given label, the RMS standardised distance to the duplicated row (0 for
-// exact), the Mahalanobis distance squared over its bound, or the spectral
-// score over the class median.
+// (larger is more suspicious): 1 minus the probability of the given label,
+// 1 minus the RMS standardised distance to the duplicated row over NearEps
+// (1 for an exact copy), the squared Mahalanobis distance over its bound,
+// or the spectral score over the class median. Of is the row a duplicate
+// repeats: in a scan, a row of the same set; in the gate, a reference row
+// when below the reference's size, else batch row Of minus that size.
 type Suspect struct {
 	Row    int     `json:"row"`
 	Check  string  `json:"check"`
 	Score  float64 `json:"score"`
-	Of     int     `json:"of,omitempty"` // the row a duplicate repeats (in the reference, for the gate)
+	Of     int     `json:"of,omitempty"`
 	Reason string  `json:"reason"`
 }
 
