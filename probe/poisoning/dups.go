@@ -153,7 +153,7 @@ func dupSuspect(a *Data, row int, check string, rms, eps float64, of, li, lj int
 	if check == CheckNear {
 		what = fmt.Sprintf("within RMS standardised distance %.4f", rms)
 	}
-	s := Suspect{Row: row, Check: check, Score: 1 - rms/eps, Of: of}
+	s := Suspect{Row: row, Check: check, Score: 1 - rms/eps, Of: &of}
 	if li != lj {
 		s.Reason = fmt.Sprintf("%s of row %d with a different label (%s, there %s)", what, of, a.className(li), a.className(lj))
 	} else {

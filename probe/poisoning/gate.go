@@ -198,7 +198,7 @@ func Gate(ctx context.Context, ref, cand *Data, g GateOptions) (*GateReport, err
 	dups := duplicates(ref, cand, append(slices.Clone(zr), zc...), o)
 	dc := &DupCheck{Rows: dups}
 	for _, s := range dups {
-		if s.Of < ref.N {
+		if s.Of != nil && *s.Of < ref.N {
 			dc.OfReference++
 		} else {
 			dc.WithinBatch++

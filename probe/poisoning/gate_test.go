@@ -131,3 +131,16 @@ func TestGateCreditG(t *testing.T) {
 		t.Errorf("credit-g with %d flips: accept %v, reasons %q", flips, r.Accept, r.Reasons)
 	}
 }
+
+// TestGateDuplicateOf checks that a duplicate of reference row 0 names it.
+func TestGateDuplicateOf(t *testing.T) {
+	ref, cand := split(breastCancer(t), 0.3, 1)
+	copy(cand.X[:cand.D], ref.row(0))
+	r, err := Gate(context.Background(), ref, cand, GateOptions{SkipRetrain: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Duplicates.Rows) != 1 || r.Duplicates.Rows[0].Of == nil || *r.Duplicates.Rows[0].Of != 0 || r.Duplicates.OfReference != 1 {
+		t.Errorf("duplicates %+v", r.Duplicates)
+	}
+}

@@ -135,7 +135,7 @@ type Suspect struct {
 	Row    int     `json:"row"`
 	Check  string  `json:"check"`
 	Score  float64 `json:"score"`
-	Of     int     `json:"of,omitempty"`
+	Of     *int    `json:"of,omitempty"`
 	Reason string  `json:"reason"`
 }
 
