@@ -17,13 +17,16 @@ The commands are:
 	risk      run the TVRA-style threat and risk analysis
 	gaps      list standardisation, implementation and evidence gaps
 	predict   print a model's outputs for a data set (ONNX file or live endpoint)
-	probe     test a model: accuracy metrics, evasion and privacy attacks
+	probe     test a model: accuracy metrics, evasion, privacy and availability
+	gate      check a new training batch against the reference before retraining
 	scan      look inside model files for code, traps and backdoors without loading them
 	catalog   query, validate and export the knowledge base
 	lineage   hash, attest, verify and graph the lineage of data and models
+	ledger    keep and verify a tamper-evident event ledger (AI Act Art. 12)
 	keys      generate signing keys
 	schema    print the JSON Schema of the profile or of a catalogue file
 	report    convert a saved JSON report into another format
+	llm-double serve the scripted OpenAI-compatible test double on loopback
 	version   print the versions of the tool, report schema and catalogue
 
 `aiassure help COMMAND [SUB-COMMAND]`, or `aiassure COMMAND [SUB-COMMAND] -h`,

@@ -49,7 +49,7 @@ type subcommand struct {
 // commands lists every verb, in the order help shows them.
 func commands() []*command {
 	return []*command{
-		assessCmd, classifyCmd, riskCmd, gapsCmd, predictCmd, probeCmd, scanCmd, catalogCmd, lineageCmd, ledgerCmd, keysCmd, schemaCmd, reportCmd, llmDoubleCmd, versionCmd,
+		assessCmd, classifyCmd, riskCmd, gapsCmd, predictCmd, probeCmd, gateCmd, scanCmd, catalogCmd, lineageCmd, ledgerCmd, keysCmd, schemaCmd, reportCmd, llmDoubleCmd, versionCmd,
 	}
 }
 
