@@ -1,0 +1,86 @@
+package onnx
+
+import "math/rand/v2"
+
+// shifted applies op to X + 2 (for functions defined on positive inputs).
+func shifted(op string, attrs ...ab) []nb {
+	return []nb{{op: "Add", in: []string{"X", "Two"}, out: []string{"P"}}, {op: op, in: []string{"P"}, out: []string{"Y"}, attrs: attrs}}
+}
+
+var two = tb{name: "Two", shape: []int{}, f: []float32{2}}
+
+// moreGradCases covers the element-wise, selection, indexing and
+// normalisation operators of ops_math.go, ops_select.go, ops_slice.go and
+// ops_norm.go.
+func moreGradCases(rng *rand.Rand) []gradCase {
+	w := func(name string, shape ...int) tb { return randT(rng, name, -1, 1, shape...) }
+	sc := func(name string, v float32) tb { return tb{name: name, shape: []int{}, f: []float32{v}} }
+	small := []int{3, 4}
+	var cases []gradCase
+	for _, op := range []string{"Erf", "Exp", "Neg", "Abs", "Sin", "Cos", "Tan", "Atan", "Asin", "Acos", "Sinh", "Cosh", "Asinh", "Atanh", "Softplus", "Softsign", "HardSwish"} {
+		cases = append(cases, gradCase{name: op, xshape: small, nodes: one(op, []string{"X"})})
+	}
+	for _, op := range []string{"Log", "Sqrt", "Reciprocal", "Acosh"} {
+		cases = append(cases, gradCase{name: op, xshape: small, nodes: shifted(op), inits: []tb{two}})
+	}
+	cases = append(cases,
+		gradCase{name: "Elu", xshape: small, nodes: one("Elu", []string{"X"}, aFloat("alpha", 0.7))},
+		gradCase{name: "Celu", opset: 17, xshape: small, nodes: one("Celu", []string{"X"}, aFloat("alpha", 2))},
+		gradCase{name: "Selu", xshape: small, nodes: one("Selu", []string{"X"})},
+		gradCase{name: "HardSigmoid", xshape: small, nodes: one("HardSigmoid", []string{"X"}, aFloat("alpha", 1.5))},
+		gradCase{name: "ThresholdedRelu", xshape: small, nodes: one("ThresholdedRelu", []string{"X"}, aFloat("alpha", 0.1))},
+		gradCase{name: "Shrink", xshape: small, nodes: one("Shrink", []string{"X"}, aFloat("lambd", 0.1), aFloat("bias", 0.3))},
+		gradCase{name: "Pow/base", xshape: []int{2, 3}, nodes: []nb{{op: "Add", in: []string{"X", "Two"}, out: []string{"P"}}, {op: "Pow", in: []string{"P", "E"}, out: []string{"Y"}}}, inits: []tb{two, {name: "E", shape: []int{3}, f: []float32{2.5, -1, 0.5}}}},
+		gradCase{name: "Pow/exponent", xshape: []int{2, 3}, nodes: one("Pow", []string{"B", "X"}), inits: []tb{{name: "B", shape: []int{3}, f: []float32{0.5, 2, 3}}}},
+		gradCase{name: "Pow/int exponent", xshape: []int{2, 3}, nodes: one("Pow", []string{"X", "E"}), inits: []tb{intT("E", 3)}},
+		gradCase{name: "PRelu", xshape: []int{2, 3, 2}, nodes: one("PRelu", []string{"X", "S"}), inits: []tb{w("S", 3, 1)}},
+		gradCase{name: "PRelu/slope", xshape: []int{3, 1}, nodes: one("PRelu", []string{"W", "X"}), inits: []tb{w("W", 2, 3, 4)}},
+		gradCase{name: "Where", xshape: []int{2, 3}, nodes: []nb{
+			{op: "Greater", in: []string{"X", "Zero"}, out: []string{"C"}},
+			{op: "Mul", in: []string{"X", "X"}, out: []string{"Q"}},
+			{op: "Where", in: []string{"C", "Q", "X"}, out: []string{"Y"}},
+		}, inits: []tb{sc("Zero", 0)}},
+		gradCase{name: "Where/broadcast", xshape: []int{3}, nodes: []nb{
+			{op: "Less", in: []string{"W", "Zero"}, out: []string{"C"}},
+			{op: "Where", in: []string{"C", "W", "X"}, out: []string{"Y"}},
+		}, inits: []tb{sc("Zero", 0), w("W", 2, 3)}},
+		gradCase{name: "Max/Min variadic", xshape: []int{2, 3}, nodes: []nb{
+			{op: "Max", in: []string{"X", "W", "V"}, out: []string{"A"}},
+			{op: "Min", in: []string{"X", "W"}, out: []string{"B"}},
+			{op: "Add", in: []string{"A", "B"}, out: []string{"Y"}},
+		}, inits: []tb{w("W", 3), w("V", 2, 1)}},
+		gradCase{name: "Sum/Mean", xshape: []int{2, 3}, nodes: []nb{
+			{op: "Sum", in: []string{"X", "W", "X"}, out: []string{"A"}},
+			{op: "Mean", in: []string{"A", "X"}, out: []string{"Y"}},
+		}, inits: []tb{w("W", 3)}},
+		gradCase{name: "Expand", xshape: []int{3, 1}, nodes: one("Expand", []string{"X", "S"}), inits: []tb{intT("S", 2, 1, 4)}},
+		gradCase{name: "Tile", xshape: []int{2, 3}, nodes: one("Tile", []string{"X", "R"}), inits: []tb{intT("R", 2, 3)}},
+		gradCase{name: "Slice/steps", xshape: []int{4, 5}, nodes: one("Slice", []string{"X", "S", "E", "A", "T"}), inits: []tb{intT("S", -1, 1), intT("E", -100, 5), intT("A", 1, 0), intT("T", -2, 2)}},
+		gradCase{name: "Slice/opset 9 attributes", opset: 9, xshape: []int{4, 5}, nodes: one("Slice", []string{"X"}, aInts("starts", 1, 0), aInts("ends", 3, -1))},
+		gradCase{name: "Split", xshape: []int{2, 5}, nodes: []nb{
+			{op: "Split", in: []string{"X", "P"}, out: []string{"A", "B"}, attrs: []ab{aInt("axis", 1)}},
+			{op: "Mul", in: []string{"A", "A"}, out: []string{"Q"}},
+			{op: "Concat", in: []string{"B", "Q"}, out: []string{"Y"}, attrs: []ab{aInt("axis", 1)}},
+		}, inits: []tb{intT("P", 2, 3)}},
+		gradCase{name: "Trilu", opset: 17, xshape: []int{2, 3, 4}, nodes: one("Trilu", []string{"X", "K"}, aInt("upper", 0)), inits: []tb{{name: "K", shape: []int{}, i: []int64{1}}}},
+		gradCase{name: "CumSum", xshape: []int{2, 4}, nodes: one("CumSum", []string{"X", "A"}, aInt("exclusive", 1), aInt("reverse", 1)), inits: []tb{{name: "A", shape: []int{}, i: []int64{1}}}},
+		gradCase{name: "CumSum/axis 0", xshape: []int{3, 2}, nodes: []nb{{op: "CumSum", in: []string{"X", "A"}, out: []string{"C"}}, {op: "Mul", in: []string{"C", "C"}, out: []string{"Y"}}}, inits: []tb{{name: "A", shape: []int{}, i: []int64{0}}}},
+		gradCase{name: "LayerNormalization", opset: 17, xshape: []int{2, 3, 4}, nodes: one("LayerNormalization", []string{"X", "S", "B"}, aInt("axis", 1)), inits: []tb{w("S", 3, 4), w("B", 4)}},
+		// The spread inputs of a short row are close together: an offset W
+		// keeps the finite-difference step small against the row's spread.
+		gradCase{name: "LayerNormalization/last axis", opset: 17, xshape: []int{3, 5}, nodes: []nb{
+			{op: "Add", in: []string{"X", "Off"}, out: []string{"T"}},
+			{op: "LayerNormalization", in: []string{"T", "S"}, out: []string{"N"}},
+			{op: "Mul", in: []string{"N", "N"}, out: []string{"Y"}},
+		}, inits: []tb{w("S", 5), w("Off", 3, 5)}},
+		gradCase{name: "GELU (Erf form)", xshape: []int{2, 5}, nodes: []nb{
+			{op: "Div", in: []string{"X", "R2"}, out: []string{"A"}},
+			{op: "Erf", in: []string{"A"}, out: []string{"E"}},
+			{op: "Add", in: []string{"E", "One"}, out: []string{"B"}},
+			{op: "Mul", in: []string{"X", "B"}, out: []string{"C"}},
+			{op: "Mul", in: []string{"C", "Half"}, out: []string{"Y"}},
+		}, inits: []tb{sc("R2", 1.4142135), sc("One", 1), sc("Half", 0.5)}},
+		gradCase{name: "CastLike", opset: 17, xshape: []int{2, 3}, nodes: []nb{{op: "CastLike", in: []string{"X", "W"}, out: []string{"C"}}, {op: "Mul", in: []string{"C", "C"}, out: []string{"Y"}}}, inits: []tb{w("W", 1)}},
+	)
+	return cases
+}
