@@ -23,7 +23,11 @@ func moreGradCases(rng *rand.Rand) []gradCase {
 	for _, op := range []string{"Log", "Sqrt", "Reciprocal", "Acosh"} {
 		cases = append(cases, gradCase{name: op, xshape: small, nodes: shifted(op), inits: []tb{two}})
 	}
+	for _, op := range []string{"ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSumExp", "ReduceSumSquare"} {
+		cases = append(cases, gradCase{name: op, xshape: []int{2, 3, 4}, nodes: one(op, []string{"X"}, aInts("axes", 0, 2), aInt("keepdims", 0))})
+	}
 	cases = append(cases,
+		gradCase{name: "ReduceLogSum", xshape: []int{2, 3}, nodes: shifted("ReduceLogSum", aInts("axes", 1)), inits: []tb{two}},
 		gradCase{name: "Elu", xshape: small, nodes: one("Elu", []string{"X"}, aFloat("alpha", 0.7))},
 		gradCase{name: "Celu", opset: 17, xshape: small, nodes: one("Celu", []string{"X"}, aFloat("alpha", 2))},
 		gradCase{name: "Selu", xshape: small, nodes: one("Selu", []string{"X"})},

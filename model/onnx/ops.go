@@ -43,6 +43,14 @@ var opsAI = map[string]opDef{
 	"ReduceSum":          {since: []int{1, 11, 13}, min: 1, minIn: 1, maxIn: 2, maxOut: 1, grad: true, make: makeReduce(redSum)},
 	"ReduceMax":          {since: []int{1, 11, 12, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeReduce(redMax)},
 
+	"ReduceMin":       {since: []int{1, 11, 12, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeReduce(redMin)},
+	"ReduceProd":      {since: []int{1, 11, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeReduce(redProd)},
+	"ReduceL1":        {since: []int{1, 11, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeReduce(redL1)},
+	"ReduceL2":        {since: []int{1, 11, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeReduce(redL2)},
+	"ReduceLogSum":    {since: []int{1, 11, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeReduce(redLogSum)},
+	"ReduceLogSumExp": {since: []int{1, 11, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeReduce(redLogSumExp)},
+	"ReduceSumSquare": {since: []int{1, 11, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeReduce(redSumSquare)},
+	"ArgMin":          {since: []int{1, 11, 12, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, make: makeArgMin},
 	// Unary math (ops_math.go).
 	"Exp":             unary([]int{1, 6, 13}, 6, fnExp),
 	"Log":             unary([]int{1, 6, 13}, 6, fnLog),
