@@ -26,7 +26,13 @@ func moreGradCases(rng *rand.Rand) []gradCase {
 	for _, op := range []string{"ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSumExp", "ReduceSumSquare"} {
 		cases = append(cases, gradCase{name: op, xshape: []int{2, 3, 4}, nodes: one(op, []string{"X"}, aInts("axes", 0, 2), aInt("keepdims", 0))})
 	}
+	pos := func(name string, shape ...int) tb { return randT(rng, name, 0.5, 1.5, shape...) }
 	cases = append(cases,
+		gradCase{name: "GatherElements", xshape: []int{3, 4}, nodes: one("GatherElements", []string{"X", "I"}, aInt("axis", 1)), inits: []tb{{name: "I", shape: []int{3, 2}, i: []int64{0, 3, -1, 1, 2, 2}}}},
+		gradCase{name: "NegativeLogLikelihoodLoss/weighted mean", xshape: []int{3, 4, 2}, nodes: one("NegativeLogLikelihoodLoss", []string{"X", "T", "W"}), inits: []tb{{name: "T", shape: []int{3, 2}, i: []int64{1, 0, 3, 3, 2, 0}}, pos("W", 4)}},
+		gradCase{name: "NegativeLogLikelihoodLoss/none ignore", xshape: []int{3, 4}, nodes: one("NegativeLogLikelihoodLoss", []string{"X", "T"}, aStr("reduction", "none"), aInt("ignore_index", 2)), inits: []tb{intT("T", 1, 2, 3)}},
+		gradCase{name: "SoftmaxCrossEntropyLoss", xshape: []int{3, 4}, nodes: one("SoftmaxCrossEntropyLoss", []string{"X", "T", "W"}, aInt("ignore_index", 0)), inits: []tb{intT("T", 1, 0, 3), pos("W", 4)}},
+		gradCase{name: "SoftmaxCrossEntropyLoss/sum 3-D", xshape: []int{2, 3, 2}, nodes: one("SoftmaxCrossEntropyLoss", []string{"X", "T"}, aStr("reduction", "sum")), inits: []tb{{name: "T", shape: []int{2, 2}, i: []int64{2, 0, 1, 1}}}},
 		gradCase{name: "ReduceLogSum", xshape: []int{2, 3}, nodes: shifted("ReduceLogSum", aInts("axes", 1)), inits: []tb{two}},
 		gradCase{name: "Elu", xshape: small, nodes: one("Elu", []string{"X"}, aFloat("alpha", 0.7))},
 		gradCase{name: "Celu", opset: 17, xshape: small, nodes: one("Celu", []string{"X"}, aFloat("alpha", 2))},
