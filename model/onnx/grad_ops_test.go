@@ -28,6 +28,9 @@ func moreGradCases(rng *rand.Rand) []gradCase {
 	}
 	pos := func(name string, shape ...int) tb { return randT(rng, name, 0.5, 1.5, shape...) }
 	cases = append(cases,
+		gradCase{name: "Add/opset 6 broadcast at axis", opset: 6, xshape: []int{2, 3, 4}, nodes: one("Add", []string{"X", "W"}, aInt("broadcast", 1), aInt("axis", 1)), inits: []tb{w("W", 3)}},
+		gradCase{name: "Mul/opset 6 trailing broadcast", opset: 6, xshape: []int{2, 3}, nodes: one("Mul", []string{"X", "W"}, aInt("broadcast", 1)), inits: []tb{w("W", 3)}},
+		gradCase{name: "Max/opset 6", opset: 6, xshape: []int{2, 3}, nodes: one("Max", []string{"X", "W"}), inits: []tb{w("W", 2, 3)}},
 		gradCase{name: "GatherElements", xshape: []int{3, 4}, nodes: one("GatherElements", []string{"X", "I"}, aInt("axis", 1)), inits: []tb{{name: "I", shape: []int{3, 2}, i: []int64{0, 3, -1, 1, 2, 2}}}},
 		gradCase{name: "NegativeLogLikelihoodLoss/weighted mean", xshape: []int{3, 4, 2}, nodes: one("NegativeLogLikelihoodLoss", []string{"X", "T", "W"}), inits: []tb{{name: "T", shape: []int{3, 2}, i: []int64{1, 0, 3, 3, 2, 0}}, pos("W", 4)}},
 		gradCase{name: "NegativeLogLikelihoodLoss/none ignore", xshape: []int{3, 4}, nodes: one("NegativeLogLikelihoodLoss", []string{"X", "T"}, aStr("reduction", "none"), aInt("ignore_index", 2)), inits: []tb{intT("T", 1, 2, 3)}},

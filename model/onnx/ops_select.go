@@ -73,7 +73,8 @@ func (k whereOp) backward(r *runner, n *node) error {
 	return nil
 }
 
-// variadicOp is Max, Min, Sum or Mean of any number of broadcast inputs.
+// variadicOp is Max, Min, Sum or Mean of any number of inputs, broadcast
+// from version 8 and of one shape before.
 type variadicOp struct{ kind int }
 
 const (
@@ -96,6 +97,9 @@ func (k *variadicOp) plan(r *runner, n *node) ([]int, [][]int, error) {
 		}
 		if t.dt != r.in(n, 0).dt {
 			return nil, nil, fmt.Errorf("operand types differ: %v and %v", r.in(n, 0).dt, t.dt)
+		}
+		if n.version < 8 && fmt.Sprint(t.shape) != fmt.Sprint(shape) {
+			return nil, nil, fmt.Errorf("shapes %v and %v differ (no broadcasting before version 8)", shape, t.shape)
 		}
 		var err error
 		if shape, err = bcastShape(shape, t.shape); err != nil {
