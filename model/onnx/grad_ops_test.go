@@ -56,7 +56,7 @@ func moreGradCases(rng *rand.Rand) []gradCase {
 		gradCase{name: "Where/broadcast", xshape: []int{3}, nodes: []nb{
 			{op: "Less", in: []string{"W", "Zero"}, out: []string{"C"}},
 			{op: "Where", in: []string{"C", "W", "X"}, out: []string{"Y"}},
-		}, inits: []tb{sc("Zero", 0), w("W", 2, 3)}},
+		}, inits: []tb{sc("Zero", 0), {name: "W", shape: []int{2, 3}, f: []float32{-0.5, 0.3, 0.2, 0.7, -0.1, 0.4}}}},
 		gradCase{name: "Max/Min variadic", xshape: []int{2, 3}, nodes: []nb{
 			{op: "Max", in: []string{"X", "W", "V"}, out: []string{"A"}},
 			{op: "Min", in: []string{"X", "W"}, out: []string{"B"}},
