@@ -116,6 +116,17 @@ var opsAI = map[string]opDef{
 	"ScatterElements":           {since: []int{11, 13, 16}, min: 11, minIn: 3, maxIn: 3, maxOut: 1, make: makeScatterElements},
 	"NegativeLogLikelihoodLoss": {since: []int{12, 13}, min: 12, minIn: 2, maxIn: 3, maxOut: 1, grad: true, make: makeLoss(false)},
 	"SoftmaxCrossEntropyLoss":   {since: []int{12, 13}, min: 12, minIn: 2, maxIn: 3, maxOut: 2, grad: true, make: makeLoss(true)},
+	"BitShift":                  {since: []int{11}, min: 11, minIn: 2, maxIn: 2, maxOut: 1, make: makeBitShift},
+	"IsNaN":                     {since: []int{9, 13}, min: 9, minIn: 1, maxIn: 1, maxOut: 1, make: makeIsNaN},
+	"IsInf":                     {since: []int{10}, min: 10, minIn: 1, maxIn: 1, maxOut: 1, make: makeIsInf},
+	"Hardmax":                   {since: []int{1, 11, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeHardmax},
+	"DepthToSpace":              {since: []int{1, 11, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeSpaceDepth(true)},
+	"SpaceToDepth":              {since: []int{1, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeSpaceDepth(false)},
+	"OneHot":                    {since: []int{9, 11}, min: 9, minIn: 3, maxIn: 3, maxOut: 1, make: makeOneHot},
+	"InstanceNormalization":     {since: []int{1, 6}, min: 6, minIn: 3, maxIn: 3, maxOut: 1, grad: true, make: makeInstanceNorm},
+	"GlobalMaxPool":             {since: []int{1}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, grad: true, make: makeGlobalMaxPool},
+	"EyeLike":                   {since: []int{9}, min: 9, minIn: 1, maxIn: 1, maxOut: 1, make: makeEyeLike},
+	"NonZero":                   {since: []int{9, 13}, min: 9, minIn: 1, maxIn: 1, maxOut: 1, make: makeNonZero},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
