@@ -129,6 +129,7 @@ var opsAI = map[string]opDef{
 	"NonZero":                   {since: []int{9, 13}, min: 9, minIn: 1, maxIn: 1, maxOut: 1, make: makeNonZero},
 	"Resize":                    {since: []int{10, 11, 13}, min: 10, minIn: 1, maxIn: 4, maxOut: 1, grad: true, make: makeResize(false)},
 	"Upsample":                  {since: []int{7, 9}, min: 7, minIn: 1, maxIn: 2, maxOut: 1, grad: true, make: makeResize(true)},
+	"ConvTranspose":             {since: []int{1, 11}, min: 1, minIn: 2, maxIn: 3, maxOut: 1, grad: true, make: makeConvTranspose},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
