@@ -46,6 +46,12 @@ func moreGradCases(rng *rand.Rand) []gradCase {
 		gradCase{name: "Upsample/opset 9", opset: 9, xshape: []int{1, 1, 2, 3}, nodes: one("Upsample", []string{"X", "S"}, aStr("mode", "linear")), inits: []tb{{name: "S", shape: []int{4}, f: []float32{1, 1, 2, 2}}}},
 		gradCase{name: "ConvTranspose/strides pads output_padding", xshape: []int{2, 2, 3, 3}, nodes: one("ConvTranspose", []string{"X", "W", "B"}, aInts("strides", 2, 2), aInts("pads", 1, 0, 0, 1), aInts("output_padding", 1, 0)), inits: []tb{w("W", 2, 3, 3, 3), w("B", 3)}},
 		gradCase{name: "ConvTranspose/groups dilations same", xshape: []int{1, 4, 3}, nodes: one("ConvTranspose", []string{"X", "W"}, aInt("group", 2), aInts("dilations", 2), aInts("strides", 2), aStr("auto_pad", "SAME_UPPER")), inits: []tb{w("W", 4, 1, 3)}},
+		gradCase{name: "GatherND/batch_dims", xshape: []int{2, 3, 4}, nodes: one("GatherND", []string{"X", "I"}, aInt("batch_dims", 1)), inits: []tb{{name: "I", shape: []int{2, 2, 1}, i: []int64{2, 0, -1, 1}}}},
+		gradCase{name: "Compress/axis", xshape: []int{3, 4}, nodes: []nb{
+			{op: "Cast", in: []string{"C"}, out: []string{"B"}, attrs: []ab{aInt("to", int64(dtBool))}},
+			{op: "Compress", in: []string{"X", "B"}, out: []string{"Y"}, attrs: []ab{aInt("axis", 1)}},
+		}, inits: []tb{{name: "C", shape: []int{3}, i: []int64{1, 0, 1}}}},
+		gradCase{name: "TopK", xshape: []int{3, 5}, nodes: []nb{{op: "TopK", in: []string{"X", "K"}, out: []string{"Y", "I"}}}, inits: []tb{intT("K", 2)}},
 		gradCase{name: "GatherElements", xshape: []int{3, 4}, nodes: one("GatherElements", []string{"X", "I"}, aInt("axis", 1)), inits: []tb{{name: "I", shape: []int{3, 2}, i: []int64{0, 3, -1, 1, 2, 2}}}},
 		gradCase{name: "NegativeLogLikelihoodLoss/weighted mean", xshape: []int{3, 4, 2}, nodes: one("NegativeLogLikelihoodLoss", []string{"X", "T", "W"}), inits: []tb{{name: "T", shape: []int{3, 2}, i: []int64{1, 0, 3, 3, 2, 0}}, pos("W", 4)}},
 		gradCase{name: "NegativeLogLikelihoodLoss/none ignore", xshape: []int{3, 4}, nodes: one("NegativeLogLikelihoodLoss", []string{"X", "T"}, aStr("reduction", "none"), aInt("ignore_index", 2)), inits: []tb{intT("T", 1, 2, 3)}},
@@ -60,7 +66,7 @@ func moreGradCases(rng *rand.Rand) []gradCase {
 		gradCase{name: "Shrink", xshape: small, nodes: one("Shrink", []string{"X"}, aFloat("lambd", 0.1), aFloat("bias", 0.3))},
 		gradCase{name: "Pow/base", xshape: []int{2, 3}, nodes: []nb{{op: "Add", in: []string{"X", "Two"}, out: []string{"P"}}, {op: "Pow", in: []string{"P", "E"}, out: []string{"Y"}}}, inits: []tb{two, {name: "E", shape: []int{3}, f: []float32{2.5, -1, 0.5}}}},
 		gradCase{name: "Pow/exponent", xshape: []int{2, 3}, nodes: one("Pow", []string{"B", "X"}), inits: []tb{{name: "B", shape: []int{3}, f: []float32{0.5, 2, 3}}}},
-		gradCase{name: "Pow/int exponent", xshape: []int{2, 3}, nodes: one("Pow", []string{"X", "E"}), inits: []tb{intT("E", 3)}},
+		gradCase{name: "Pow/int exponent", xshape: []int{2, 3}, nodes: []nb{{op: "Add", in: []string{"X", "Two"}, out: []string{"P"}}, {op: "Pow", in: []string{"P", "E"}, out: []string{"Y"}}}, inits: []tb{two, intT("E", 3)}},
 		gradCase{name: "PRelu", xshape: []int{2, 3, 2}, nodes: one("PRelu", []string{"X", "S"}), inits: []tb{w("S", 3, 1)}},
 		gradCase{name: "PRelu/slope", xshape: []int{3, 1}, nodes: one("PRelu", []string{"W", "X"}), inits: []tb{w("W", 2, 3, 4)}},
 		gradCase{name: "Where", xshape: []int{2, 3}, nodes: []nb{

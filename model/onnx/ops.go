@@ -130,6 +130,14 @@ var opsAI = map[string]opDef{
 	"Resize":                    {since: []int{10, 11, 13}, min: 10, minIn: 1, maxIn: 4, maxOut: 1, grad: true, make: makeResize(false)},
 	"Upsample":                  {since: []int{7, 9}, min: 7, minIn: 1, maxIn: 2, maxOut: 1, grad: true, make: makeResize(true)},
 	"ConvTranspose":             {since: []int{1, 11}, min: 1, minIn: 2, maxIn: 3, maxOut: 1, grad: true, make: makeConvTranspose},
+	"GatherND":                  {since: []int{11, 12, 13}, min: 11, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makeGatherND},
+	"ScatterND":                 {since: []int{11, 13, 16}, min: 11, minIn: 3, maxIn: 3, maxOut: 1, make: makeScatterND},
+	"Scatter":                   {since: []int{9}, min: 9, minIn: 3, maxIn: 3, maxOut: 1, make: makeScatterElements},
+	"Compress":                  {since: []int{9, 11}, min: 9, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makeCompress},
+	"TopK":                      {since: []int{1, 10, 11}, min: 1, minIn: 1, maxIn: 2, maxOut: 2, grad: true, make: makeTopK},
+	"ReverseSequence":           {since: []int{10}, min: 10, minIn: 2, maxIn: 2, maxOut: 1, make: makeReverseSequence},
+	"LRN":                       {since: []int{1, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, make: makeLRN},
+	"MeanVarianceNormalization": {since: []int{9, 13}, min: 9, minIn: 1, maxIn: 1, maxOut: 1, make: makeMVN},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
