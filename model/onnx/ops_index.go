@@ -56,7 +56,9 @@ func ndIdx(data []int, ind *tensor, batch int) (offs []int, slice int, outer []i
 
 type gatherND struct{ batch int }
 
-func makeGatherND(a *attrs) (kernel, error) { return &gatherND{batch: a.intIn("batch_dims", 0, 0, 64)}, nil }
+func makeGatherND(a *attrs) (kernel, error) {
+	return &gatherND{batch: a.intIn("batch_dims", 0, 0, 64)}, nil
+}
 
 func (k *gatherND) run(r *runner, n *node) error {
 	x, ind := r.in(n, 0), r.in(n, 1)
