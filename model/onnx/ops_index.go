@@ -245,6 +245,9 @@ func (k *topK) plan(r *runner, n *node) (ax, kk int, sel []int, err error) {
 	}
 	kv := k.k
 	if n.version >= 10 {
+		if r.in(n, 1) == nil {
+			return 0, 0, nil, errors.New("input K is missing")
+		}
 		v, err := r.in(n, 1).ints()
 		if err != nil || len(v) != 1 {
 			return 0, 0, nil, errors.New("K must be one INT64")
