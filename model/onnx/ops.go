@@ -138,6 +138,9 @@ var opsAI = map[string]opDef{
 	"ReverseSequence":           {since: []int{10}, min: 10, minIn: 2, maxIn: 2, maxOut: 1, make: makeReverseSequence},
 	"LRN":                       {since: []int{1, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, make: makeLRN},
 	"MeanVarianceNormalization": {since: []int{9, 13}, min: 9, minIn: 1, maxIn: 1, maxOut: 1, make: makeMVN},
+	"QuantizeLinear":            {since: []int{10, 13}, min: 10, minIn: 2, maxIn: 3, maxOut: 1, make: makeQuantizeLinear},
+	"DequantizeLinear":          {since: []int{10, 13}, min: 10, minIn: 2, maxIn: 3, maxOut: 1, make: makeDequantizeLinear},
+	"DynamicQuantizeLinear":     {since: []int{11}, min: 11, minIn: 1, maxIn: 1, maxOut: 3, make: makeDynamicQuantize},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
