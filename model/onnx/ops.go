@@ -142,6 +142,7 @@ var opsAI = map[string]opDef{
 	"DequantizeLinear":          {since: []int{10, 13}, min: 10, minIn: 2, maxIn: 3, maxOut: 1, make: makeDequantizeLinear},
 	"DynamicQuantizeLinear":     {since: []int{11}, min: 11, minIn: 1, maxIn: 1, maxOut: 3, make: makeDynamicQuantize},
 	"Einsum":                    {since: []int{12}, min: 12, minIn: 1, maxIn: math.MaxInt32, maxOut: 1, grad: true, make: makeEinsum},
+	"Unique":                    {since: []int{11}, min: 11, minIn: 1, maxIn: 1, maxOut: 4, make: makeUnique},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
