@@ -55,6 +55,7 @@ func moreGradCases(rng *rand.Rand) []gradCase {
 		gradCase{name: "Einsum/batch matmul", xshape: []int{2, 3, 4}, nodes: one("Einsum", []string{"X", "W"}, aStr("equation", "bij,bjk->bik")), inits: []tb{w("W", 2, 4, 5)}},
 		gradCase{name: "Einsum/X twice, ellipsis", xshape: []int{2, 3}, nodes: one("Einsum", []string{"X", "X", "W"}, aStr("equation", "...i,...i,i->...")), inits: []tb{w("W", 3)}},
 		gradCase{name: "Einsum/diagonal implicit", xshape: []int{2, 3, 3}, nodes: one("Einsum", []string{"X"}, aStr("equation", "bii"))},
+		gradCase{name: "PRelu/opset 6 per channel", opset: 6, xshape: []int{2, 3, 2}, nodes: one("PRelu", []string{"X", "S"}), inits: []tb{w("S", 3)}},
 		gradCase{name: "GatherElements", xshape: []int{3, 4}, nodes: one("GatherElements", []string{"X", "I"}, aInt("axis", 1)), inits: []tb{{name: "I", shape: []int{3, 2}, i: []int64{0, 3, -1, 1, 2, 2}}}},
 		gradCase{name: "NegativeLogLikelihoodLoss/weighted mean", xshape: []int{3, 4, 2}, nodes: one("NegativeLogLikelihoodLoss", []string{"X", "T", "W"}), inits: []tb{{name: "T", shape: []int{3, 2}, i: []int64{1, 0, 3, 3, 2, 0}}, pos("W", 4)}},
 		gradCase{name: "NegativeLogLikelihoodLoss/none ignore", xshape: []int{3, 4}, nodes: one("NegativeLogLikelihoodLoss", []string{"X", "T"}, aStr("reduction", "none"), aInt("ignore_index", 2)), inits: []tb{intT("T", 1, 2, 3)}},
@@ -85,7 +86,7 @@ func moreGradCases(rng *rand.Rand) []gradCase {
 			{op: "Max", in: []string{"X", "W", "V"}, out: []string{"A"}},
 			{op: "Min", in: []string{"X", "W"}, out: []string{"B"}},
 			{op: "Add", in: []string{"A", "B"}, out: []string{"Y"}},
-		}, inits: []tb{w("W", 3), w("V", 2, 1)}},
+		}, inits: []tb{{name: "W", shape: []int{3}, f: []float32{0.05, -0.9, 0.9}}, {name: "V", shape: []int{2, 1}, f: []float32{-1, 1}}}},
 		gradCase{name: "Sum/Mean", xshape: []int{2, 3}, nodes: []nb{
 			{op: "Sum", in: []string{"X", "W", "X"}, out: []string{"A"}},
 			{op: "Mean", in: []string{"A", "X"}, out: []string{"Y"}},

@@ -85,7 +85,7 @@ var opsAI = map[string]opDef{
 	"Shrink":          unary([]int{9}, 9, fnShrink, "shrink"),
 	// Broadcast binary operators (ops_math.go).
 	"Pow":            {since: []int{1, 7, 12, 13, 15}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makeBroadcast(fnPow)},
-	"PRelu":          {since: []int{1, 6, 7, 9, 16}, min: 6, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makeBroadcast(fnPRelu)},
+	"PRelu":          {since: []int{1, 6, 7, 9, 16}, min: 6, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makePRelu},
 	"Equal":          {since: []int{1, 7, 11, 13}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, make: makeBroadcast(fnEqual)},
 	"Less":           {since: []int{1, 7, 9, 13}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, make: makeBroadcast(fnLess)},
 	"Greater":        {since: []int{1, 7, 9, 13}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, make: makeBroadcast(fnGreater)},

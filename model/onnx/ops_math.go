@@ -285,8 +285,9 @@ func (k *broadcastOp) outType(_ int, in []dtype) dtype {
 	return in[0]
 }
 
-func (k *broadcastOp) run(r *runner, n *node) error {
-	a, b := r.in(n, 0), r.in(n, 1)
+func (k *broadcastOp) run(r *runner, n *node) error { return k.runOn(r, n, r.in(n, 0), r.in(n, 1)) }
+
+func (k *broadcastOp) runOn(r *runner, n *node, a, b *tensor) error {
 	if a.dt != b.dt && !k.fn.mixed {
 		return fmt.Errorf("operand types differ: %v and %v", a.dt, b.dt)
 	}
@@ -339,10 +340,13 @@ func (k *broadcastOp) run(r *runner, n *node) error {
 }
 
 func (k *broadcastOp) backward(r *runner, n *node) error {
+	return k.backwardOn(r, n, r.in(n, 0), r.in(n, 1))
+}
+
+func (k *broadcastOp) backwardOn(r *runner, n *node, a, b *tensor) error {
 	if k.fn.da == nil {
 		return errors.New("operator has no gradient")
 	}
-	a, b := r.in(n, 0), r.in(n, 1)
 	y := r.vals[n.out[0]]
 	g := r.gradOut(n, 0)
 	ga, gb := r.gradIn(n, 0), r.gradIn(n, 1)
@@ -484,4 +488,36 @@ func (notOp) run(r *runner, n *node) error {
 		y.i[i] = 1 - v
 	}
 	return nil
+}
+
+// PRelu before version 7 takes a 1-D slope of one value per channel (axis
+// 1); from version 7 the slope broadcasts numpy-style.
+type preluOp struct {
+	op     broadcastOp
+	legacy bool
+}
+
+func makePRelu(a *attrs) (kernel, error) {
+	return &preluOp{op: broadcastOp{fn: fnPRelu}, legacy: a.version() < 7}, nil
+}
+
+func (k *preluOp) slope(r *runner, n *node) *tensor {
+	x, s := r.in(n, 0), r.in(n, 1)
+	if !k.legacy || s.rank() != 1 || x.rank() < 2 || s.size() == 1 || s.size() != x.shape[1] {
+		return s
+	}
+	shape := make([]int, x.rank()-1)
+	for i := range shape {
+		shape[i] = 1
+	}
+	shape[0] = s.size()
+	return &tensor{dt: s.dt, shape: shape, f: s.f, i: s.i}
+}
+
+func (k *preluOp) run(r *runner, n *node) error {
+	return k.op.runOn(r, n, r.in(n, 0), k.slope(r, n))
+}
+
+func (k *preluOp) backward(r *runner, n *node) error {
+	return k.op.backwardOn(r, n, r.in(n, 0), k.slope(r, n))
 }
