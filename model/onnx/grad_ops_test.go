@@ -56,6 +56,8 @@ func moreGradCases(rng *rand.Rand) []gradCase {
 		gradCase{name: "Einsum/X twice, ellipsis", xshape: []int{2, 3}, nodes: one("Einsum", []string{"X", "X", "W"}, aStr("equation", "...i,...i,i->...")), inits: []tb{w("W", 3)}},
 		gradCase{name: "Einsum/diagonal implicit", xshape: []int{2, 3, 3}, nodes: one("Einsum", []string{"X"}, aStr("equation", "bii"))},
 		gradCase{name: "PRelu/opset 6 per channel", opset: 6, xshape: []int{2, 3, 2}, nodes: one("PRelu", []string{"X", "S"}), inits: []tb{w("S", 3)}},
+		gradCase{name: "GridSample/bilinear reflection", xshape: []int{1, 2, 3, 4}, nodes: one("GridSample", []string{"X", "G"}, aStr("padding_mode", "reflection")), inits: []tb{randT(rng, "G", -1.3, 1.3, 1, 2, 3, 2)}},
+		gradCase{name: "GridSample/bicubic border align", xshape: []int{1, 1, 4, 4}, nodes: one("GridSample", []string{"X", "G"}, aStr("mode", "bicubic"), aStr("padding_mode", "border"), aInt("align_corners", 1)), inits: []tb{randT(rng, "G", -1.2, 1.2, 1, 3, 2, 2)}},
 		gradCase{name: "GatherElements", xshape: []int{3, 4}, nodes: one("GatherElements", []string{"X", "I"}, aInt("axis", 1)), inits: []tb{{name: "I", shape: []int{3, 2}, i: []int64{0, 3, -1, 1, 2, 2}}}},
 		gradCase{name: "NegativeLogLikelihoodLoss/weighted mean", xshape: []int{3, 4, 2}, nodes: one("NegativeLogLikelihoodLoss", []string{"X", "T", "W"}), inits: []tb{{name: "T", shape: []int{3, 2}, i: []int64{1, 0, 3, 3, 2, 0}}, pos("W", 4)}},
 		gradCase{name: "NegativeLogLikelihoodLoss/none ignore", xshape: []int{3, 4}, nodes: one("NegativeLogLikelihoodLoss", []string{"X", "T"}, aStr("reduction", "none"), aInt("ignore_index", 2)), inits: []tb{intT("T", 1, 2, 3)}},

@@ -143,6 +143,7 @@ var opsAI = map[string]opDef{
 	"DynamicQuantizeLinear":     {since: []int{11}, min: 11, minIn: 1, maxIn: 1, maxOut: 3, make: makeDynamicQuantize},
 	"Einsum":                    {since: []int{12}, min: 12, minIn: 1, maxIn: math.MaxInt32, maxOut: 1, grad: true, make: makeEinsum},
 	"Unique":                    {since: []int{11}, min: 11, minIn: 1, maxIn: 1, maxOut: 4, make: makeUnique},
+	"GridSample":                {since: []int{16}, min: 16, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makeGridSample},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
