@@ -145,6 +145,8 @@ var opsAI = map[string]opDef{
 	"Unique":                    {since: []int{11}, min: 11, minIn: 1, maxIn: 1, maxOut: 4, make: makeUnique},
 	"GridSample":                {since: []int{16}, min: 16, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makeGridSample},
 	"NonMaxSuppression":         {since: []int{10, 11}, min: 10, minIn: 2, maxIn: 5, maxOut: 1, make: makeNMS},
+	"MatMulInteger":             {since: []int{10}, min: 10, minIn: 2, maxIn: 4, maxOut: 1, make: makeMatMulInteger},
+	"QLinearMatMul":             {since: []int{10}, min: 10, minIn: 8, maxIn: 8, maxOut: 1, make: makeQLinearMatMul},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
