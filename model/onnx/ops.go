@@ -147,6 +147,8 @@ var opsAI = map[string]opDef{
 	"NonMaxSuppression":         {since: []int{10, 11}, min: 10, minIn: 2, maxIn: 5, maxOut: 1, make: makeNMS},
 	"MatMulInteger":             {since: []int{10}, min: 10, minIn: 2, maxIn: 4, maxOut: 1, make: makeMatMulInteger},
 	"QLinearMatMul":             {since: []int{10}, min: 10, minIn: 8, maxIn: 8, maxOut: 1, make: makeQLinearMatMul},
+	"Det":                       {since: []int{11}, min: 11, minIn: 1, maxIn: 1, maxOut: 1, make: makeDet},
+	"MaxUnpool":                 {since: []int{9, 11}, min: 9, minIn: 2, maxIn: 3, maxOut: 1, make: makeMaxUnpool},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
