@@ -149,6 +149,9 @@ var opsAI = map[string]opDef{
 	"QLinearMatMul":             {since: []int{10}, min: 10, minIn: 8, maxIn: 8, maxOut: 1, make: makeQLinearMatMul},
 	"Det":                       {since: []int{11}, min: 11, minIn: 1, maxIn: 1, maxOut: 1, make: makeDet},
 	"MaxUnpool":                 {since: []int{9, 11}, min: 9, minIn: 2, maxIn: 3, maxOut: 1, make: makeMaxUnpool},
+	"HannWindow":                {since: []int{17}, min: 17, minIn: 1, maxIn: 1, maxOut: 1, make: makeWindow(0.5, 0.5, 0)},
+	"HammingWindow":             {since: []int{17}, min: 17, minIn: 1, maxIn: 1, maxOut: 1, make: makeWindow(25.0/46, 21.0/46, 0)},
+	"BlackmanWindow":            {since: []int{17}, min: 17, minIn: 1, maxIn: 1, maxOut: 1, make: makeWindow(0.42, 0.5, 0.08)},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
