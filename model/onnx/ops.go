@@ -84,7 +84,7 @@ var opsAI = map[string]opDef{
 	"ThresholdedRelu": unary([]int{10}, 10, fnThresholdedRelu, "thresholded"),
 	"Shrink":          unary([]int{9}, 9, fnShrink, "shrink"),
 	// Broadcast binary operators (ops_math.go).
-	"Pow":            {since: []int{1, 7, 12, 13, 15}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makeBroadcast(fnPow)},
+	"Pow":            {since: []int{1, 7, 12, 13, 15}, min: 1, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makePow},
 	"PRelu":          {since: []int{1, 6, 7, 9, 16}, min: 6, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makePRelu},
 	"Equal":          {since: []int{1, 7, 11, 13}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, make: makeBroadcast(fnEqual)},
 	"Less":           {since: []int{1, 7, 9, 13}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, make: makeBroadcast(fnLess)},

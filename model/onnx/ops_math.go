@@ -521,3 +521,51 @@ func (k *preluOp) run(r *runner, n *node) error {
 func (k *preluOp) backward(r *runner, n *node) error {
 	return k.op.backwardOn(r, n, r.in(n, 0), k.slope(r, n))
 }
+
+// Pow before version 7 broadcasts as Add does then (broadcast, axis).
+type powOp struct {
+	op     broadcastOp
+	legacy *binaryOp // the version-1 broadcast rule, nil from version 7
+}
+
+func makePow(a *attrs) (kernel, error) {
+	k := &powOp{op: broadcastOp{fn: fnPow}}
+	if a.version() < 7 {
+		b, err := makeBinary(opAdd)(a)
+		if err != nil {
+			return nil, err
+		}
+		k.legacy = b.(*binaryOp)
+	}
+	return k, nil
+}
+
+func (k *powOp) exponent(r *runner, n *node) (*tensor, error) {
+	x, e := r.in(n, 0), r.in(n, 1)
+	if k.legacy == nil {
+		return e, nil
+	}
+	shape, err := k.legacy.bShape(x.shape, e.shape)
+	if err != nil {
+		return nil, err
+	}
+	return &tensor{dt: e.dt, shape: shape, f: e.f, i: e.i}, nil
+}
+
+func (k *powOp) outType(j int, in []dtype) dtype { return k.op.outType(j, in) }
+
+func (k *powOp) run(r *runner, n *node) error {
+	e, err := k.exponent(r, n)
+	if err != nil {
+		return err
+	}
+	return k.op.runOn(r, n, r.in(n, 0), e)
+}
+
+func (k *powOp) backward(r *runner, n *node) error {
+	e, err := k.exponent(r, n)
+	if err != nil {
+		return err
+	}
+	return k.op.backwardOn(r, n, r.in(n, 0), e)
+}
