@@ -154,6 +154,7 @@ var opsAI = map[string]opDef{
 	"BlackmanWindow":            {since: []int{17}, min: 17, minIn: 1, maxIn: 1, maxOut: 1, make: makeWindow(0.42, 0.5, 0.08)},
 	"ConvInteger":               {since: []int{10}, min: 10, minIn: 2, maxIn: 4, maxOut: 1, make: makeIntConv(false)},
 	"QLinearConv":               {since: []int{10}, min: 10, minIn: 8, maxIn: 9, maxOut: 1, make: makeIntConv(true)},
+	"RNN":                       {since: []int{1, 7, 14}, min: 7, minIn: 3, maxIn: 6, maxOut: 2, make: makeRNN},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
