@@ -156,6 +156,7 @@ var opsAI = map[string]opDef{
 	"QLinearConv":               {since: []int{10}, min: 10, minIn: 8, maxIn: 9, maxOut: 1, make: makeIntConv(true)},
 	"RNN":                       {since: []int{1, 7, 14}, min: 7, minIn: 3, maxIn: 6, maxOut: 2, make: makeRNN},
 	"LSTM":                      {since: []int{1, 7, 14}, min: 7, minIn: 3, maxIn: 8, maxOut: 3, make: makeLSTM},
+	"GRU":                       {since: []int{1, 3, 7, 14}, min: 7, minIn: 3, maxIn: 6, maxOut: 2, make: makeGRU},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
