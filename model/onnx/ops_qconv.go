@@ -46,6 +46,9 @@ func (k *intConv) conv(r *runner, x, w, xz, wz *tensor) ([]int, []int64, error) 
 	if err != nil {
 		return nil, nil, err
 	}
+	if (xz != nil && !xz.dt.isInt()) || (wz != nil && !wz.dt.isInt()) {
+		return nil, nil, errors.New("zero points must be integer tensors")
+	}
 	var xzp int64
 	if xz != nil {
 		if xz.size() != 1 {

@@ -28,6 +28,8 @@ func intMatMul(a, b, za, zb *tensor, lim Limits) ([]int, []int64, error) {
 		switch {
 		case z == nil:
 			return func(int) int64 { return 0 }, nil
+		case !z.dt.isInt():
+			return nil, fmt.Errorf("zero point type %v is not an integer type", z.dt)
 		case z.size() == 1:
 			return func(int) int64 { return z.i[0] }, nil
 		case z.size() == n:

@@ -68,6 +68,9 @@ func (k *sliceOp) plan(r *runner, n *node) ([]int, []int, error) {
 	seen := make([]bool, rank)
 	for i := range starts {
 		ax := i
+		if axes == nil && i >= rank {
+			return nil, nil, fmt.Errorf("%d starts for rank %d", len(starts), rank)
+		}
 		if axes != nil {
 			var err error
 			if ax, err = normAxis(int(max(min(axes[i], math.MaxInt32), math.MinInt32)), rank); err != nil {
