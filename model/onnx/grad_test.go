@@ -131,7 +131,7 @@ func centralDiff(t *testing.T, m *Model, x *model.Tensor, seed []float32, i int,
 
 func TestGradientsFiniteDifferences(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for _, c := range gradCases(rng) {
+	for _, c := range append(gradCases(rng), moreGradCases(rand.New(rand.NewPCG(3, 4)))...) {
 		t.Run(c.name, func(t *testing.T) {
 			mb := mbuild{opset: c.opset, nodes: c.nodes, inits: c.inits,
 				inputs: []vi{{name: "X", dt: dtFloat, dims: c.xshape}}, outputs: []vi{{name: "Y", dt: dtFloat}}}

@@ -388,6 +388,11 @@ func (g *graph) makeKernel(n *node) error {
 	if len(n.in) > def.maxIn || len(n.in) < def.minIn {
 		return fmt.Errorf("%v: has %d inputs, want %d to %d", n, len(n.in), def.minIn, def.maxIn)
 	}
+	for k := range def.minIn {
+		if n.in[k] < 0 {
+			return fmt.Errorf("%v: required input %d is missing", n, k)
+		}
+	}
 	if len(n.out) > def.maxOut || len(n.out) < 1 {
 		return fmt.Errorf("%v: has %d outputs, want 1 to %d", n, len(n.out), def.maxOut)
 	}

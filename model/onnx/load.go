@@ -257,6 +257,10 @@ func (m *Model) probe() error {
 	if err != nil {
 		return fmt.Errorf("model fails on a zero input: %w", err)
 	}
+	if len(y.Shape) == 0 { // a scalar output, such as a reduced loss
+		m.info.OutputShape = []int{}
+		return nil
+	}
 	m.info.OutputShape = append([]int(nil), y.Shape[1:]...)
 	return nil
 }

@@ -118,10 +118,56 @@ const (
 	opDiv
 )
 
-type binaryOp struct{ op int }
+// binaryOp is Add, Sub, Mul or Div. Before version 7 the operands broadcast
+// only with broadcast=1, B aligned with A's dimensions from axis (default:
+// the trailing ones); from version 7 numpy broadcasting applies.
+type binaryOp struct {
+	op     int
+	legacy bool // version < 7
+	bcast  bool
+	axis   int // -1: trailing alignment
+}
 
 func makeBinary(op int) func(a *attrs) (kernel, error) {
-	return func(a *attrs) (kernel, error) { return &binaryOp{op: op}, nil }
+	return func(a *attrs) (kernel, error) {
+		k := &binaryOp{op: op, axis: -1}
+		if a.version() < 7 {
+			k.legacy, k.bcast = true, a.int("broadcast", 0) != 0
+			if a.has("axis") {
+				k.axis = a.intIn("axis", 0, 0, 64)
+			}
+		}
+		return k, nil
+	}
+}
+
+// bShape returns the shape B broadcasts with: its own, or for a legacy
+// node the shape aligned with A at axis.
+func (k *binaryOp) bShape(a, b []int) ([]int, error) {
+	if !k.legacy {
+		return b, nil
+	}
+	if !k.bcast {
+		if fmt.Sprint(a) != fmt.Sprint(b) {
+			return nil, fmt.Errorf("shapes %v and %v differ and broadcast is not set", a, b)
+		}
+		return b, nil
+	}
+	if k.axis < 0 {
+		if len(b) > len(a) {
+			return nil, fmt.Errorf("shape %v does not broadcast to %v", b, a)
+		}
+		return b, nil
+	}
+	if k.axis+len(b) > len(a) {
+		return nil, fmt.Errorf("shape %v at axis %d does not fit %v", b, k.axis, a)
+	}
+	out := make([]int, len(a)-k.axis)
+	for i := range out {
+		out[i] = 1
+	}
+	copy(out, b)
+	return out, nil
 }
 
 func (k *binaryOp) run(r *runner, n *node) error {
@@ -129,15 +175,22 @@ func (k *binaryOp) run(r *runner, n *node) error {
 	if a.dt != b.dt {
 		return fmt.Errorf("operand types differ: %v and %v", a.dt, b.dt)
 	}
-	shape, err := bcastShape(a.shape, b.shape)
+	bs, err := k.bShape(a.shape, b.shape)
 	if err != nil {
 		return err
+	}
+	shape, err := bcastShape(a.shape, bs)
+	if err != nil {
+		return err
+	}
+	if k.legacy && fmt.Sprint(shape) != fmt.Sprint(a.shape) {
+		return fmt.Errorf("shape %v does not broadcast to %v", b.shape, a.shape)
 	}
 	y, err := r.out(n, 0, a.dt, shape)
 	if err != nil {
 		return err
 	}
-	p := newBplan(shape, a.shape, b.shape)
+	p := newBplan(shape, a.shape, bs)
 	if a.dt == dtFloat {
 		p.each(func(o, ai, bi, m, as, bs int) {
 			binF(k.op, y.f[o:o+m], a.f[ai:], b.f[bi:], as, bs)
@@ -258,7 +311,11 @@ func (k *binaryOp) backward(r *runner, n *node) error {
 	ga, gb := r.gradIn(n, 0), r.gradIn(n, 1)
 	a, b := r.in(n, 0), r.in(n, 1)
 	shape := r.vals[n.out[0]].shape
-	p := newBplan(shape, a.shape, b.shape)
+	bs, err := k.bShape(a.shape, b.shape)
+	if err != nil {
+		return err
+	}
+	p := newBplan(shape, a.shape, bs)
 	p.each(func(o, ai, bi, m, as, bs int) {
 		for i := range m {
 			gi := g[o+i]

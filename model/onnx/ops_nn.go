@@ -427,6 +427,9 @@ func makeBatchNorm(a *attrs) (kernel, error) {
 	if a.version() < 9 && a.int("spatial", 1) != 1 {
 		return nil, errors.New("BatchNormalization with spatial=0 is not supported")
 	}
+	if a.version() < 7 && a.int("is_test", 0) == 0 {
+		return nil, errors.New("BatchNormalization before version 7 in training mode (is_test=0) is not supported")
+	}
 	k := &batchNormOp{eps: a.finite("epsilon", 1e-5), momentum: a.finite("momentum", 0.9)}
 	k.training = a.version() >= 14 && a.int("training_mode", 0) != 0
 	return k, nil

@@ -5,12 +5,21 @@ import (
 	"math"
 )
 
-// Reductions: ReduceSum, ReduceMean, ReduceMax and ArgMax.
+// Reductions: ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd,
+// ReduceL1, ReduceL2, ReduceLogSum, ReduceLogSumExp, ReduceSumSquare, and
+// ArgMax and ArgMin.
 
 const (
 	redSum = iota
 	redMean
 	redMax
+	redMin
+	redProd
+	redL1
+	redL2
+	redLogSum
+	redLogSumExp
+	redSumSquare
 )
 
 type reduceOp struct {
@@ -123,14 +132,7 @@ func (k *reduceOp) run(r *runner, n *node) error {
 	}
 	if x.dt == dtFloat {
 		acc := make([]float64, len(y.f))
-		if k.kind == redMax {
-			for i := range acc {
-				acc[i] = math.Inf(-1)
-			}
-			eachReduced(x.shape, ostr, func(i, o int) { acc[o] = math.Max(acc[o], float64(x.f[i])) })
-		} else {
-			eachReduced(x.shape, ostr, func(i, o int) { acc[o] += float64(x.f[i]) })
-		}
+		k.reduceF(x, ostr, acc)
 		for o, v := range acc {
 			if k.kind == redMean {
 				v /= float64(cnt)
@@ -139,15 +141,44 @@ func (k *reduceOp) run(r *runner, n *node) error {
 		}
 		return nil
 	}
-	if k.kind == redMax {
+	switch k.kind {
+	case redMax, redMin:
 		for o := range y.i {
 			y.i[o] = math.MinInt64
+			if k.kind == redMin {
+				y.i[o] = math.MaxInt64
+			}
 		}
-		eachReduced(x.shape, ostr, func(i, o int) { y.i[o] = max(y.i[o], x.i[i]) })
+		eachReduced(x.shape, ostr, func(i, o int) {
+			if k.kind == redMax {
+				y.i[o] = max(y.i[o], x.i[i])
+			} else {
+				y.i[o] = min(y.i[o], x.i[i])
+			}
+		})
 		return nil
+	case redSum, redMean, redProd, redL1, redSumSquare:
+	default:
+		return fmt.Errorf("input type %v is not supported", x.dt)
 	}
-	clear(y.i)
-	eachReduced(x.shape, ostr, func(i, o int) { y.i[o] += x.i[i] })
+	for o := range y.i {
+		y.i[o] = 0
+		if k.kind == redProd {
+			y.i[o] = 1
+		}
+	}
+	eachReduced(x.shape, ostr, func(i, o int) {
+		switch v := x.i[i]; k.kind {
+		case redProd:
+			y.i[o] *= v
+		case redL1:
+			y.i[o] += absInt(v)
+		case redSumSquare:
+			y.i[o] += v * v
+		default:
+			y.i[o] += v
+		}
+	})
 	for o, v := range y.i {
 		if k.kind == redMean && cnt > 0 {
 			v /= int64(cnt)
@@ -155,6 +186,60 @@ func (k *reduceOp) run(r *runner, n *node) error {
 		y.i[o] = x.dt.wrap(v)
 	}
 	return nil
+}
+
+// reduceF reduces FLOAT x into acc (the mean is divided by the caller).
+func (k *reduceOp) reduceF(x *tensor, ostr []int, acc []float64) {
+	init := 0.0
+	switch k.kind {
+	case redMax, redLogSumExp:
+		init = math.Inf(-1)
+	case redMin:
+		init = math.Inf(1)
+	case redProd:
+		init = 1
+	}
+	for o := range acc {
+		acc[o] = init
+	}
+	switch k.kind {
+	case redMax:
+		eachReduced(x.shape, ostr, func(i, o int) { acc[o] = math.Max(acc[o], float64(x.f[i])) })
+	case redMin:
+		eachReduced(x.shape, ostr, func(i, o int) { acc[o] = math.Min(acc[o], float64(x.f[i])) })
+	case redProd:
+		eachReduced(x.shape, ostr, func(i, o int) { acc[o] *= float64(x.f[i]) })
+	case redL1:
+		eachReduced(x.shape, ostr, func(i, o int) { acc[o] += math.Abs(float64(x.f[i])) })
+	case redL2, redSumSquare:
+		eachReduced(x.shape, ostr, func(i, o int) { acc[o] += float64(x.f[i]) * float64(x.f[i]) })
+	case redLogSumExp:
+		m := make([]float64, len(acc))
+		copy(m, acc)
+		eachReduced(x.shape, ostr, func(i, o int) { m[o] = math.Max(m[o], float64(x.f[i])) })
+		for o := range acc {
+			acc[o] = 0
+			if math.IsInf(m[o], 0) {
+				m[o] = 0
+			}
+		}
+		eachReduced(x.shape, ostr, func(i, o int) { acc[o] += math.Exp(float64(x.f[i]) - m[o]) })
+		for o := range acc {
+			acc[o] = math.Log(acc[o]) + m[o]
+		}
+	default:
+		eachReduced(x.shape, ostr, func(i, o int) { acc[o] += float64(x.f[i]) })
+	}
+	switch k.kind {
+	case redL2:
+		for o := range acc {
+			acc[o] = math.Sqrt(acc[o])
+		}
+	case redLogSum:
+		for o := range acc {
+			acc[o] = math.Log(acc[o])
+		}
+	}
 }
 
 func (k *reduceOp) backward(r *runner, n *node) error {
@@ -167,14 +252,14 @@ func (k *reduceOp) backward(r *runner, n *node) error {
 	if ostr == nil {
 		return addInto(gx, g)
 	}
+	y := r.vals[n.out[0]].f
 	switch k.kind {
 	case redSum:
 		eachReduced(x.shape, ostr, func(i, o int) { gx[i] += g[o] })
 	case redMean:
 		s := 1 / float32(cnt)
 		eachReduced(x.shape, ostr, func(i, o int) { gx[i] += g[o] * s })
-	case redMax:
-		y := r.vals[n.out[0]].f
+	case redMax, redMin:
 		done := make([]bool, len(y))
 		eachReduced(x.shape, ostr, func(i, o int) {
 			if !done[o] && x.f[i] == y[o] {
@@ -182,6 +267,31 @@ func (k *reduceOp) backward(r *runner, n *node) error {
 				done[o] = true
 			}
 		})
+	case redProd:
+		// The product of the other elements, recomputed (x may hold zeros).
+		eachReduced(x.shape, ostr, func(i, o int) {
+			p := 1.0
+			eachReduced(x.shape, ostr, func(j, q int) {
+				if q == o && j != i {
+					p *= float64(x.f[j])
+				}
+			})
+			gx[i] += g[o] * float32(p)
+		})
+	case redL1:
+		eachReduced(x.shape, ostr, func(i, o int) { gx[i] += g[o] * float32(sign(float64(x.f[i]))) })
+	case redL2:
+		eachReduced(x.shape, ostr, func(i, o int) {
+			if y[o] != 0 {
+				gx[i] += g[o] * x.f[i] / y[o]
+			}
+		})
+	case redSumSquare:
+		eachReduced(x.shape, ostr, func(i, o int) { gx[i] += 2 * g[o] * x.f[i] })
+	case redLogSum:
+		eachReduced(x.shape, ostr, func(i, o int) { gx[i] += g[o] / float32(math.Exp(float64(y[o]))) })
+	case redLogSumExp:
+		eachReduced(x.shape, ostr, func(i, o int) { gx[i] += g[o] * float32(math.Exp(float64(x.f[i])-float64(y[o]))) })
 	}
 	return nil
 }
@@ -190,6 +300,15 @@ func (k *reduceOp) backward(r *runner, n *node) error {
 type argMaxOp struct {
 	axis       int
 	keep, last bool
+	min        bool // ArgMin
+}
+
+func makeArgMin(a *attrs) (kernel, error) {
+	k, err := makeArgMax(a)
+	if err == nil {
+		k.(*argMaxOp).min = true
+	}
+	return k, err
 }
 
 func makeArgMax(a *attrs) (kernel, error) {
@@ -230,9 +349,14 @@ func (k *argMaxOp) run(r *runner, n *node) error {
 			for j := 1; j < l; j++ {
 				i, b := base+j*inner, base+best*inner
 				var gt, eq bool
-				if x.dt == dtFloat {
+				switch {
+				case x.dt == dtFloat && k.min:
+					gt, eq = x.f[i] < x.f[b], x.f[i] == x.f[b]
+				case x.dt == dtFloat:
 					gt, eq = x.f[i] > x.f[b], x.f[i] == x.f[b]
-				} else {
+				case k.min:
+					gt, eq = x.i[i] < x.i[b], x.i[i] == x.i[b]
+				default:
 					gt, eq = x.i[i] > x.i[b], x.i[i] == x.i[b]
 				}
 				if gt || (eq && k.last) {
