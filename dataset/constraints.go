@@ -238,6 +238,33 @@ func (c *Constraints) Validate() error {
 			}
 			used[j] = true
 		}
+		if err := c.groupFeasible(g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// groupFeasible checks that a one-hot group can be satisfied: every member
+// admits 0 or 1, a member that cannot be 0 (Min > 0) must be the one, at most
+// one member is such, and some member can be 1.
+func (c *Constraints) groupFeasible(g Group) error {
+	forced, canOne := -1, false
+	for _, j := range g.Columns {
+		lo, hi := bound32(c.Min[j]), bound32(c.Max[j])
+		if !(lo <= 0 && 0 <= hi) && !(lo <= 1 && 1 <= hi) {
+			return fmt.Errorf("constraints: one-hot group %q: feature %d: range [%v, %v] admits neither 0 nor 1", g.Name, j, c.Min[j], c.Max[j])
+		}
+		if lo > 0 {
+			if forced >= 0 {
+				return fmt.Errorf("constraints: one-hot group %q: features %d and %d both cannot be 0", g.Name, forced, j)
+			}
+			forced = j
+		}
+		canOne = canOne || hi >= 1
+	}
+	if !canOne {
+		return fmt.Errorf("constraints: one-hot group %q: no member's range admits 1", g.Name)
 	}
 	return nil
 }
@@ -324,6 +351,8 @@ func Infer(ctx context.Context, r Reader, opt InferOptions) (*Constraints, error
 
 // bound32 rounds a bound to float32, the precision of the data: a feature
 // bounded by 185.2 may hold float32(185.2), which is slightly less.
+// bound32 rounds a bound to float32, the precision of the data: a feature
+// bounded by 185.2 may hold float32(185.2), which is slightly less.
 func bound32(b float64) float64 { return float64(float32(b)) }
 
 // Project maps the batch x, in place, into the feasible set, given the
@@ -331,8 +360,8 @@ func bound32(b float64) float64 { return float64(float32(b)) }
 // immutable). Per row, in this order: NaN values take x0's value (or the
 // lower bound); values are clipped to [Min, Max]; integer features are
 // rounded to the nearest integer within the range; each one-hot group is set
-// to 1 at its largest member (the first on ties; members whose Max is below
-// 1 cannot win unless all can't) and 0 elsewhere; bounds are compared at
+// to 1 at its largest member that admits 1 (the first on ties; a member
+// whose Min is above 0 always wins) and 0 elsewhere; bounds are compared at
 // float32 precision; immutable features, and
 // every member of a group that has an immutable member, take x0's values.
 func (c *Constraints) Project(x, x0 *model.Tensor) error {
@@ -378,13 +407,20 @@ func (c *Constraints) Project(x, x0 *model.Tensor) error {
 		}
 		for _, g := range c.Groups {
 			best, bv := -1, math.Inf(-1)
-			for pass := 0; pass < 2 && best < 0; pass++ {
+			for _, j := range g.Columns {
+				if bound32(c.Min[j]) > 0 {
+					best = j // the member that cannot be 0
+					break
+				}
+				if v := float64(row[j]); bound32(c.Max[j]) >= 1 && (v > bv || best < 0) {
+					best, bv = j, v
+				}
+			}
+			if best < 0 { // an unvalidated, infeasible group: the largest member
+				best = g.Columns[0]
 				for _, j := range g.Columns {
-					if pass == 0 && c.Max[j] < 1 {
-						continue
-					}
-					if v := float64(row[j]); v > bv || best < 0 {
-						best, bv = j, v
+					if row[j] > row[best] {
+						best = j
 					}
 				}
 			}

@@ -55,6 +55,15 @@ func TestProject(t *testing.T) {
 	if err := c.Project(tensor(1, 1, 2), nil); err == nil {
 		t.Error("wrong row length accepted")
 	}
+	// A group member that cannot be 0 wins whatever the values say.
+	c3 := &Constraints{Min: []float64{0, 1}, Max: []float64{1, 1}, Integer: []bool{false, false}, Immutable: []bool{false, false}, Groups: []Group{{"f", []int{0, 1}}}}
+	if err := c3.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	x3 := tensor(1, 0.9, 0.1)
+	if err := c3.Project(x3, nil); err != nil || !slices.Equal(x3.Data, []float32{0, 1}) || c3.Check(x3, nil, 0) != nil {
+		t.Errorf("forced member: %v, %v", x3.Data, err)
+	}
 	// Integer feature whose range has non-integer ends.
 	c2 := &Constraints{Min: []float64{0.5}, Max: []float64{2.5}, Integer: []bool{true}, Immutable: []bool{false}}
 	x2 := tensor(3, 0, 2.5, 100)
@@ -126,6 +135,9 @@ func TestParseConstraints(t *testing.T) {
 		{`{"features": [{"name": "a"}], "one_hot_groups": [{"name": "g", "features": []}]}`, "empty"},
 		{`{"features": [{"name": "a"}], "one_hot_groups": [{"name": "g", "features": ["a"]}, {"name": "h", "features": ["a"]}]}`, "two one-hot groups"},
 		{`{"features": [{"name": "a"}], "image": {"channels": 1, "height": 2, "width": 2}}`, "does not match"},
+		{`{"features": [{"name": "a", "min": 2, "group": "g"}, {"name": "b", "group": "g"}]}`, "admits neither 0 nor 1"},
+		{`{"features": [{"name": "a", "min": 1, "group": "g"}, {"name": "b", "min": 0.5, "group": "g"}]}`, "both cannot be 0"},
+		{`{"features": [{"name": "a", "max": 0, "group": "g"}, {"name": "b", "max": 0.5, "group": "g"}]}`, "no member's range admits 1"},
 		{`[`, "features file"},
 	} {
 		if _, err := ParseConstraints([]byte(tc.in)); err == nil || !strings.Contains(err.Error(), tc.err) {
