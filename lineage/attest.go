@@ -47,10 +47,13 @@ type AttestOptions struct {
 	// object merged into externalParameters.
 	Predicate []byte
 	Profile   *profile.Profile // for the release BOM's model card and data sensitivity
-	Builder   string           // who ran the step; "https://aiassure.dev/cli" if empty
-	Started   time.Time        // optional
-	Finished  time.Time        // now if zero
-	Workers   int              // hashing workers
+	// ScanProfiles are the pickle allow-list profiles of the scan step
+	// (package scan); nil: default and sklearn, as the assessment's check.
+	ScanProfiles []string
+	Builder      string    // who ran the step; "https://aiassure.dev/cli" if empty
+	Started      time.Time // optional
+	Finished     time.Time // now if zero
+	Workers      int       // hashing workers
 }
 
 // Attest hashes the subjects and materials, builds the step's in-toto
@@ -74,7 +77,7 @@ func Attest(ctx context.Context, opts AttestOptions, signer *Signer) (*Envelope,
 // BuildStatement builds the unsigned statement of a step.
 func BuildStatement(ctx context.Context, opts AttestOptions) (*Statement, error) {
 	if !opts.Step.Valid() {
-		return nil, fmt.Errorf("attest: unknown step %q (want data, training, evaluation or release)", opts.Step)
+		return nil, fmt.Errorf("attest: unknown step %q (want %s)", opts.Step, stepList())
 	}
 	if len(opts.Subjects) == 0 {
 		return nil, fmt.Errorf("attest: no subject")
@@ -144,6 +147,15 @@ func BuildStatement(ctx context.Context, opts AttestOptions) (*Statement, error)
 			return nil, fmt.Errorf("attest: %w", err)
 		}
 		st.PredicateType, pred = PredicateEvaluation, evaluationOf(results, materials, opts.Finished)
+	case StepScan:
+		if len(opts.Predicate) > 0 {
+			return nil, fmt.Errorf("attest: the scan step scans its subjects itself; give no predicate")
+		}
+		ms, err := scanSubjects(ctx, opts.Root, subjects, opts.ScanProfiles, opts.Builder, opts.Finished)
+		if err != nil {
+			return nil, fmt.Errorf("attest: %w", err)
+		}
+		st.PredicateType, pred = PredicateModelScan, ms
 	case StepRelease:
 		bom := opts.Predicate
 		if len(bom) == 0 {

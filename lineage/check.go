@@ -36,6 +36,12 @@ var stepFacts = map[Step]struct {
 		[]aiassure.RequirementID{"ai-act-art-10", "ai-act-art-11", "ai-act-art-15-5"},
 		aiassure.ModelPoisoning, "training",
 	},
+	StepScan: {
+		[]aiassure.ControlID{"c-secure-serialisation", "c-supply-chain-review"},
+		[]aiassure.ThreatID{"sw-unsafe-model-loading", "backdoor-payload", "sw-supply-chain"},
+		[]aiassure.RequirementID{"ai-act-art-15-5", "cra-annex-i-part-i-2f"},
+		aiassure.ModelPoisoning, "model-file scanning",
+	},
 	StepEvaluation: {
 		[]aiassure.ControlID{"c-technical-documentation", "c-model-integrity-verification"},
 		[]aiassure.ThreatID{"sw-model-substitution", "model-poisoning"},
@@ -160,6 +166,8 @@ func Results(rep *Report, c *catalog.Catalog, dir string) []aiassure.Result {
 			r.Status = aiassure.Unknown
 			r.Summary = "no attestation of " + stepFacts[s].what
 			r.Reason = fmt.Sprintf("none of the %d verified attestations covers the %s step", len(rep.Attestations), s)
+		case s == StepScan:
+			scanOutcome(&r, atts)
 		default:
 			r.Status = aiassure.Pass
 			r.Summary = fmt.Sprintf("%s attested: %d signed attestation(s) verified, every attested file matches", stepFacts[s].what, len(atts))

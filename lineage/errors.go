@@ -40,6 +40,9 @@ var (
 	// ErrEvaluationFailed: the evaluation attestation records failed tests
 	// and the policy requires a pass.
 	ErrEvaluationFailed = errors.New("evaluation did not pass")
+	// ErrScanFindings: the model-scan attestation records a finding above
+	// the severity the policy allows.
+	ErrScanFindings = errors.New("model scan found too much")
 	// ErrUnsafePath: a path that leaves the root, or a symbolic link that
 	// points outside it.
 	ErrUnsafePath = errors.New("unsafe path")
@@ -115,6 +118,8 @@ func kindName(k error) string {
 		return "unattested-source"
 	case ErrEvaluationFailed:
 		return "evaluation-failed"
+	case ErrScanFindings:
+		return "scan-findings"
 	case ErrUnsafePath:
 		return "unsafe-path"
 	}

@@ -89,7 +89,7 @@ func BuildGraph(atts []*Attestation) *Graph {
 				continue
 			}
 			switch a.Step {
-			case StepEvaluation, StepRelease:
+			case StepScan, StepEvaluation, StepRelease:
 				// These steps attest an existing model: it is their input.
 				edge(Edge{From: art(d).ID, To: s.ID, Role: roleOf(a.Step)})
 			default:
@@ -178,7 +178,10 @@ func (g *Graph) reach(start []*Node, forward bool) *Graph {
 }
 
 func roleOf(s Step) string {
-	if s == StepEvaluation {
+	switch s {
+	case StepScan:
+		return "scanned"
+	case StepEvaluation:
 		return "evaluated"
 	}
 	return "released"
@@ -189,7 +192,7 @@ func roleOf(s Step) string {
 func (g *Graph) Sinks() []*Node {
 	used := map[string]bool{}
 	for _, e := range g.Edges {
-		if strings.HasPrefix(e.To, "step:") && e.Role != "evaluated" && e.Role != "released" {
+		if strings.HasPrefix(e.To, "step:") && e.Role != "evaluated" && e.Role != "released" && e.Role != "scanned" {
 			used[e.From] = true
 		}
 	}

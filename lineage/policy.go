@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/internal/limitio"
 	"github.com/aiassure/aiassure/internal/safepath"
 	"github.com/aiassure/aiassure/internal/yamlx"
@@ -63,6 +64,21 @@ type StepPolicy struct {
 	DatasetsFrom Step `yaml:"datasets_from,omitempty"`
 	// RequirePass: the evaluation's result must be PASSED.
 	RequirePass bool `yaml:"require_pass,omitempty"`
+	// MaxSeverity (scan step only): the highest severity of a finding the
+	// model scan may record, e.g. "low"; "none" allows no finding at all.
+	MaxSeverity string `yaml:"max_severity,omitempty"`
+}
+
+// allowsScan reports whether a model scan whose worst finding is w passes
+// the step's max_severity (always, when it has none).
+func (sp StepPolicy) allowsScan(w aiassure.Severity) bool {
+	switch {
+	case sp.MaxSeverity == "" || w == "":
+		return true
+	case sp.MaxSeverity == "none":
+		return false
+	}
+	return w.Rank() <= aiassure.Severity(sp.MaxSeverity).Rank()
 }
 
 // ParsePolicy reads a policy; name is used in messages. It checks the
@@ -108,7 +124,7 @@ func ParsePolicy(name string, data []byte) (*Policy, error) {
 	for _, s := range steps {
 		sp := p.Steps[s]
 		if !s.Valid() {
-			bad("steps: unknown step %q (want data, training, evaluation or release)", s)
+			bad("steps: unknown step %q (want %s)", s, stepList())
 			continue
 		}
 		for _, n := range sp.Signers {
@@ -128,6 +144,14 @@ func ParsePolicy(name string, data []byte) (*Policy, error) {
 		}
 		if sp.RequirePass && s != StepEvaluation {
 			bad("steps.%s.require_pass: only for evaluation", s)
+		}
+		if sp.MaxSeverity != "" {
+			switch {
+			case s != StepScan:
+				bad("steps.%s.max_severity: only for scan", s)
+			case sp.MaxSeverity != "none" && aiassure.Severity(sp.MaxSeverity).Rank() < 0:
+				bad("steps.scan.max_severity: %q is not none, info, low, medium, high or critical", sp.MaxSeverity)
+			}
 		}
 	}
 	if len(errs) > 0 {

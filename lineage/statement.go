@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/aiassure/aiassure"
+	"github.com/aiassure/aiassure/scan"
 )
 
 // StatementType is the _type of an in-toto Statement v1.
@@ -16,6 +17,7 @@ const (
 	PredicateSLSAProvenance = "https://slsa.dev/provenance/v1"
 	PredicateEvaluation     = "https://aiassure.dev/attestation/evaluation/v1"
 	PredicateCycloneDX      = "https://cyclonedx.org/bom"
+	PredicateModelScan      = "https://aiassure.dev/attestation/model-scan/v1"
 
 	BuildTypeData     = "https://aiassure.dev/lineage/data/v1"
 	BuildTypeTraining = "https://aiassure.dev/lineage/training/v1"
@@ -33,12 +35,13 @@ type Step string
 const (
 	StepData       Step = "data"
 	StepTraining   Step = "training"
+	StepScan       Step = "scan" // the model files scanned for code, traps and backdoors (package scan)
 	StepEvaluation Step = "evaluation"
 	StepRelease    Step = "release"
 )
 
 // Steps lists the steps in life-cycle order.
-var Steps = []Step{StepData, StepTraining, StepEvaluation, StepRelease}
+var Steps = []Step{StepData, StepTraining, StepScan, StepEvaluation, StepRelease}
 
 // Valid reports whether s is one of Steps.
 func (s Step) Valid() bool {
@@ -123,6 +126,32 @@ type Evaluation struct {
 	Results       []aiassure.Result    `json:"results,omitempty"`
 }
 
+// ModelScan is aiassure's model-scan predicate: what the model-file scanner
+// (package scan, `aiassure scan`) found in the statement's subjects, which
+// it scanned itself when the attestation was made.
+type ModelScan struct {
+	Scanner   string    `json:"scanner"`   // who ran the scan: the builder ID
+	Version   string    `json:"version"`   // the scan report's schema version
+	ScannedOn time.Time `json:"scannedOn"` //
+	// Result is CLEAN (no finding) or FINDINGS.
+	Result string `json:"result"`
+	// Worst is the highest severity found, empty when CLEAN.
+	Worst aiassure.Severity `json:"worst,omitempty"`
+	// AllowList names the pickle allow-list profiles the scan used.
+	AllowList []string       `json:"allowList"`
+	Artifacts []ScannedFile  `json:"artifacts"`
+	Findings  []scan.Finding `json:"findings,omitempty"`
+}
+
+// ScannedFile is one file the scan looked at, archive members included
+// ("outer!inner"); names are relative to the attestation's root.
+type ScannedFile struct {
+	Name   string      `json:"name"`
+	Format scan.Format `json:"format"`
+	Size   int64       `json:"size"`
+	SHA256 string      `json:"sha256,omitempty"`
+}
+
 // MaxStatementSize bounds the statements ParseStatement reads.
 const MaxStatementSize = MaxEnvelopeSize
 
@@ -202,6 +231,7 @@ type Attestation struct {
 	Statement *Statement           //
 	Materials []ResourceDescriptor // resolved dependencies or evaluation configuration
 	Eval      *Evaluation          // for evaluation steps
+	Scan      *ModelScan           // for scan steps
 	Payload   string               // hex SHA-256 of the signed payload: the attestation's identity, whatever its file
 }
 
@@ -237,6 +267,23 @@ func interpret(s *Statement) (*Attestation, error) {
 			return nil, malformed("evaluation result %q (want PASSED, WARNED or FAILED)", e.Result)
 		}
 		a.Step, a.Time, a.Materials, a.Eval = StepEvaluation, e.EvaluatedOn, e.Configuration, &e
+	case PredicateModelScan:
+		var m ModelScan
+		if err := json.Unmarshal(s.Predicate, &m); err != nil {
+			return nil, malformed("model-scan predicate: %v", err)
+		}
+		switch {
+		case m.Result != "CLEAN" && m.Result != "FINDINGS":
+			return nil, malformed("model-scan result %q (want CLEAN or FINDINGS)", m.Result)
+		case m.Result == "FINDINGS" && (m.Worst.Rank() < 0 || len(m.Findings) == 0), m.Result == "CLEAN" && (m.Worst != "" || len(m.Findings) > 0):
+			return nil, malformed("model-scan result %s does not agree with its findings (worst %q, %d findings)", m.Result, m.Worst, len(m.Findings))
+		}
+		for _, f := range m.Findings {
+			if f.Severity.Rank() < 0 || f.Severity.Rank() > m.Worst.Rank() {
+				return nil, malformed("model-scan finding %s has severity %q, above the stated worst %q", f.Rule, f.Severity, m.Worst)
+			}
+		}
+		a.Step, a.Time, a.Scan = StepScan, m.ScannedOn, &m
 	case PredicateCycloneDX:
 		var b struct {
 			Metadata struct {

@@ -462,6 +462,12 @@ func checkPolicy(ctx context.Context, r *Report, opts VerifyOptions, names map[s
 				flagged = true
 				continue
 			}
+			if s == StepScan && a.Scan != nil && !sp.allowsScan(a.Scan.Worst) {
+				add(&Problem{Kind: ErrScanFindings, Step: s, Attestation: a.File, Path: pol.Model,
+					Detail: fmt.Sprintf("worst finding %s, the policy allows up to %s: %s", a.Scan.Worst, sp.MaxSeverity, scanRules(a.Scan))})
+				flagged = true
+				continue
+			}
 			valid[s] = append(valid[s], a)
 		}
 		if inPolicy && sp.Required && len(valid[s]) == 0 && !flagged {

@@ -185,6 +185,11 @@ func example(ctx context.Context, dir, tmp string, now time.Time) error {
 		Materials: train, Parameters: params, Finished: now}, "ml-team"); err != nil {
 		return err
 	}
+	// Scan: every model file, scanned for code, traps and backdoors by the
+	// scanner itself when the attestation is made.
+	if err := sign("2-scan.dsse.json", lineage.AttestOptions{Step: lineage.StepScan, Subjects: modelNames, Finished: now}, "ml-team"); err != nil {
+		return err
+	}
 	// Evaluation: per model, the metrics make_examples.py measured on the
 	// test split, compared with the levels the profile declares.
 	for i, m := range modelNames {
@@ -226,6 +231,7 @@ keys:
 steps:
   data: {required: true, signers: [data-steward]}
   training: {required: true, signers: [ml-team]%s}
+  scan: {required: true, signers: [ml-team], max_severity: medium}
   evaluation: {required: true, signers: [ml-team], max_age: 730d}
   release: {required: true, signers: [ml-team]}
 `, sink, datasets)

@@ -142,14 +142,14 @@ func materials(vals []string) ([]lineage.Material, error) {
 
 func lineageAttest(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("lineage attest", flag.ContinueOnError)
-	step := fs.String("step", "", "life-cycle step: data, training, evaluation or release")
+	step := fs.String("step", "", "life-cycle step: data, training, scan (the subjects' model files scanned, see aiassure scan), evaluation or release")
 	key := fs.String("key", "", "private key `FILE` (PKCS#8 PEM); default: the PEM in $"+lineage.EnvSigningKey)
 	var subjects, mats, uris, params stringList
 	fs.Var(&subjects, "subject", "an output `PATH` (file or directory; repeatable)")
 	fs.Var(&mats, "material", "an input `[ROLE=]PATH` (repeatable); ROLE: dataset, code, base-model, config, input")
 	fs.Var(&uris, "material-uri", "an input kept outside the root, `ROLE=URI=PATH`: recorded by URI and digest (repeatable)")
 	fs.Var(&params, "param", "a step parameter `KEY=VALUE` (repeatable)")
-	pred := fs.String("predicate", "", "evaluation: aiassure JSON report or results; release: CycloneDX BOM; data/training: JSON object of parameters")
+	pred := fs.String("predicate", "", "evaluation: aiassure JSON report or results; release: CycloneDX BOM; data/training: JSON object of parameters; scan: none (it scans the subjects)")
 	prof := fs.String("profile", "", "system profile for the release ML-BOM's model card and data sensitivity")
 	root := fs.String("root", ".", "names are relative to `DIR`")
 	builder := fs.String("builder", "", "builder id (who ran the step)")
