@@ -58,7 +58,7 @@ func Results(rep *Report, l Limits, evidence []string) []aiassure.Result {
 			r.Metrics["flagged_"+c] = float64(len(rep.Flagged(c)))
 		}
 		for _, c := range checks {
-			for _, s := range top(rep.Suspects, c) {
+			for _, s := range Top(rep.Suspects, c, TopRows) {
 				k := strconv.Itoa(s.Row)
 				r.Metrics["suspect@"+k] = max(r.Metrics["suspect@"+k], s.Score)
 				if s.Of != nil {
@@ -128,7 +128,7 @@ func judge(r *aiassure.Result, limit float64, bound bool, what, sure string, s [
 func rowsText(s []Suspect, checks ...string) string {
 	var parts []string
 	for _, c := range checks {
-		t := top(s, c)
+		t := Top(s, c, TopRows)
 		if len(t) == 0 {
 			continue
 		}
@@ -152,9 +152,9 @@ func rowsText(s []Suspect, checks ...string) string {
 	return "; top rows (0-based, score): " + strings.Join(parts, "; ")
 }
 
-// top returns the TopRows highest-scoring suspects of a check, ties by
-// row.
-func top(s []Suspect, check string) []Suspect {
+// Top returns the n highest-scoring suspects of a check (all when n < 0),
+// ties by row.
+func Top(s []Suspect, check string, n int) []Suspect {
 	var out []Suspect
 	for _, x := range s {
 		if x.Check == check {
@@ -167,7 +167,10 @@ func top(s []Suspect, check string) []Suspect {
 		}
 		return a.Row - b.Row
 	})
-	return out[:min(len(out), TopRows)]
+	if n >= 0 && n < len(out) {
+		out = out[:n]
+	}
+	return out
 }
 
 // flaggedBy returns the rows any of the checks flagged, sorted.
