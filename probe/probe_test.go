@@ -357,8 +357,9 @@ func TestBlackBox(t *testing.T) {
 		}
 		checkCriterion(t, r, nil)
 	}
-	// The two white-box attacks, and the privacy suite (no member data).
-	if len(sum.Skipped) != 3 || sum.Attacked != 40 || sum.Samples != 300 {
+	// The two white-box attacks, the privacy suite (no member data) and
+	// the poisoning suite (no training set).
+	if len(sum.Skipped) != 4 || sum.Attacked != 40 || sum.Samples != 300 {
 		t.Errorf("summary: skipped %v, attacked %d, samples %d", sum.Skipped, sum.Attacked, sum.Samples)
 	}
 	for _, rep := range sum.Evasion {
