@@ -40,8 +40,8 @@ func WithProgress(f func(done, total int, what string)) Option {
 // level call for: it loads artefacts.model (ONNX) and artefacts.data
 // (relative to the profile), the constraints from features.json beside the
 // data when there is one (else they are inferred from the data), and, for
-// the privacy suite, artefacts.train_data, heldout_data and reference_data;
-// it picks the plan of p.Assurance and runs it. It never fails the assessment: a profile
+// the privacy suite, artefacts.train_data, heldout_data and reference_data,
+// for the poisoning suite artefacts.train_data; it picks the plan of p.Assurance and runs it. It never fails the assessment: a profile
 // without artefacts, or artefacts that cannot be loaded, yield an Unknown
 // Result that says why. c is not used yet; it keeps the signature of the
 // other checks.
@@ -100,9 +100,10 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, opts ...
 	}
 	defer r.Close()
 	priv, pres := privacyData(ctx, p, pl)
+	pois, pores := poisoningData(ctx, p, pl)
 	rs, _, err := Run(ctx, RunInput{Target: m, Data: r, Constraints: cons, Declared: p.Performance, Plan: pl,
-		Evidence: evidence, Privacy: priv, Progress: cfg.progress})
-	rs = append(rs, pres...)
+		Evidence: evidence, Privacy: priv, Poisoning: pois, Progress: cfg.progress})
+	rs = append(append(rs, pres...), pores...)
 	if err != nil {
 		if ctx.Err() != nil {
 			return rs, nil
@@ -147,6 +148,28 @@ func privacyData(ctx context.Context, p *profile.Profile, pl Plan) (*PrivacyData
 		*f.dst = ds
 	}
 	return d, nil
+}
+
+// poisoningData loads the training set the profile names for the
+// poisoning suite. Without train_data it returns nil (its checks are
+// skipped); a training set that cannot be loaded yields an Unknown Result.
+func poisoningData(ctx context.Context, p *profile.Profile, pl Plan) (*PoisoningData, []aiassure.Result) {
+	a := p.Artefacts
+	if !pl.Has(SuitePoisoning) || a.TrainData == "" {
+		return nil, nil
+	}
+	evidence := []string{a.TrainData}
+	path, err := p.File(a.TrainData)
+	var ds *dataset.Dataset
+	if err == nil {
+		ds, err = dataset.Load(ctx, path, dataset.Options{Label: a.Label})
+	}
+	if err != nil {
+		return nil, []aiassure.Result{{ID: "poisoning", Check: "poisoning", Status: aiassure.Unknown,
+			Summary: "poisoning checks not run: artefacts.train_data cannot be read", Reason: err.Error(),
+			Category: aiassure.DataPoisoning, Evidence: evidence}}
+	}
+	return &PoisoningData{Train: ds, Evidence: evidence}, nil
 }
 
 // ConstraintsFor reads features.json beside the data (inside it, for a

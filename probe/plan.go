@@ -8,6 +8,7 @@ import (
 
 	"github.com/aiassure/aiassure/metrics"
 	"github.com/aiassure/aiassure/probe/evasion"
+	"github.com/aiassure/aiassure/probe/poisoning"
 	"github.com/aiassure/aiassure/probe/privacy"
 )
 
@@ -21,10 +22,15 @@ const (
 	// level's plan runs it by default, so assessments stay deterministic:
 	// ask for it with the probe command's -suite.
 	SuiteAvailability = "availability"
+	// SuitePoisoning checks the training set for poisoning: label noise,
+	// duplicates, outliers and spectral signatures (package probe/poisoning).
+	SuitePoisoning = "poisoning"
 )
 
 // Suites lists the suites a plan can run.
-func Suites() []string { return []string{SuiteMetrics, SuiteEvasion, SuitePrivacy, SuiteAvailability} }
+func Suites() []string {
+	return []string{SuiteMetrics, SuiteEvasion, SuitePrivacy, SuiteAvailability, SuitePoisoning}
+}
 
 // Plan is a test plan: which suites run, which attacks with which settings,
 // on how many samples, at which perturbation sizes.
@@ -73,6 +79,8 @@ type Plan struct {
 	// evaluate (zero: the package's defaults, 100 and 200).
 	Requests     int `json:"requests,omitempty"`
 	SpongeBudget int `json:"sponge_budget,omitempty"`
+	// Poisoning configures the poisoning suite.
+	Poisoning PoisoningPlan `json:"poisoning"`
 }
 
 // AttackSpec names an attack of evasion.All and overrides its iteration
@@ -113,12 +121,23 @@ type AttackSpec struct {
 // FPR, extraction fidelity 90%, attribute inference 5 points over the
 // marginal); at high they must hold on the confidence bound.
 //
+// The poisoning suite runs at every level where the profile names the
+// training set (artefacts.train_data): label flips, copies and trigger rows
+// are known basic risks, and a scan of a training set takes well under a
+// second. Its reference models are logistic regressions at every level
+// (MLPs overfit the flipped labels and found fewer of them on the breast
+// cancer and credit-g data, docs/poisoning.md): 5 folds at basic, 10 at
+// substantial and high, where each reference model sees 90% of the rows.
+// The limits are the same (at most 5% of the labels contradicted, 1% of the
+// rows copies); at high they must hold on the upper end of the Wilson
+// interval.
+//
 // Sample counts and budgets are sized so that the shipped examples assess
 // in seconds on two cores; raise them with the probe command's flags.
 var plans = []Plan{
 	{
 		Level:  "basic",
-		Suites: []string{SuiteMetrics, SuiteEvasion, SuitePrivacy},
+		Suites: []string{SuiteMetrics, SuiteEvasion, SuitePrivacy, SuitePoisoning},
 		Attacks: []AttackSpec{
 			{Name: "fgsm"},
 			{Name: "square-linf", Iterations: 100},
@@ -131,10 +150,11 @@ var plans = []Plan{
 			References: 4, Reference: privacy.TrainConfig{Hidden: 0, Epochs: 60, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
 			Budget: 400, InversionRecords: 200, Limits: privacyLimits,
 		},
+		Poisoning: poisoningPlan(5),
 	},
 	{
 		Level:  "substantial",
-		Suites: []string{SuiteMetrics, SuiteEvasion, SuitePrivacy},
+		Suites: []string{SuiteMetrics, SuiteEvasion, SuitePrivacy, SuitePoisoning},
 		Attacks: []AttackSpec{
 			{Name: "pgd-linf", Steps: 20, Restarts: 3},
 			{Name: "square-linf", Iterations: 300},
@@ -150,10 +170,11 @@ var plans = []Plan{
 			References: 8, Reference: privacy.TrainConfig{Hidden: 16, Epochs: 60, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
 			Budget: 800, InversionRecords: 300, Limits: privacyLimits,
 		},
+		Poisoning: poisoningPlan(10),
 	},
 	{
 		Level:  "high",
-		Suites: []string{SuiteMetrics, SuiteEvasion, SuitePrivacy},
+		Suites: []string{SuiteMetrics, SuiteEvasion, SuitePrivacy, SuitePoisoning},
 		Attacks: []AttackSpec{
 			{Name: "fgsm"},
 			{Name: "fgm-l2"},
@@ -172,11 +193,19 @@ var plans = []Plan{
 			References: 16, Reference: privacy.TrainConfig{Hidden: 32, Epochs: 80, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
 			Budget: 2000, InversionRecords: 500, Limits: privacyLimits,
 		},
+		Poisoning: poisoningPlan(10),
 	},
 }
 
 // privacyLimits are the criteria of the privacy suite at every level.
 var privacyLimits = privacy.Limits{MaxAUC: 0.6, MaxTPR01: 0.05, MaxFidelity: 0.9, MaxGain: 0.05}
+
+// poisoningPlan is the poisoning suite of a level: folds logistic
+// regressions and the default limits.
+func poisoningPlan(folds int) PoisoningPlan {
+	return PoisoningPlan{Folds: folds, Reference: privacy.TrainConfig{Hidden: 0, Epochs: 60, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
+		Limits: poisoning.DefaultLimits}
+}
 
 // Levels lists the assurance levels that have a plan, lowest first.
 func Levels() []string {
@@ -224,6 +253,11 @@ func (p Plan) Validate() error {
 	}
 	if p.Has(SuitePrivacy) {
 		if err := p.Privacy.Validate(); err != nil {
+			return fmt.Errorf("plan %q: %w", p.Level, err)
+		}
+	}
+	if p.Has(SuitePoisoning) {
+		if err := p.Poisoning.validate(); err != nil {
 			return fmt.Errorf("plan %q: %w", p.Level, err)
 		}
 	}

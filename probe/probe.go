@@ -65,6 +65,9 @@ type RunInput struct {
 	Evidence []string
 	// Privacy is the data of the privacy suite; nil: the suite is skipped.
 	Privacy *PrivacyData
+	// Poisoning is the training set of the poisoning suite; nil: its
+	// training-data checks are skipped.
+	Poisoning *PoisoningData
 	// Progress, if set, is called as work finishes: done of total units,
 	// and what is running.
 	Progress func(done, total int, what string)
@@ -84,6 +87,8 @@ type Summary struct {
 	Metrics  *metrics.Report   `json:"metrics,omitempty"`
 	Evasion  []*evasion.Report `json:"evasion,omitempty"`
 	Privacy  *privacy.Report   `json:"privacy,omitempty"`
+	// Poisoning holds the poisoning suite's scan of the training set.
+	Poisoning *PoisoningReport `json:"poisoning,omitempty"`
 	// Availability holds the availability suite's measurements.
 	Availability *AvailabilityReport `json:"availability,omitempty"`
 	Skipped      []string            `json:"skipped,omitempty"` // attacks not run, and why
@@ -111,17 +116,20 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	if err := pl.Validate(); err != nil {
 		return nil, nil, fmt.Errorf("probe: %w", err)
 	}
-	if in.Target == nil {
+	var info model.Info
+	switch {
+	case in.Target != nil:
+		info = in.Target.Info()
+	case !onlyPoisoning(pl):
 		return nil, nil, errors.New("probe: no target")
 	}
-	info := in.Target.Info()
 	sum := &Summary{Level: pl.Level, Plan: pl, Target: info}
-	if in.Data == nil {
+	if in.Data == nil || in.Target == nil {
 		if pl.Has(SuiteMetrics) || pl.Has(SuiteEvasion) {
 			return nil, nil, errors.New("probe: no data for the metrics and evasion suites")
 		}
-		rs, err := runPrivacy(ctx, in, pl, sum, nil)
-		if err != nil && sum.Privacy == nil && !sum.Interrupted {
+		rs, err := runData(ctx, in, pl, sum, nil)
+		if err != nil && sum.Privacy == nil && sum.Poisoning == nil && !sum.Interrupted {
 			return nil, nil, err
 		}
 		return rs, sum, err
@@ -189,7 +197,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		progress("metrics", units)
 	}
 	if !needSample {
-		results, err = runPrivacy(ctx, in, pl, sum, results)
+		results, err = runData(ctx, in, pl, sum, results)
 		return results, sum, err
 	}
 
@@ -215,7 +223,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		}
 	}
 	if !pl.Has(SuiteEvasion) {
-		results, err = runPrivacy(ctx, in, pl, sum, results)
+		results, err = runData(ctx, in, pl, sum, results)
 		progress("done", units)
 		return results, sum, err
 	}
@@ -312,7 +320,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		results = append(results, interrupted("during the evasion attacks; the results above cover the work that finished", in.Evidence))
 		return results, sum, err
 	}
-	results, err = runPrivacy(ctx, in, pl, sum, results)
+	results, err = runData(ctx, in, pl, sum, results)
 	if err != nil {
 		return results, sum, err
 	}

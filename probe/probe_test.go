@@ -83,7 +83,10 @@ func TestPlanValidate(t *testing.T) {
 	base, _ := PlanFor("basic")
 	cases := map[string]func(*Plan){
 		"no suite":       func(p *Plan) { p.Suites = nil },
-		"bad suite":      func(p *Plan) { p.Suites = []string{"poisoning"} },
+		"bad suite":      func(p *Plan) { p.Suites = []string{"fuzzing"} },
+		"one fold":       func(p *Plan) { p.Poisoning.Folds = 1 },
+		"limit above 1":  func(p *Plan) { p.Poisoning.Limits.MaxLabelNoise = 1.5 },
+		"NaN limit":      func(p *Plan) { p.Poisoning.Limits.MaxDuplicates = math.NaN() },
 		"unknown attack": func(p *Plan) { p.Attacks = []AttackSpec{{Name: "cw-l2"}} },
 		"no attack":      func(p *Plan) { p.Attacks = nil },
 		"zero epsilon":   func(p *Plan) { p.Epsilons = []float64{0} },
@@ -196,8 +199,11 @@ func TestCheckExamples(t *testing.T) {
 					t.Errorf("%s carries a timing", r.ID)
 				}
 				want := []string{p.Artefacts.Model, p.Artefacts.Data}
-				if strings.HasPrefix(r.ID, "privacy/") { // the privacy tests rest on the members and non-members
+				switch {
+				case strings.HasPrefix(r.ID, "privacy/"): // the privacy tests rest on the members and non-members
 					want = []string{p.Artefacts.Model, p.Artefacts.TrainData, p.Artefacts.HeldoutData}
+				case strings.HasPrefix(r.ID, "poisoning/"): // the poisoning checks on the training set
+					want = []string{p.Artefacts.TrainData}
 				}
 				if !cmp.Equal(r.Evidence, want) {
 					t.Errorf("%s: evidence %v", r.ID, r.Evidence)
@@ -351,8 +357,9 @@ func TestBlackBox(t *testing.T) {
 		}
 		checkCriterion(t, r, nil)
 	}
-	// The two white-box attacks, and the privacy suite (no member data).
-	if len(sum.Skipped) != 3 || sum.Attacked != 40 || sum.Samples != 300 {
+	// The two white-box attacks, the privacy suite (no member data) and
+	// the poisoning suite (no training set).
+	if len(sum.Skipped) != 4 || sum.Attacked != 40 || sum.Samples != 300 {
 		t.Errorf("summary: skipped %v, attacked %d, samples %d", sum.Skipped, sum.Attacked, sum.Samples)
 	}
 	for _, rep := range sum.Evasion {

@@ -13,17 +13,70 @@ numpy, scipy and scikit-learn):
       chi-square test of homogeneity of the labels (chi2_contingency
       without continuity correction), for rows 0-399 against rows 400-568,
       as read (float32) and with the second part's features scaled by 1.1.
+  probe/poisoning/testdata/breast-cancer-poisoned.csv and
+  breast-cancer-poisoned.json  the clean file poisoned with Python's own
+      random module (seed 2026), independently of the Go tests' helper:
+      5% of the labels flipped (28 rows), then 10 exact copies and 10 near
+      copies (each feature moved by up to 1e-3 of its range) of distinct
+      rows appended, then 15 trigger rows (distinct class-0 rows whose last
+      three features are set to their largest value, labelled 1). The JSON
+      lists the planted rows (0-based, file order) by kind; the probe and
+      CLI tests check what the poisoning suite finds against it.
 
-Usage: /usr/bin/python3 tools/make_poisoned_data.py
+Usage: /usr/bin/python3 tools/make_poisoned_data.py [poisoned]
+  ("poisoned" writes only the poisoned files, from the clean CSV, with the
+  standard library alone)
 """
+import csv
 import json
 import os
-
-import numpy as np
-from scipy import stats
-from sklearn.datasets import load_breast_cancer
+import random
+import sys
 
 OUT = os.path.join(os.path.dirname(__file__), "..", "probe", "poisoning", "testdata")
+
+
+def write_poisoned():
+    with open(os.path.join(OUT, "breast-cancer.csv")) as f:
+        rows = list(csv.reader(f))
+    head, body = rows[0], rows[1:]
+    x = [[float(v) for v in r[:-1]] for r in body]
+    y = [int(r[-1]) for r in body]
+    n, d = len(x), len(x[0])
+    rng = random.Random(2026)
+    flipped = sorted(rng.sample(range(n), round(0.05 * n)))
+    for i in flipped:
+        y[i] = 1 - y[i]
+    lo = [min(r[j] for r in x) for j in range(d)]
+    hi = [max(r[j] for r in x) for j in range(d)]
+    src = rng.sample(range(n), 20)
+    planted = {"flipped": flipped, "exact": [], "near": [], "trigger": []}
+    out_x, out_y = [list(r) for r in x], list(y)
+    for k, i in enumerate(src):
+        row = list(x[i])
+        kind = "exact"
+        if k >= 10:
+            kind = "near"
+            row = [v + 1e-3 * (hi[j] - lo[j]) * rng.uniform(-1, 1) for j, v in enumerate(row)]
+        planted[kind].append(len(out_x))
+        out_x.append(row)
+        out_y.append(y[i])
+    zeros = [i for i in range(n) if y[i] == 0 and i not in flipped]
+    for i in rng.sample(zeros, 15):
+        row = list(x[i])
+        for j in range(d - 3, d):
+            row[j] = hi[j]
+        planted["trigger"].append(len(out_x))
+        out_x.append(row)
+        out_y.append(1)
+    with open(os.path.join(OUT, "breast-cancer-poisoned.csv"), "w") as f:
+        f.write(",".join(head) + "\n")
+        for row, lab in zip(out_x, out_y):
+            f.write(",".join(repr(v) for v in row) + f",{lab}\n")
+    planted["rows"] = len(out_x)
+    with open(os.path.join(OUT, "breast-cancer-poisoned.json"), "w") as f:
+        json.dump(planted, f, indent=1)
+        f.write("\n")
 
 
 def psi(a, b):
@@ -41,6 +94,10 @@ def psi(a, b):
 
 
 def main():
+    global np  # psi uses it too
+    import numpy as np
+    from scipy import stats
+    from sklearn.datasets import load_breast_cancer
     ds = load_breast_cancer()
     x = ds.data
     y = ds.target
@@ -84,4 +141,6 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:] != ["poisoned"]:
+        main()
+    write_poisoned()

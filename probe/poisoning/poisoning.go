@@ -146,6 +146,13 @@ type Report struct {
 	Classes  int       `json:"classes"`
 	Suspects []Suspect `json:"suspects"`
 	Counts   []Count   `json:"counts"`
+	// Agreement is the share of rows whose given label is the class the
+	// out-of-fold reference models find most probable: how far their
+	// contradictions can be trusted (low on a hard task, where many flagged
+	// labels are hard cases rather than flips).
+	Agreement float64 `json:"agreement"`
+	// NearEps is the near-duplicate check's RMS distance.
+	NearEps float64 `json:"near_eps"`
 }
 
 // Count is how many rows one check flagged.

@@ -29,7 +29,7 @@ func TestResults(t *testing.T) {
 		t.Fatal(err)
 	}
 	for k, rep := range []*Report{clean, bad} {
-		for _, r := range Results(rep, []string{"train.csv"}) {
+		for _, r := range Results(rep, DefaultLimits, []string{"train.csv"}) {
 			w, ok := want[r.ID]
 			if !ok {
 				t.Errorf("unexpected result %s", r.ID)

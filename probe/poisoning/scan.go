@@ -30,9 +30,27 @@ func Scan(ctx context.Context, d *Data, o Options) (*Report, error) {
 	s = append(s, outliers(z, d.N, z, d.N, d.D, o)...)
 	s = append(s, spectral(z, d.Y, z, d.Y, d.D, d.K, o, d.className)...)
 	sortSuspects(s)
-	r := &Report{Rows: d.N, Features: d.D, Classes: d.K, Suspects: s, Counts: counts(s)}
+	r := &Report{Rows: d.N, Features: d.D, Classes: d.K, Suspects: s, Counts: counts(s), Agreement: agreement(nz.oof, d.Y), NearEps: o.NearEps}
 	slog.Debug("poisoning scan", "rows", d.N, "suspects", len(s))
 	return r, nil
+}
+
+// agreement is the share of rows whose given label is the most probable
+// class out of fold.
+func agreement(p [][]float64, y []int) float64 {
+	n := 0
+	for i, c := range y {
+		best := 0
+		for j, v := range p[i] {
+			if v > p[i][best] {
+				best = j
+			}
+		}
+		if best == c {
+			n++
+		}
+	}
+	return float64(n) / float64(max(len(y), 1))
 }
 
 func sortSuspects(s []Suspect) {

@@ -143,6 +143,7 @@ type page struct {
 	LLM         *llmView // the LLM tests' answers that show a success
 	ROCs        []Chart  // membership inference ROC curves, one per model
 	ROCData     []ROCCurve
+	Poisoning   []PoisoningCheck // the training-data checks
 }
 
 var verdictText = map[string]string{
@@ -183,6 +184,7 @@ func Write(w io.Writer, r *report.Report) error {
 	p.Curves, p.CurveData = robustnessCharts(r.Results)
 	p.LLM = llm
 	p.ROCs, p.ROCData = rocCharts(r.Results)
+	p.Poisoning = poisoningChecks(r.Results)
 	p.Verdict, p.VerdictCSS = verdictText[r.Conclusion.Verdict], "verdict-"+r.Conclusion.Verdict
 	if p.Verdict == "" {
 		p.Verdict, p.VerdictCSS = "No conclusion", "verdict-none"

@@ -3,6 +3,7 @@ package html
 import (
 	"bytes"
 	"html/template"
+	"math"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -386,5 +387,52 @@ func TestPrint(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+func TestPoisoningChecks(t *testing.T) {
+	r := reporttest.Read(t, "../../assess/testdata/credit-scoring.json")
+	cs := poisoningChecks(r.Results)
+	if len(cs) != 3 {
+		t.Fatalf("%d poisoning checks, want 3", len(cs))
+	}
+	byID := map[string]PoisoningCheck{}
+	for _, c := range cs {
+		byID[c.ID] = c
+	}
+	// The golden's label-noise Result: 139 of 700 rows, its 10 top rows
+	// listed, the rest counted.
+	ln := byID["poisoning/label-noise"]
+	if ln.Status != aiassure.Fail || !strings.HasPrefix(ln.Reading, "139 of 700 rows (19.9%) look mislabelled") || len(ln.Rows) != 10 || ln.More != 129 || ln.Limit != "at most 5.0% of the rows" {
+		t.Errorf("label noise %+v", ln)
+	}
+	for i := 1; i < len(ln.Rows); i++ {
+		if ln.Rows[i].Score > ln.Rows[i-1].Score {
+			t.Errorf("rows not by score: %+v", ln.Rows)
+		}
+	}
+	if du := byID["poisoning/duplicates"]; len(du.Rows) != 1 || du.Rows[0].Of < 0 || du.More != 0 {
+		t.Errorf("duplicates %+v", du)
+	}
+	out := render(t, r)
+	for _, want := range []string{"Training data: poisoning checks", "139 of 700 rows (19.9%) look mislabelled", "and 129 more", ", of row "} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q", want)
+		}
+	}
+	if err := balanced(out); err != nil {
+		t.Error(err)
+	}
+	// Hostile metrics are dropped, text is escaped.
+	evil := aiassure.Result{ID: "poisoning/duplicates", Check: "poisoning", Status: `<script>`,
+		Metrics: map[string]float64{"rows": 10, "flagged": 2, "suspect@-1": 1, "suspect@x": 1, "suspect@3": math.NaN(), "suspect@4": 0.5, "of@4": 1.5}}
+	cs = poisoningChecks([]aiassure.Result{evil, {ID: "poisoning/label-noise", Check: "poisoning", Metrics: map[string]float64{"rows": 5, "flagged": 9}}})
+	if len(cs) != 1 || len(cs[0].Rows) != 1 || cs[0].Rows[0].Row != 4 || cs[0].Rows[0].Of != -1 || cs[0].More != 1 {
+		t.Errorf("hostile: %+v", cs)
+	}
+	delete(evil.Metrics, "suspect@3") // a report holds no NaN
+	r.Results = append(r.Results, evil)
+	if out := render(t, r); strings.Contains(out, "<script") {
+		t.Error("unescaped status")
 	}
 }

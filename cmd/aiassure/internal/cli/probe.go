@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -27,13 +28,14 @@ import (
 )
 
 const probeUsage = "-suite llm -endpoint URL [-protocol openai|mapped -mapping FILE] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
-	"[-suite metrics,evasion,privacy,availability] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-requests N] [-sponge-budget N] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n" +
-	"   or: aiassure probe -suite privacy (-model M.onnx | -endpoint URL) -members FILE -non-members FILE [-population FILE] [-sensitive A,B] [-references N] [-extraction-budget N] [-level L] [-label L] [-timeout D] [-format text|json] [-o FILE]"
+	"[-suite metrics,evasion,privacy,availability,poisoning] [-train FILE] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-requests N] [-sponge-budget N] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n" +
+	"   or: aiassure probe -suite privacy (-model M.onnx | -endpoint URL) -members FILE -non-members FILE [-population FILE] [-sensitive A,B] [-references N] [-extraction-budget N] [-level L] [-label L] [-timeout D] [-format text|json] [-o FILE]\n" +
+	"   or: aiassure probe -suite poisoning (-train FILE | -data FILE) [-level L] [-label L] [-seed S] [-format text|json] [-o FILE]"
 
 var probeCmd = &command{
 	name:    "probe",
 	usage:   probeUsage,
-	summary: "test a model or endpoint: accuracy metrics, evasion attacks (robustness curve), privacy attacks and availability by assurance level",
+	summary: "test a model or endpoint: accuracy metrics, evasion attacks (robustness curve), privacy attacks, availability and training-data poisoning by assurance level",
 	run:     runProbe,
 }
 
@@ -52,7 +54,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	label := fs.String("label", "", "the label column (CSV) or attribute (ARFF); default label/class")
 	features := fs.String("features", "", "the features.json `file` of constraints (default: beside the data, else inferred)")
 	level := fs.String("level", "basic", "the assurance level whose test plan runs: "+strings.Join(probe.Levels(), ", "))
-	suites := fs.String("suite", "", "comma-separated suites to run: metrics, evasion, privacy (membership inference, extraction, attribute inference), availability (latency, sponge inputs, malformed requests to -endpoint) (default: the plan's)")
+	suites := fs.String("suite", "", "comma-separated suites to run: metrics, evasion, privacy (membership inference, extraction, attribute inference), availability (latency, sponge inputs, malformed requests to -endpoint), poisoning (label noise, duplicates, outliers of the -train set) (default: the plan's)")
+	train := fs.String("train", "", "poisoning: the labelled training set to check (`file`: CSV, NPY, ARFF; default: -members, or -data with -suite poisoning alone)")
 	pf := addPrivacyFlags(fs)
 	attacks := fs.String("attacks", "", "comma-separated attacks (default: the plan's): "+attackNames())
 	epsilon := fs.String("epsilon", "", "comma-separated L∞ epsilons, shares of each feature's range (default: the plan's grid)")
@@ -71,7 +74,15 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	privacyOnly := *suites != "" && slices.Equal(splitList(*suites), []string{probe.SuitePrivacy})
-	if len(pos) > 0 || (*data == "" && !privacyOnly) || (*modelPath == "") == (*endpoint == "") {
+	poisoningOnly := *suites != "" && slices.Equal(splitList(*suites), []string{probe.SuitePoisoning})
+	switch {
+	case len(pos) > 0:
+		return usagef("unexpected arguments %q\nusage: aiassure probe %s", pos, probeUsage)
+	case poisoningOnly && *train == "" && *data == "":
+		return usagef("-suite poisoning needs -train FILE (or -data FILE)\nusage: aiassure probe %s", probeUsage)
+	case poisoningOnly && *modelPath != "" && *endpoint != "":
+		return usagef("give at most one of -model or -endpoint\nusage: aiassure probe %s", probeUsage)
+	case !poisoningOnly && ((*data == "" && !privacyOnly) || (*modelPath == "") == (*endpoint == "")):
 		return usagef("give -data and one of -model or -endpoint\nusage: aiassure probe %s", probeUsage)
 	}
 	format, err := o.resolve()
@@ -99,31 +110,41 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	if err := dl.check(); err != nil {
 		return err
 	}
+	if *train != "" && !pl.Has(probe.SuitePoisoning) {
+		return usagef("-train is for the poisoning suite, which -suite leaves out")
+	}
 	ctx, cancel := dl.context(ctx, *endpoint != "")
 	defer cancel()
 
 	var t model.Target
 	evidence := []string{*data}
-	if *modelPath != "" {
+	switch {
+	case poisoningOnly && *modelPath == "" && *endpoint == "":
+		evidence = nil // the training set alone
+	case *modelPath != "":
 		m, err := onnx.Load(*modelPath, limits.onnx()...)
 		if err != nil {
 			return usageError{err}
 		}
 		t = m
 		evidence = []string{*modelPath, *data}
-	} else {
+	default:
 		if t, err = endpointTarget(ctx, e, *endpoint, *protocol, *endpointModel, *mapping, *maxQueries, dl.request); err != nil {
 			return explain(ctx, err)
 		}
 		evidence = []string{*endpoint, *data}
 	}
 	opt := dataset.Options{Label: *label, Limits: limits.data()}
-	priv, err := pf.load(ctx, pl, opt, evidence[0])
+	priv, err := pf.load(ctx, pl, opt, cmp.Or(*modelPath, *endpoint))
 	if err != nil {
 		return err
 	}
-	in := probe.RunInput{Target: t, Plan: pl, Evidence: evidence, Privacy: priv}
-	if *data != "" {
+	pois, err := loadPoisoning(ctx, pl, opt, cmp.Or(*train, pf.members), *data, poisoningOnly)
+	if err != nil {
+		return err
+	}
+	in := probe.RunInput{Target: t, Plan: pl, Evidence: evidence, Privacy: priv, Poisoning: pois}
+	if *data != "" && !poisoningOnly {
 		var cons *dataset.Constraints
 		if *features != "" {
 			cons, err = dataset.LoadConstraints(*features)
@@ -139,7 +160,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		}
 		defer r.Close()
 		in.Data, in.Constraints = r, cons
-	} else {
+	} else if !poisoningOnly {
 		pl.Suites = []string{probe.SuitePrivacy}
 		in.Plan = pl
 	}
@@ -381,7 +402,11 @@ func resultsLine(results []aiassure.Result) string {
 // robustness curves with each point whole.
 func writeProbeText(w io.Writer, results []aiassure.Result, sum *probe.Summary, width int) error {
 	bw := &errWriter{w: w}
-	wrapList(bw, "", strings.Fields(fmt.Sprintf("MODEL TESTS (%s plan) of %s: %d samples measured, %d attacked", sum.Level, sum.Target.Name, sum.Samples, sum.Attacked)), " ", "  ", width)
+	head := fmt.Sprintf("MODEL TESTS (%s plan) of %s: %d samples measured, %d attacked", sum.Level, sum.Target.Name, sum.Samples, sum.Attacked)
+	if sum.Target.Name == "" {
+		head = fmt.Sprintf("TRAINING-DATA CHECKS (%s plan)", sum.Level)
+	}
+	wrapList(bw, "", strings.Fields(head), " ", "  ", width)
 	fmt.Fprintln(bw)
 	t := &table{head: []string{"STATUS", "TEST", "RESULT"}}
 	for _, r := range results {
@@ -406,6 +431,9 @@ func writeProbeText(w io.Writer, results []aiassure.Result, sum *probe.Summary, 
 	}
 	if sum.Privacy != nil {
 		writePrivacyText(bw, sum.Privacy, width)
+	}
+	if sum.Poisoning != nil {
+		writePoisoningText(bw, sum.Poisoning, width)
 	}
 	if a := sum.Availability; a != nil && a.Malformed != nil {
 		fmt.Fprintln(bw)

@@ -36,7 +36,7 @@ func TestProbe(t *testing.T) {
 		{"model and endpoint", append([]string{"-endpoint", "http://127.0.0.1:1"}, iris...), ExitUsage, "", "usage: aiassure probe"},
 		{"bad level", append([]string{"-level", "extreme"}, iris...), ExitUsage, "", `assurance level "extreme"`},
 		{"bad attack", append([]string{"-attacks", "cw-l2"}, iris...), ExitUsage, "", `unknown evasion attack "cw-l2"`},
-		{"bad suite", append([]string{"-suite", "poisoning"}, iris...), ExitUsage, "", `unknown suite "poisoning"`},
+		{"bad suite", append([]string{"-suite", "fuzzing"}, iris...), ExitUsage, "", `unknown suite "fuzzing"`},
 		{"bad epsilon", append([]string{"-epsilon", "big"}, iris...), ExitUsage, "", `-epsilon "big"`},
 		{"negative epsilon", append([]string{"-epsilon", "-0.1"}, iris...), ExitUsage, "", "not a positive number"},
 		{"bad budget", append([]string{"-budget", "0"}, iris...), ExitUsage, "", "-budget"},
