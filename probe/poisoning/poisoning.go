@@ -151,6 +151,9 @@ type Report struct {
 	// contradictions can be trusted (low on a hard task, where many flagged
 	// labels are hard cases rather than flips).
 	Agreement float64 `json:"agreement"`
+	// Majority is the share of the most frequent label: the agreement that
+	// always answering that class would have.
+	Majority float64 `json:"majority"`
 	// NearEps is the near-duplicate check's RMS distance.
 	NearEps float64 `json:"near_eps"`
 }

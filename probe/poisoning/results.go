@@ -71,11 +71,21 @@ func Results(rep *Report, l Limits, evidence []string) []aiassure.Result {
 	var out []aiassure.Result
 	ln := base("poisoning/label-noise", []aiassure.ThreatID{"data-poisoning-label", "data-poisoning"},
 		[]aiassure.ControlID{"c-label-verification", "c-data-sanitisation"}, CheckLabel)
-	ln.Metrics["agreement"] = rep.Agreement
+	ln.Metrics["agreement"], ln.Metrics["majority_rate"] = rep.Agreement, rep.Majority
 	ln.Summary = fmt.Sprintf("%s of %d labels look wrong: out-of-fold reference models confidently give another class (confident learning)", num(ln, "flagged"), rep.Rows)
 	judge(&ln, l.MaxLabelNoise, l.Bound, "have labels the reference models contradict",
 		fmt.Sprintf("the reference models agree with %s%% of the labels out of fold (the lower, the more of the flagged rows are hard cases rather than flips)", pct(rep.Agreement)),
 		rep.Suspects, CheckLabel)
+	// Contradictions mean something only when the features determine the
+	// labels: the reference models must keep at least half of the skill
+	// there is above always answering the majority class.
+	if need := rep.Majority + (1-rep.Majority)/2; rep.Agreement < need {
+		ln.Status = aiassure.Unknown
+		ln.Metrics["inconclusive"], ln.Metrics["agreement_needed"] = 1, need
+		ln.Reason = fmt.Sprintf("inconclusive: the reference models agree with %s%% of the labels out of fold, against %s%% for always answering the majority class; "+
+			"the check needs %s%% (half the skill above that baseline) to tell flipped labels from hard cases, so its %s flagged rows are rows to review, not evidence of poisoning%s",
+			pct(rep.Agreement), pct(rep.Majority), pct(need), num(ln, "flagged"), rowsText(rep.Suspects, CheckLabel))
+	}
 	out = append(out, ln)
 
 	du := base("poisoning/duplicates", []aiassure.ThreatID{"data-poisoning", "data-poisoning-availability"},

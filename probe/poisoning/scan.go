@@ -30,7 +30,7 @@ func Scan(ctx context.Context, d *Data, o Options) (*Report, error) {
 	s = append(s, outliers(z, d.N, z, d.N, d.D, o)...)
 	s = append(s, spectral(z, d.Y, z, d.Y, d.D, d.K, o, d.className)...)
 	sortSuspects(s)
-	r := &Report{Rows: d.N, Features: d.D, Classes: d.K, Suspects: s, Counts: counts(s), Agreement: agreement(nz.oof, d.Y), NearEps: o.NearEps}
+	r := &Report{Rows: d.N, Features: d.D, Classes: d.K, Suspects: s, Counts: counts(s), Agreement: agreement(nz.oof, d.Y), Majority: majority(d.Y, d.K), NearEps: o.NearEps}
 	slog.Debug("poisoning scan", "rows", d.N, "suspects", len(s))
 	return r, nil
 }
@@ -84,4 +84,13 @@ func (d *Data) check() error {
 		}
 	}
 	return nil
+}
+
+// majority is the share of the most frequent of k labels.
+func majority(y []int, k int) float64 {
+	n := make([]int, k)
+	for _, c := range y {
+		n[c]++
+	}
+	return float64(slices.Max(n)) / float64(max(len(y), 1))
 }
