@@ -200,7 +200,7 @@ func TestPoisoningSuite(t *testing.T) {
 // TestPoisoningHighBound checks the high plan's basis: a share at or below
 // the limit whose interval reaches above it is inconclusive.
 func TestPoisoningHighBound(t *testing.T) {
-	rep := &poisoning.Report{Rows: 100}
+	rep := &poisoning.Report{Rows: 100, Agreement: 0.95, Majority: 0.6}
 	for i := range 4 { // 4% of the labels, interval about 1.6% to 9.8%
 		rep.Suspects = append(rep.Suspects, poisoning.Suspect{Row: i, Check: poisoning.CheckLabel, Score: 0.9})
 	}

@@ -57,6 +57,9 @@ func poisoningChecks(results []aiassure.Result) []PoisoningCheck {
 		c.Reading = fmt.Sprintf("%d of %d rows (%s%%) %s", int(flagged), int(n), strconv.FormatFloat(100*flagged/n, 'f', 1, 64), what)
 		if a, ok := r.Metrics["agreement"]; ok && a >= 0 && a <= 1 {
 			c.Reading += fmt.Sprintf("; the reference models agree with %s%% of the labels", strconv.FormatFloat(100*a, 'f', 1, 64))
+			if need, ok := r.Metrics["agreement_needed"]; ok && need >= 0 && need <= 1 && a < need {
+				c.Reading += fmt.Sprintf(", too few (the check needs %s%%) to tell flips from hard cases: rows to review, not a verdict", strconv.FormatFloat(100*need, 'f', 1, 64))
+			}
 		}
 		if l, ok := r.Metrics["limit"]; ok && l >= 0 && l <= 1 {
 			c.Limit = "at most " + strconv.FormatFloat(100*l, 'f', 1, 64) + "% of the rows"
