@@ -165,6 +165,9 @@ func (s *Server) Exec(ctx context.Context, query string, args ...any) (sql.Resul
 	return s.root.ExecContext(ctx, query, args...)
 }
 
+// Pid is the server's process ID.
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 // Stop stops the server and deletes its data directory.
 func (s *Server) Stop() {
 	if s.root != nil {
