@@ -140,7 +140,7 @@ func testCrashRecovery(t *testing.T, driver string) {
 		}
 		wait := time.Duration(200+rng.IntN(600)) * time.Millisecond
 		if driver == DriverMySQL {
-			wait += time.Second // its checkpoints come every second
+			wait += 2500 * time.Millisecond // its checkpoints come every 1 to 2 s
 		}
 		time.Sleep(wait)
 		cmd.Process.Signal(syscall.SIGKILL)

@@ -90,7 +90,9 @@ func fill(t testing.TB, l *Ledger, n int) []*Receipt {
 	return rs
 }
 
-func TestAppendVerifyProveExportForget(t *testing.T) { forDrivers(t, testAppendVerifyProveExportForget) }
+func TestAppendVerifyProveExportForget(t *testing.T) {
+	forDrivers(t, testAppendVerifyProveExportForget)
+}
 
 func testAppendVerifyProveExportForget(t *testing.T, driver string) {
 	l, key := testLedger(t, Config{Driver: driver})
