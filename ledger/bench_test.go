@@ -60,9 +60,16 @@ func BenchmarkVerifyLedger(b *testing.B) {
 }
 
 // BenchmarkAppend appends from 256 goroutines per CPU at once, without
-// HTTP: what the ledger itself sustains (durable appends, no personal data).
+// HTTP: what the ledger itself sustains (durable appends, no personal data),
+// on each driver.
 func BenchmarkAppend(b *testing.B) {
-	l, _ := testLedger(b, Config{})
+	for _, d := range testDrivers {
+		b.Run(d, func(b *testing.B) { benchAppend(b, d) })
+	}
+}
+
+func benchAppend(b *testing.B, driver string) {
+	l, _ := testLedger(b, Config{Driver: driver})
 	ev := []byte(`{"type":"inference_decision","time":"2026-12-03T10:00:00Z","model_version":"v3","request_id":"r1","decision":"approve","score":0.91}`)
 	b.SetParallelism(256)
 	b.ResetTimer()

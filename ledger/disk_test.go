@@ -29,7 +29,7 @@ func TestReadOnly(t *testing.T) {
 	var dir string
 	if os.Geteuid() != 0 {
 		dir = filepath.Join(t.TempDir(), "l")
-		if err := Init(dir, Config{Origin: "ro.example/ledger"}); err != nil {
+		if err := Init(context.Background(), dir, Config{Origin: "ro.example/ledger"}); err != nil {
 			t.Fatal(err)
 		}
 		os.Chmod(dir, 0o555)
@@ -37,7 +37,7 @@ func TestReadOnly(t *testing.T) {
 	} else {
 		mnt := mountTmpfs(t, "4m")
 		dir = filepath.Join(mnt, "l")
-		if err := Init(dir, Config{Origin: "ro.example/ledger"}); err != nil {
+		if err := Init(context.Background(), dir, Config{Origin: "ro.example/ledger"}); err != nil {
 			t.Fatal(err)
 		}
 		if err := syscall.Mount("tmpfs", mnt, "tmpfs", syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
@@ -56,7 +56,7 @@ func TestReadOnly(t *testing.T) {
 func TestDiskFull(t *testing.T) {
 	mnt := mountTmpfs(t, "512k")
 	dir := filepath.Join(mnt, "l")
-	if err := Init(dir, Config{Origin: "full.example/ledger"}); err != nil {
+	if err := Init(context.Background(), dir, Config{Origin: "full.example/ledger"}); err != nil {
 		t.Fatal(err)
 	}
 	s, _ := lineage.GenerateKey(lineage.KeyEd25519)
@@ -89,7 +89,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range acked {
-		data, err := p.Entry(r.Index)
+		data, err := p.Entry(context.Background(), r.Index)
 		if err != nil {
 			t.Fatalf("acknowledged entry %d lost: %v", r.Index, err)
 		}

@@ -54,6 +54,7 @@ func Export(ctx context.Context, dir string, q Query, fn func(*Exported) error) 
 	if err != nil {
 		return err
 	}
+	defer p.Close()
 	v, err := openVault(dir, false)
 	if err != nil {
 		v = nil // no private store: personal fields show as erased
@@ -62,7 +63,7 @@ func Export(ctx context.Context, dir string, q Query, fn func(*Exported) error) 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data, err := p.Entry(i)
+		data, err := p.Entry(ctx, i)
 		if err != nil {
 			return fmt.Errorf("export: %w", err)
 		}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,9 +23,13 @@ import (
 	"github.com/aiassure/aiassure/lineage"
 )
 
-// Drivers are the storage back ends a ledger's configuration may name.
-// Only posix is built in; see docs/ledger.md for the scalable drivers.
-const DriverPOSIX = "posix"
+// Drivers are the storage back ends a ledger's configuration may name:
+// Tessera's POSIX driver (DIR/log) and its MySQL driver (a MySQL or
+// MariaDB database named by a DSN from the environment).
+const (
+	DriverPOSIX = "posix"
+	DriverMySQL = "mysql"
+)
 
 // ConfigFile is the ledger's configuration, in its directory.
 const ConfigFile = "ledger.json"
@@ -34,8 +39,16 @@ type Config struct {
 	// Origin is the log's name, the first line of every checkpoint (C2SP
 	// tlog-checkpoint), e.g. "example.com/credit-scoring/ledger".
 	Origin string `json:"origin"`
-	// Driver is the Tessera storage driver: "posix".
+	// Driver is the Tessera storage driver: "posix" or "mysql".
 	Driver string `json:"driver"`
+	// DSNEnv names the environment variable holding the MySQL DSN (driver
+	// mysql; default AIASSURE_LEDGER_DSN). The DSN itself, which may hold
+	// a password, is never written to the configuration.
+	DSNEnv string `json:"dsn_env,omitempty"`
+	// Snapshot, when set, marks a read-only copy of a ledger's log (see
+	// Snapshot): when and from which driver it was made. It cannot be
+	// opened for appending.
+	Snapshot string `json:"snapshot,omitempty"`
 	// Retention is how long personal data is kept, e.g. "4380h" (six
 	// months); "" keeps it until forgotten. Prune deletes the keys of older
 	// months.
@@ -80,10 +93,20 @@ func (c *Config) check() error {
 	}
 	switch c.Driver {
 	case DriverPOSIX, "":
-	case "mysql", "aws", "s3", "gcp":
-		return fmt.Errorf("%w ledger config: driver %q is not built into this aiassure: it has only %q; docs/ledger.md says how to run the ledger on Tessera's %s driver", ErrInvalid, c.Driver, DriverPOSIX, c.Driver)
+	case DriverMySQL:
+		if c.CheckpointInterval != 0 && time.Duration(c.CheckpointInterval) < time.Second {
+			return fmt.Errorf("%w ledger config: checkpoint_interval %v is below the minimum of Tessera's mysql driver, 1s", ErrInvalid, time.Duration(c.CheckpointInterval))
+		}
+		if c.DSNEnv != "" && !envName.MatchString(c.DSNEnv) {
+			return fmt.Errorf("%w ledger config: dsn_env %q is not an environment variable's name", ErrInvalid, c.DSNEnv)
+		}
+	case "aws", "s3", "gcp":
+		return fmt.Errorf("%w ledger config: driver %q is not built into this aiassure: it has %q and %q; docs/ledger.md (Drivers) says what running on Tessera's %s driver needs", ErrInvalid, c.Driver, DriverPOSIX, DriverMySQL, c.Driver)
 	default:
-		return fmt.Errorf("%w ledger config: unknown driver %q (have %q)", ErrInvalid, c.Driver, DriverPOSIX)
+		return fmt.Errorf("%w ledger config: unknown driver %q (have %q, %q)", ErrInvalid, c.Driver, DriverPOSIX, DriverMySQL)
+	}
+	if c.DSNEnv != "" && c.Driver != DriverMySQL {
+		return fmt.Errorf("%w ledger config: dsn_env is for driver %q only", ErrInvalid, DriverMySQL)
 	}
 	if c.Retention != "" {
 		d, err := time.ParseDuration(c.Retention)
@@ -97,14 +120,29 @@ func (c *Config) check() error {
 	return nil
 }
 
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
 // Init creates a ledger directory with its configuration and private
-// store. It refuses a directory that already holds a ledger.
-func Init(dir string, c Config) error {
+// store, and for the mysql driver Tessera's tables in the database. It
+// refuses a directory that already holds a ledger, and a database that
+// holds a log with entries.
+func Init(ctx context.Context, dir string, c Config) error {
 	if c.Driver == "" {
 		c.Driver = DriverPOSIX
 	}
 	if err := c.check(); err != nil {
 		return err
+	}
+	if c.Snapshot != "" {
+		return fmt.Errorf("%w init ledger: a snapshot is made by Snapshot, not Init", ErrInvalid)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ConfigFile)); err == nil {
+		return fmt.Errorf("%w init ledger: %s already holds a ledger", ErrInvalid, dir)
+	}
+	if c.Driver == DriverMySQL {
+		if err := initMySQL(ctx, &c); err != nil {
+			return err
+		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("init ledger: %w", err)
@@ -176,6 +214,7 @@ type Ledger struct {
 	awaiter  *tessera.PublicationAwaiter
 	shutdown func(context.Context) error
 	cancel   context.CancelFunc
+	store    *store // reads the log the appender writes
 
 	hmu      sync.Mutex
 	lastHist uint64 // size of the newest checkpoint written to the history
@@ -199,6 +238,9 @@ func Open(ctx context.Context, dir string, o Options) (*Ledger, error) {
 	if err := probeWritable(dir); err != nil {
 		return nil, err
 	}
+	if cfg.Snapshot != "" {
+		return nil, fmt.Errorf("%w open ledger: %s is a read-only snapshot (%s): verify, prove and export it; append to the ledger it was made from", ErrInvalid, dir, cfg.Snapshot)
+	}
 	sg, _, err := noteSigner(o.Signer, cfg.Origin)
 	if err != nil {
 		return nil, err
@@ -213,10 +255,10 @@ func Open(ctx context.Context, dir string, o Options) (*Ledger, error) {
 	}
 	klog.SetSlogLogger(lg) // Tessera logs through klog
 	ctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	drv, err := posix.New(ctx, posix.Config{Path: logDir(dir)})
+	drv, st, err := openDriver(ctx, dir, cfg)
 	if err != nil {
 		cancel()
-		return nil, fmt.Errorf("open ledger: %w", err)
+		return nil, err
 	}
 	size, age, ci := cfg.BatchMaxSize, time.Duration(cfg.BatchMaxAge), time.Duration(cfg.CheckpointInterval)
 	if size == 0 {
@@ -227,6 +269,9 @@ func Open(ctx context.Context, dir string, o Options) (*Ledger, error) {
 	}
 	if ci == 0 {
 		ci = DefaultCheckpointInterval
+		if cfg.Driver == DriverMySQL {
+			ci = time.Second
+		}
 	}
 	opts := tessera.NewAppendOptions().
 		WithCheckpointSigner(sg).
@@ -236,17 +281,36 @@ func Open(ctx context.Context, dir string, o Options) (*Ledger, error) {
 	app, shutdown, reader, err := tessera.NewAppender(ctx, drv, opts)
 	if err != nil {
 		cancel()
+		st.close()
 		return nil, fmt.Errorf("open ledger: %w", diskError(err))
 	}
 	if err := os.MkdirAll(historyDir(dir), 0o755); err != nil {
 		cancel()
+		st.close()
 		return nil, fmt.Errorf("open ledger: %w", diskError(err))
 	}
 	l := &Ledger{
-		dir: dir, cfg: cfg, log: lg, vault: v, appender: app, shutdown: shutdown, cancel: cancel,
+		dir: dir, cfg: cfg, log: lg, vault: v, appender: app, shutdown: shutdown, cancel: cancel, store: st,
 		awaiter: tessera.NewPublicationAwaiter(ctx, reader.ReadCheckpoint, 5*time.Millisecond),
 	}
 	return l, nil
+}
+
+// openDriver constructs the Tessera driver the configuration names, and a
+// store that reads the same log.
+func openDriver(ctx context.Context, dir string, cfg *Config) (tessera.Driver, *store, error) {
+	if cfg.Driver == DriverMySQL {
+		m, err := openMySQLSource(ctx, cfg)
+		if err != nil {
+			return nil, nil, fmt.Errorf("open ledger: %w", err)
+		}
+		return m.st, &store{dir: dir, src: m}, nil
+	}
+	drv, err := posix.New(ctx, posix.Config{Path: logDir(dir)})
+	if err != nil {
+		return nil, nil, fmt.Errorf("open ledger: %w", err)
+	}
+	return drv, &store{dir: dir, src: fileSource{root: logDir(dir)}}, nil
 }
 
 // Config returns the ledger's configuration.
@@ -259,7 +323,7 @@ func (l *Ledger) Dir() string { return l.dir }
 func (l *Ledger) Close(ctx context.Context) error {
 	err := l.shutdown(ctx)
 	l.cancel()
-	return err
+	return errors.Join(err, l.store.close())
 }
 
 // Append validates and appends one event; it returns once the entry is
@@ -290,6 +354,9 @@ func (l *Ledger) Append(ctx context.Context, ev *Event, recorded time.Time) (*Re
 	}
 	idx, cp, err := l.awaiter.Await(ctx, l.appender.Add(ctx, tessera.NewEntry(data)))
 	if err != nil {
+		if l.cfg.Driver == DriverMySQL && ctx.Err() == nil {
+			return nil, fmt.Errorf("append: %w: the ledger database failed (nothing was acknowledged): %w", ErrStorage, err)
+		}
 		return nil, fmt.Errorf("append: %w", diskError(err))
 	}
 	if err := l.keepCheckpoint(cp); err != nil {

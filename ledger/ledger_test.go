@@ -22,7 +22,8 @@ func testLedger(t testing.TB, cfg Config) (*Ledger, *PublicKey) {
 	if cfg.Origin == "" {
 		cfg.Origin = "test.example/ledger"
 	}
-	if err := Init(dir, cfg); err != nil {
+	cfg = withDriver(t, cfg)
+	if err := Init(context.Background(), dir, cfg); err != nil {
 		t.Fatal(err)
 	}
 	s, err := lineage.GenerateKey(lineage.KeyEd25519)
@@ -90,7 +91,11 @@ func fill(t testing.TB, l *Ledger, n int) []*Receipt {
 }
 
 func TestAppendVerifyProveExportForget(t *testing.T) {
-	l, key := testLedger(t, Config{})
+	forDrivers(t, testAppendVerifyProveExportForget)
+}
+
+func testAppendVerifyProveExportForget(t *testing.T, driver string) {
+	l, key := testLedger(t, Config{Driver: driver})
 	ctx := context.Background()
 	rs := fill(t, l, 300)
 	seen := map[uint64]bool{}
@@ -159,7 +164,7 @@ func TestAppendVerifyProveExportForget(t *testing.T) {
 		}
 		forgotten, _ = x.Event["subject"].(string)
 	}
-	raw, _ := p.Entry(got[0].Index)
+	raw, _ := p.Entry(ctx, got[0].Index)
 	if strings.Contains(string(raw), "income") || strings.Contains(string(raw), "person-") {
 		t.Fatalf("personal data in the log: %s", raw)
 	}
@@ -227,8 +232,10 @@ func publicPEM(t testing.TB, k *PublicKey) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
 }
 
-func TestRetentionPrune(t *testing.T) {
-	l, key := testLedger(t, Config{Retention: "720h"}) // 30 days
+func TestRetentionPrune(t *testing.T) { forDrivers(t, testRetentionPrune) }
+
+func testRetentionPrune(t *testing.T, driver string) {
+	l, key := testLedger(t, Config{Driver: driver, Retention: "720h"}) // 30 days
 	ctx := context.Background()
 	for _, at := range []string{"2026-09-15T10:00:00Z", "2026-10-20T10:00:00Z", "2026-11-25T10:00:00Z"} {
 		ev := fmt.Sprintf(`{"type":"human_override","time":%q,"request_id":"r","decision":"approve","operator":"carol"}`, at)
@@ -252,7 +259,7 @@ func TestRetentionPrune(t *testing.T) {
 		t.Fatalf("verify after prune: %v %v", err, rep.Problems)
 	}
 	// no retention: prune deletes nothing
-	l2, _ := testLedger(t, Config{})
+	l2, _ := testLedger(t, Config{Driver: driver})
 	if n, err := Prune(l2.Dir(), time.Now().AddDate(5, 0, 0)); err != nil || n != 0 {
 		t.Fatalf("prune without retention: %d %v", n, err)
 	}
@@ -263,23 +270,26 @@ func TestConfigRefuses(t *testing.T) {
 		c    Config
 		want string
 	}{
-		{Config{Origin: "o.example/l", Driver: "mysql"}, "docs/ledger.md"},
 		{Config{Origin: "o.example/l", Driver: "aws"}, "not built into"},
+		{Config{Origin: "o.example/l", Driver: "mysql", DSNEnv: "AIASSURE_TEST_UNSET_DSN"}, "$AIASSURE_TEST_UNSET_DSN, which is not set"},
+		{Config{Origin: "o.example/l", Driver: "mysql", DSNEnv: "NO SUCH"}, "not an environment variable"},
+		{Config{Origin: "o.example/l", Driver: "mysql", CheckpointInterval: Duration(500 * time.Millisecond)}, "1s"},
+		{Config{Origin: "o.example/l", DSNEnv: "X"}, "dsn_env is for driver"},
 		{Config{Origin: "o.example/l", Driver: "floppy"}, "unknown driver"},
 		{Config{Origin: "has space"}, "origin"},
 		{Config{Origin: "o.example/l", Retention: "forever"}, "retention"},
 		{Config{Origin: "o.example/l", CheckpointInterval: Duration(time.Millisecond)}, "minimum"},
 	} {
-		err := Init(t.TempDir(), tc.c)
+		err := Init(context.Background(), t.TempDir(), tc.c)
 		if err == nil || !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%+v: %v, want %q", tc.c, err, tc.want)
 		}
 	}
 	dir := t.TempDir()
-	if err := Init(dir, Config{Origin: "o.example/l"}); err != nil {
+	if err := Init(context.Background(), dir, Config{Origin: "o.example/l"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := Init(dir, Config{Origin: "o.example/l"}); err == nil || !strings.Contains(err.Error(), "already holds a ledger") {
+	if err := Init(context.Background(), dir, Config{Origin: "o.example/l"}); err == nil || !strings.Contains(err.Error(), "already holds a ledger") {
 		t.Errorf("second init: %v", err)
 	}
 	if _, err := Open(context.Background(), t.TempDir(), Options{}); err == nil || !strings.Contains(err.Error(), "no ledger") {

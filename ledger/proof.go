@@ -142,30 +142,45 @@ func VerifyProof(p *Proof, key *PublicKey, origin string) (*Entry, *log.Checkpoi
 
 // Prover builds inclusion proofs against the ledger's latest checkpoint.
 type Prover struct {
-	s    *store
-	raw  []byte
-	cp   log.Checkpoint
-	pb   *client.ProofBuilder
-	last struct {
+	s     *store
+	owned bool // s was opened by NewProver: Close closes it
+	raw   []byte
+	cp    log.Checkpoint
+	pb    *client.ProofBuilder
+	last  struct {
 		i       uint64
 		entries [][]byte
 	}
 }
 
 // NewProver reads the ledger's latest checkpoint (it does not check its
-// signature: the proof's reader does).
+// signature: the proof's reader does). Close releases the log's storage.
 func NewProver(ctx context.Context, dir string) (*Prover, error) {
-	s := newStore(dir)
-	raw, err := s.readCheckpoint()
+	s, err := openStore(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("prove: %w", err)
+	}
+	p, err := newProver(ctx, s)
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	p.owned = true
+	return p, nil
+}
+
+func newProver(ctx context.Context, s *store) (*Prover, error) {
+	cpName := s.src.name(layout.CheckpointPath)
+	raw, err := s.readCheckpoint(ctx)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%w prove: %s has no checkpoint (not a ledger, or nothing appended yet)", ErrInvalid, dir)
+			return nil, fmt.Errorf("%w prove: %s has no checkpoint (nothing appended yet)", ErrInvalid, cpName)
 		}
 		return nil, fmt.Errorf("prove: %w", err)
 	}
 	p := &Prover{s: s, raw: raw}
 	if _, err := p.cp.Unmarshal(raw); err != nil {
-		return nil, fmt.Errorf("prove: log/checkpoint: %w", err)
+		return nil, fmt.Errorf("prove: %s: %w", cpName, err)
 	}
 	p.pb, err = client.NewProofBuilder(ctx, p.cp.Size, s.ReadTile)
 	if err != nil {
@@ -175,19 +190,27 @@ func NewProver(ctx context.Context, dir string) (*Prover, error) {
 	return p, nil
 }
 
+// Close releases the storage NewProver opened.
+func (p *Prover) Close() error {
+	if !p.owned {
+		return nil
+	}
+	return p.s.close()
+}
+
 // Size is the size of the tree proofs are built against.
 func (p *Prover) Size() uint64 { return p.cp.Size }
 
 // Entry returns the bytes of entry i.
-func (p *Prover) Entry(i uint64) ([]byte, error) {
+func (p *Prover) Entry(ctx context.Context, i uint64) ([]byte, error) {
 	if i >= p.cp.Size {
 		return nil, fmt.Errorf("%w: entry %d: the log has %d entries", ErrInvalid, i, p.cp.Size)
 	}
 	b := i / layout.EntryBundleWidth
 	if p.last.i != b {
-		es, path, err := p.s.bundle(b, p.cp.Size)
+		es, name, err := p.s.bundle(ctx, b, p.cp.Size)
 		if err != nil {
-			return nil, fmt.Errorf("entry %d: %s: %w", i, p.s.rel(path), err)
+			return nil, fmt.Errorf("entry %d: %s: %w", i, name, err)
 		}
 		p.last.i, p.last.entries = b, es
 	}
@@ -201,7 +224,7 @@ func (p *Prover) Entry(i uint64) ([]byte, error) {
 // Prove returns the inclusion proof of entry i, checked against the
 // checkpoint's root before it is returned.
 func (p *Prover) Prove(ctx context.Context, i uint64) (*Proof, error) {
-	data, err := p.Entry(i)
+	data, err := p.Entry(ctx, i)
 	if err != nil {
 		return nil, fmt.Errorf("prove: %w", err)
 	}

@@ -14,52 +14,101 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-// store reads a ledger's log files (Tessera's tlog-tiles layout) without
-// opening it for writing: it is what verify, prove and export use.
+// store reads a ledger's log without opening it for writing: it is what
+// verify, prove, export and the server's read API use. Its source is the
+// files of Tessera's POSIX driver (the tlog-tiles layout under DIR/log) or
+// the database of its MySQL driver, as ledger.json says.
 type store struct {
-	dir  string // the ledger directory
-	root string // DIR/log
+	dir string // the ledger directory
+	src source
 }
 
-func newStore(dir string) *store { return &store{dir: dir, root: logDir(dir)} }
-
-// rel returns a path relative to the ledger directory, for messages.
-func (s *store) rel(p string) string { return filepath.ToSlash(filepath.Join("log", p)) }
-
-func (s *store) readCheckpoint() ([]byte, error) {
-	return os.ReadFile(filepath.Join(s.root, layout.CheckpointPath))
+// source reads the checkpoint, hash tiles and entry bundles of a log. The
+// names it returns identify what it read, for messages.
+type source interface {
+	checkpoint(ctx context.Context) ([]byte, error)
+	tile(ctx context.Context, level, index uint64, p uint8) ([]byte, string, error)
+	bundle(ctx context.Context, index uint64, p uint8) ([]byte, string, error)
+	// name gives the name of a tlog-tiles path ("checkpoint", a tile's or
+	// a bundle's) in this source
+	name(path string) string
+	close() error
 }
 
-// readResource reads a tile or bundle of width p (0: full): the partial
-// file, or the full one when the partial is gone (Tessera removes partials
-// once the full resource exists). It returns the path it read.
-func (s *store) readResource(full func(p uint8) string, p uint8) ([]byte, string, error) {
+// openStore opens the log of the ledger in dir for reading. A directory
+// without a readable ledger.json is read as POSIX files (a copy of the log
+// alone).
+func openStore(ctx context.Context, dir string) (*store, error) {
+	if c, err := ReadConfig(dir); err == nil && c.Driver == DriverMySQL {
+		m, err := openMySQLSource(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		return &store{dir: dir, src: m}, nil
+	}
+	if st, err := os.Stat(logDir(dir)); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%w: %s has no log directory (not a ledger, or nothing appended yet)", ErrInvalid, dir)
+	}
+	return &store{dir: dir, src: fileSource{root: logDir(dir)}}, nil
+}
+
+func (s *store) close() error { return s.src.close() }
+
+func (s *store) readCheckpoint(ctx context.Context) ([]byte, error) { return s.src.checkpoint(ctx) }
+
+// fileSource reads the files of Tessera's POSIX driver.
+type fileSource struct{ root string } // DIR/log
+
+func (f fileSource) name(path string) string { return filepath.ToSlash(filepath.Join("log", path)) }
+
+func (f fileSource) close() error { return nil }
+
+func (f fileSource) checkpoint(context.Context) ([]byte, error) {
+	return os.ReadFile(filepath.Join(f.root, layout.CheckpointPath))
+}
+
+func (f fileSource) tile(_ context.Context, level, index uint64, p uint8) ([]byte, string, error) {
+	return f.read(func(p uint8) string { return layout.TilePath(level, index, p) }, p)
+}
+
+func (f fileSource) bundle(_ context.Context, index uint64, p uint8) ([]byte, string, error) {
+	return f.read(func(p uint8) string { return layout.EntriesPath(index, p) }, p)
+}
+
+// read reads a tile or bundle of width p (0: full): the partial file, or
+// the full one when the partial is gone (Tessera removes partials once the
+// full resource exists). It returns the name of the file it read.
+func (f fileSource) read(full func(p uint8) string, p uint8) ([]byte, string, error) {
 	path := full(p)
-	b, err := os.ReadFile(filepath.Join(s.root, path))
+	b, err := os.ReadFile(filepath.Join(f.root, path))
 	if err == nil || p == 0 || !errors.Is(err, os.ErrNotExist) {
-		return b, path, err
+		return b, f.name(path), err
 	}
 	path0 := full(0)
-	b, err0 := os.ReadFile(filepath.Join(s.root, path0))
+	b, err0 := os.ReadFile(filepath.Join(f.root, path0))
 	if err0 != nil {
-		return nil, path, err // report the partial that should be there
+		return nil, f.name(path), err // report the partial that should be there
 	}
-	return b, path0, nil
+	return b, f.name(path0), nil
+}
+
+// bundleName names entry bundle i of a tree of size n.
+func (s *store) bundleName(i, n uint64) string {
+	return s.src.name(layout.EntriesPath(i, layout.PartialTileSize(0, i, n)))
 }
 
 // bundle reads entry bundle i of a tree of size n and returns its entries
-// (at most the n mod 256 of a partial one) and its path.
-func (s *store) bundle(i, n uint64) ([][]byte, string, error) {
-	p := layout.PartialTileSize(0, i, n)
-	b, path, err := s.readResource(func(p uint8) string { return layout.EntriesPath(i, p) }, p)
+// (at most the n mod 256 of a partial one) and its name.
+func (s *store) bundle(ctx context.Context, i, n uint64) ([][]byte, string, error) {
+	b, name, err := s.src.bundle(ctx, i, layout.PartialTileSize(0, i, n))
 	if err != nil {
-		return nil, path, err
+		return nil, name, err
 	}
 	es, err := parseBundle(b)
 	if err != nil {
-		return es, path, fmt.Errorf("%w: %s: %w", ErrInvalid, s.rel(path), err)
+		return es, name, fmt.Errorf("%w: %s: %w", ErrInvalid, name, err)
 	}
-	return es, path, nil
+	return es, name, nil
 }
 
 // parseBundle splits a tlog-tiles entry bundle (entries with a big-endian
@@ -84,22 +133,21 @@ func parseBundle(b []byte) ([][]byte, error) {
 }
 
 // tile reads hash tile (level, index) of a tree of size n.
-func (s *store) tile(level, index, n uint64) (*api.HashTile, string, error) {
-	p := layout.PartialTileSize(level, index, n)
-	b, path, err := s.readResource(func(p uint8) string { return layout.TilePath(level, index, p) }, p)
+func (s *store) tile(ctx context.Context, level, index, n uint64) (*api.HashTile, string, error) {
+	b, name, err := s.src.tile(ctx, level, index, layout.PartialTileSize(level, index, n))
 	if err != nil {
-		return nil, path, err
+		return nil, name, err
 	}
 	var t api.HashTile
 	if err := t.UnmarshalText(b); err != nil {
-		return nil, path, fmt.Errorf("%w: %s: %w", ErrInvalid, s.rel(path), err)
+		return nil, name, fmt.Errorf("%w: %s: %w", ErrInvalid, name, err)
 	}
-	return &t, path, nil
+	return &t, name, nil
 }
 
-// ReadTile serves Tessera's client.TileFetcherFunc from the files.
-func (s *store) ReadTile(_ context.Context, level, index uint64, p uint8) ([]byte, error) {
-	b, _, err := s.readResource(func(p uint8) string { return layout.TilePath(level, index, p) }, p)
+// ReadTile serves Tessera's client.TileFetcherFunc.
+func (s *store) ReadTile(ctx context.Context, level, index uint64, p uint8) ([]byte, error) {
+	b, _, err := s.src.tile(ctx, level, index, p)
 	return b, err
 }
 

@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"context"
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
@@ -8,9 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/transparency-dev/tessera/api/layout"
 )
 
 // DefaultMaxBody is the default limit of an HTTP request body.
@@ -130,7 +134,7 @@ func (h *handler) append(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *handler) checkpoint(w http.ResponseWriter, r *http.Request) {
-	b, err := newStore(h.l.dir).readCheckpoint()
+	b, err := h.l.store.readCheckpoint(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -145,7 +149,7 @@ func (h *handler) proof(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, "the index is not a number")
 		return
 	}
-	p, err := NewProver(r.Context(), h.l.dir)
+	p, err := newProver(r.Context(), h.l.store)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -184,12 +188,53 @@ func (h *handler) forget(w http.ResponseWriter, r *http.Request) {
 }
 
 // tiles serves the checkpoint, hash tiles and entry bundles read-only, and
-// nothing else of the log directory (not its .state).
+// nothing else of the log (not the POSIX driver's .state).
 func (h *handler) tiles(w http.ResponseWriter, r *http.Request) {
 	p := path.Clean(strings.TrimPrefix(r.URL.Path, "/log/"))
-	if p != "checkpoint" && !strings.HasPrefix(p, "tile/") {
+	if p != layout.CheckpointPath && !strings.HasPrefix(p, "tile/") {
 		httpError(w, http.StatusNotFound, "not part of the tlog-tiles read API")
 		return
 	}
-	http.ServeFile(w, r, logDir(h.l.dir)+"/"+p)
+	if fs, ok := h.l.store.src.(fileSource); ok {
+		http.ServeFile(w, r, fs.root+"/"+p)
+		return
+	}
+	b, err := readPath(r.Context(), h.l.store.src, p)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		httpError(w, http.StatusNotFound, "not in the log")
+	case err != nil:
+		h.fail(w, r, err)
+	default:
+		if p == layout.CheckpointPath {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		} else {
+			w.Header().Set("Content-Type", "application/octet-stream")
+		}
+		w.Write(b)
+	}
+}
+
+// readPath reads the resource at a tlog-tiles path from src; a path that
+// names none is os.ErrNotExist.
+func readPath(ctx context.Context, src source, p string) ([]byte, error) {
+	if p == layout.CheckpointPath {
+		return src.checkpoint(ctx)
+	}
+	rest := strings.TrimPrefix(p, "tile/")
+	if idx, ok := strings.CutPrefix(rest, "entries/"); ok {
+		i, wd, err := layout.ParseTileIndexPartial(idx)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", os.ErrNotExist, p, err)
+		}
+		b, _, err := src.bundle(ctx, i, wd)
+		return b, err
+	}
+	level, idx, _ := strings.Cut(rest, "/")
+	l, i, wd, err := layout.ParseTileLevelIndexPartial(level, idx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s: %v", os.ErrNotExist, p, err)
+	}
+	b, _, err := src.tile(ctx, l, i, wd)
+	return b, err
 }

@@ -9,8 +9,10 @@ import (
 	"testing"
 )
 
-func TestServer(t *testing.T) {
-	l, key := testLedger(t, Config{})
+func TestServer(t *testing.T) { forDrivers(t, testServer) }
+
+func testServer(t *testing.T, driver string) {
+	l, key := testLedger(t, Config{Driver: driver})
 	const token = "0123456789abcdef0123"
 	srv := httptest.NewServer(Handler(l, ServerOptions{Token: token, MaxBody: 4096}))
 	defer srv.Close()
@@ -44,6 +46,10 @@ func TestServer(t *testing.T) {
 		{"proof beyond", "GET", "/v1/proof/7", token, "", 404},
 		{"proof bad index", "GET", "/v1/proof/x", token, "", 400},
 		{"tile read API", "GET", "/log/tile/entries/000.p/2", token, "", 200},
+		{"hash tile", "GET", "/log/tile/0/000.p/2", token, "", 200},
+		{"no such tile", "GET", "/log/tile/0/001", token, "", 404},
+		{"bad tile path", "GET", "/log/tile/0/x", token, "", 404},
+		{"log checkpoint", "GET", "/log/checkpoint", token, "", 200},
 		{"no state files", "GET", "/log/.state/treeState", token, "", 404},
 		{"no escape", "GET", "/log/tile/../../ledger.json", token, "", 404},
 		{"forget", "POST", "/v1/forget", token, `{"subject":"officer-1"}`, 200},

@@ -107,10 +107,13 @@ func Verify(ctx context.Context, dir string, key *PublicKey, o VerifyOptions) (*
 	if key == nil {
 		return nil, errors.New("verify: no trusted public key")
 	}
-	if st, err := os.Stat(logDir(dir)); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("%w verify: %s has no log directory (not a ledger, or nothing appended yet)", ErrInvalid, dir)
+	s, err := openStore(ctx, dir)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
 	}
-	s := newStore(dir)
+	defer s.close()
+	cpName := s.src.name(layout.CheckpointPath)
+	tileName := s.src.name("tile")
 	r := &Report{Types: map[string]int{}, Problems: []Problem{}}
 	origin := o.Origin
 	if origin == "" {
@@ -121,16 +124,16 @@ func Verify(ctx context.Context, dir string, key *PublicKey, o VerifyOptions) (*
 
 	var cps []signedCP
 	var latest *signedCP
-	raw, err := s.readCheckpoint()
+	raw, err := s.readCheckpoint(ctx)
 	switch {
 	case err != nil:
-		r.add(-1, "log/checkpoint", "cannot be read: %v", err)
+		r.add(-1, cpName, "cannot be read: %v", err)
 	default:
 		c, err := openCheckpoint(raw, key, origin)
 		if err != nil {
-			r.add(-1, "log/checkpoint", "%v", err)
+			r.add(-1, cpName, "%v", err)
 		} else {
-			latest = &signedCP{name: "log/checkpoint", cp: c, kind: "checkpoint"}
+			latest = &signedCP{name: cpName, cp: c, kind: "checkpoint"}
 			cps = append(cps, *latest)
 		}
 	}
@@ -196,7 +199,7 @@ func Verify(ctx context.Context, dir string, key *PublicKey, o VerifyOptions) (*
 	}
 	r.Size = n
 
-	w := &walker{s: s, r: r, n: n, tiles: map[uint64]*tileCursor{}}
+	w := &walker{ctx: ctx, s: s, r: r, n: n, tiles: map[uint64]*tileCursor{}}
 	at := map[uint64][]signedCP{}
 	for _, c := range cps {
 		if c.cp.Size <= n {
@@ -218,7 +221,7 @@ func Verify(ctx context.Context, dir string, key *PublicKey, o VerifyOptions) (*
 		}
 		pb, err := client.NewProofBuilder(ctx, n, s.ReadTile)
 		if err != nil {
-			r.add(-1, "log/tile", "consistency proof from %s: %v", c.name, err)
+			r.add(-1, tileName, "consistency proof from %s: %v", c.name, err)
 			continue
 		}
 		p, err := pb.ConsistencyProof(ctx, c.cp.Size, n)
@@ -226,7 +229,7 @@ func Verify(ctx context.Context, dir string, key *PublicKey, o VerifyOptions) (*
 			err = proof.VerifyConsistency(rfc6962.DefaultHasher, c.cp.Size, n, p, c.cp.Hash, latest.cp.Hash)
 		}
 		if err != nil {
-			r.add(-1, "log/tile", "the consistency proof built from the tiles from %s (size %d) to size %d fails: %v", c.name, c.cp.Size, n, err)
+			r.add(-1, tileName, "the consistency proof built from the tiles from %s (size %d) to size %d fails: %v", c.name, c.cp.Size, n, err)
 		}
 	}
 	return r, ctx.Err()
@@ -234,6 +237,7 @@ func Verify(ctx context.Context, dir string, key *PublicKey, o VerifyOptions) (*
 
 // walker recomputes the tree from the entry bundles.
 type walker struct {
+	ctx   context.Context
 	s     *store
 	r     *Report
 	n     uint64
@@ -276,8 +280,7 @@ func (w *walker) walk(ctx context.Context, at map[uint64][]signedCP) error {
 		}
 		first := b * layout.EntryBundleWidth
 		want := min(w.n-first, layout.EntryBundleWidth)
-		entries, path, err := w.s.bundle(b, w.n)
-		rel := w.s.rel(path)
+		entries, rel, err := w.s.bundle(ctx, b, w.n)
 		switch {
 		case err != nil && errors.Is(err, os.ErrNotExist):
 			w.r.add(int64(first), rel, "the entry bundle is missing (entries %d to %d)", first, first+want-1)
@@ -291,7 +294,7 @@ func (w *walker) walk(ctx context.Context, at map[uint64][]signedCP) error {
 			w.r.add(int64(first+uint64(len(entries))), rel, "the bundle holds %d entries, the tree size says %d: entries %d to %d are missing", len(entries), want, first+uint64(len(entries)), first+want-1)
 		case uint64(len(entries)) < want:
 			w.r.add(int64(first+uint64(len(entries))), rel, "the bundle holds %d entries, a full bundle %d: entries %d to %d are missing", len(entries), want, first+uint64(len(entries)), first+want-1)
-		case uint64(len(entries)) > want && layout.PartialTileSize(0, b, w.n) != 0 && !strings.Contains(path, ".p/"):
+		case uint64(len(entries)) > want && layout.PartialTileSize(0, b, w.n) != 0 && !strings.Contains(rel, ".p/"):
 			// a full bundle read for a partial one: the log grew; fine
 			entries = entries[:want]
 		case uint64(len(entries)) > want:
@@ -394,8 +397,8 @@ func (w *walker) cursor(level, ti uint64) *tileCursor {
 	if cur != nil && cur.index == ti {
 		return cur
 	}
-	t, path, err := w.s.tile(level, ti, w.n)
-	cur = &tileCursor{index: ti, tile: t, path: w.s.rel(path), err: err}
+	t, name, err := w.s.tile(w.ctx, level, ti, w.n)
+	cur = &tileCursor{index: ti, tile: t, path: name, err: err}
 	w.tiles[level] = cur
 	if err != nil {
 		first := ti * layout.TileWidth << (8 * level)
@@ -436,7 +439,7 @@ func (w *walker) flushTiles() {
 		m := w.badTile[p]
 		if m.level == 0 {
 			b := m.first / layout.EntryBundleWidth
-			bp := w.s.rel(layout.EntriesPath(b, layout.PartialTileSize(0, b, w.n)))
+			bp := w.s.bundleName(b, w.n)
 			w.r.add(int64(m.first), bp, "the entry's leaf hash differs from the one in %s (%d in that tile differ): the entry (or the tile) was changed, or entries were reordered", p, m.count)
 		} else {
 			span := uint64(1) << (8 * m.level)

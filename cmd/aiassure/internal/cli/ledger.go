@@ -24,12 +24,13 @@ import (
 )
 
 var ledgerSubs = []subcommand{
-	{"init", "-dir DIR -origin NAME [-retention DURATION]", "create a ledger directory (POSIX driver)"},
+	{"init", "-dir DIR -origin NAME [-retention DURATION] [-storage posix|mysql [-dsn-env VAR]]", "create a ledger directory (its log in DIR/log, or in a MySQL database)"},
 	{"serve", "-dir DIR [-key FILE] [-addr HOST:PORT] [-token-file FILE] [-max-body BYTES]", "serve the authenticated HTTP append API and the tlog-tiles read API"},
 	{"append", "-dir DIR [-key FILE] [FILE|-]", "append events (one JSON object, or JSON lines) and print their receipts once durable"},
 	{"verify", "(-dir DIR [-checkpoint FILE...] | -proof FILE) -pub FILE [-format text|json] [-o FILE]", "verify the ledger offline (every entry, every checkpoint), or a proof file"},
 	{"prove", "-dir DIR -index N [-o FILE]", "write the inclusion proof of an entry (C2SP tlog-proof)"},
 	{"export", "-dir DIR [-since TIME] [-until TIME] [-type T...] [-model V] [-decision D] [-proofs] [-o FILE]", "export entries (JSON lines) with personal data revealed or erased, and proofs"},
+	{"snapshot", "-dir DIR -o OUT", "copy the log as of its latest checkpoint into OUT as tlog-tiles files, for offline verification"},
 	{"forget", "-dir DIR -subject S", "delete a subject's keys: their personal data becomes unreadable, every proof stays valid"},
 	{"prune", "-dir DIR", "apply the retention setting: delete the keys of months past it"},
 	{"types", "[-type T]", "list the event types and their personal fields, or print one type's JSON Schema"},
@@ -44,7 +45,7 @@ var ledgerCmd = &command{
 		}
 		run := map[string]func(context.Context, *env, []string) error{
 			"init": ledgerInit, "serve": ledgerServe, "append": ledgerAppend, "verify": ledgerVerify,
-			"prove": ledgerProve, "export": ledgerExport, "forget": ledgerForget, "prune": ledgerPrune, "types": ledgerTypes,
+			"prove": ledgerProve, "export": ledgerExport, "snapshot": ledgerSnapshot, "forget": ledgerForget, "prune": ledgerPrune, "types": ledgerTypes,
 		}[args[0]]
 		if run == nil {
 			return usagef("unknown sub-command %q (have %s)%s", args[0], strings.Join(subNames(ledgerSubs), ", "), suggest(args[0], subNames(ledgerSubs)))
@@ -71,11 +72,13 @@ func needDir(dir string) error {
 	return nil
 }
 
-func ledgerInit(_ context.Context, e *env, args []string) error {
+func ledgerInit(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("ledger init", flag.ContinueOnError)
 	dir := dirFlag(fs)
 	origin := fs.String("origin", "", "the log's `NAME` (first line of each checkpoint), e.g. example.com/credit-scoring/ledger")
 	retention := fs.String("retention", "", "keep personal data for this `DURATION` (e.g. 4380h); default: until forgotten")
+	storage := fs.String("storage", ledger.DriverPOSIX, "the log's Tessera storage `DRIVER`: posix (files in DIR/log) or mysql (a MySQL or MariaDB database)")
+	dsnEnv := fs.String("dsn-env", "", "with -storage mysql: the environment `VAR`iable holding the database's DSN (default "+ledger.DefaultDSNEnv+"); the DSN is never written or printed")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -83,10 +86,36 @@ func ledgerInit(_ context.Context, e *env, args []string) error {
 	if len(pos) != 0 || needDir(*dir) != nil || *origin == "" {
 		return usagef("give -dir DIR and -origin NAME, and no arguments")
 	}
-	if err := ledger.Init(*dir, ledger.Config{Origin: *origin, Driver: ledger.DriverPOSIX, Retention: *retention}); err != nil {
+	if *storage != ledger.DriverPOSIX && *storage != ledger.DriverMySQL {
+		return usagef("-storage %q: have posix, mysql", *storage)
+	}
+	if *dsnEnv != "" && *storage != ledger.DriverMySQL {
+		return usagef("-dsn-env is for -storage mysql")
+	}
+	c := ledger.Config{Origin: *origin, Driver: *storage, DSNEnv: *dsnEnv, Retention: *retention}
+	if err := ledger.Init(ctx, *dir, c); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "ledger %s created (origin %s, driver posix)\n", *dir, *origin)
+	fmt.Fprintf(e.stdout, "ledger %s created (origin %s, driver %s)\n", *dir, *origin, *storage)
+	return nil
+}
+
+func ledgerSnapshot(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("ledger snapshot", flag.ContinueOnError)
+	dir := dirFlag(fs)
+	out := fs.String("o", "", "the new `DIR`ectory to write the copy to")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if needDir(*dir) != nil || len(pos) != 0 || *out == "" {
+		return usagef("give -dir DIR and -o OUT")
+	}
+	n, err := ledger.Snapshot(ctx, *dir, *out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "snapshot %s: %d entries (verify it with aiassure ledger verify -dir %s -pub KEY)\n", *out, n, *out)
 	return nil
 }
 
@@ -440,6 +469,7 @@ func ledgerProve(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer p.Close()
 	if uint64(*index) >= p.Size() {
 		return usagef("-index %d: the latest checkpoint covers %d entries", *index, p.Size())
 	}
