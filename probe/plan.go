@@ -23,7 +23,9 @@ const (
 	// ask for it with the probe command's -suite.
 	SuiteAvailability = "availability"
 	// SuitePoisoning checks the training set for poisoning: label noise,
-	// duplicates, outliers and spectral signatures (package probe/poisoning).
+	// duplicates, outliers and spectral signatures (package probe/poisoning),
+	// and the model for a back door: STRIP and Neural Cleanse on clean test
+	// inputs (package probe/backdoor).
 	SuitePoisoning = "poisoning"
 )
 
@@ -150,7 +152,7 @@ var plans = []Plan{
 			References: 4, Reference: privacy.TrainConfig{Hidden: 0, Epochs: 60, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
 			Budget: 400, InversionRecords: 200, Limits: privacyLimits,
 		},
-		Poisoning: poisoningPlan(5),
+		Poisoning: poisoningPlan(5, 1000),
 	},
 	{
 		Level:  "substantial",
@@ -170,7 +172,7 @@ var plans = []Plan{
 			References: 8, Reference: privacy.TrainConfig{Hidden: 16, Epochs: 60, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
 			Budget: 800, InversionRecords: 300, Limits: privacyLimits,
 		},
-		Poisoning: poisoningPlan(10),
+		Poisoning: poisoningPlan(10, 1000),
 	},
 	{
 		Level:  "high",
@@ -193,7 +195,7 @@ var plans = []Plan{
 			References: 16, Reference: privacy.TrainConfig{Hidden: 32, Epochs: 80, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
 			Budget: 2000, InversionRecords: 500, Limits: privacyLimits,
 		},
-		Poisoning: poisoningPlan(10),
+		Poisoning: poisoningPlan(10, 1000),
 	},
 }
 
@@ -202,9 +204,9 @@ var privacyLimits = privacy.Limits{MaxAUC: 0.6, MaxTPR01: 0.05, MaxFidelity: 0.9
 
 // poisoningPlan is the poisoning suite of a level: folds logistic
 // regressions and the default limits.
-func poisoningPlan(folds int) PoisoningPlan {
+func poisoningPlan(folds, cleanseSteps int) PoisoningPlan {
 	return PoisoningPlan{Folds: folds, Reference: privacy.TrainConfig{Hidden: 0, Epochs: 60, BatchSize: 32, LR: 0.01, WeightDecay: 1e-4},
-		Limits: poisoning.DefaultLimits}
+		Limits: poisoning.DefaultLimits, Backdoor: BackdoorPlan{Inputs: 500, Steps: cleanseSteps}}
 }
 
 // Levels lists the assurance levels that have a plan, lowest first.
@@ -340,6 +342,9 @@ func Quick(p *Plan) {
 	q.InversionRecords = min(or(q.InversionRecords, 100), 100)
 	p.Requests = min(or(p.Requests, 20), 20)
 	p.SpongeBudget = min(or(p.SpongeBudget, 40), 40)
+	bd := &p.Poisoning.Backdoor
+	bd.Inputs = min(or(bd.Inputs, 64), 64)
+	bd.Steps = min(or(bd.Steps, 100), 100)
 	for _, as := range [][]AttackSpec{p.Attacks, p.Substitutes} {
 		for i := range as {
 			a := &as[i]

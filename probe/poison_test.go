@@ -12,6 +12,7 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/dataset"
+	"github.com/aiassure/aiassure/model/onnx"
 	"github.com/aiassure/aiassure/probe/poisoning"
 )
 
@@ -256,5 +257,73 @@ func TestPoisoningInputErrors(t *testing.T) {
 	pl.Suites = append(pl.Suites, SuiteMetrics)
 	if _, _, err := Run(context.Background(), RunInput{Plan: pl}); err == nil {
 		t.Error("metrics without a target: no error")
+	}
+}
+
+// TestBackdoorSuite runs the poisoning suite's model checks on the digits
+// CNNs of tools/make_backdoor_models.py: the one trained with a planted
+// 2x2 trigger (target 7) is flagged by Neural Cleanse with its target
+// named and by STRIP on the triggered test images; the one trained the
+// same way on clean data is not.
+func TestBackdoorSuite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("Neural Cleanse on two CNNs")
+	}
+	open := func(name string) dataset.Reader {
+		r, err := dataset.Open("backdoor/testdata/"+name, dataset.Options{Label: "label"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Close() })
+		return r
+	}
+	load := func(name string) *dataset.Dataset {
+		ds, err := dataset.Load(context.Background(), "backdoor/testdata/"+name, dataset.Options{Label: "label"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds
+	}
+	for _, tc := range []struct {
+		model, suspect string
+		cleanse, strip aiassure.Status
+	}{
+		{"cnn-trojan.onnx", "test-triggered.csv", aiassure.Fail, aiassure.Fail},
+		{"cnn-clean.onnx", "test-triggered.csv", aiassure.Pass, aiassure.Pass},
+		{"cnn-trojan.onnx", "", aiassure.Fail, aiassure.NotApplicable},
+	} {
+		t.Run(tc.model+"+"+tc.suspect, func(t *testing.T) {
+			m, err := onnx.Load("backdoor/testdata/" + tc.model)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl, err := PlanFor("basic")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl.Suites = []string{SuitePoisoning}
+			in := RunInput{Target: m, Data: open("test-clean.csv"), Plan: pl, Evidence: []string{tc.model}}
+			if tc.suspect != "" {
+				in.Poisoning = &PoisoningData{Suspect: load(tc.suspect), SuspectEvidence: []string{tc.suspect}}
+			}
+			rs, sum, err := Run(context.Background(), in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := byID(rs)
+			nc, st := got["backdoor/neural-cleanse"], got["backdoor/strip"]
+			if nc.Status != tc.cleanse || st.Status != tc.strip {
+				t.Fatalf("neural cleanse %s (%s), strip %s (%s)", nc.Status, nc.Reason, st.Status, st.Reason)
+			}
+			if tc.cleanse == aiassure.Fail && (nc.Metrics["target_class"] != 7 || !strings.Contains(nc.Reason, "likely back-door target: 7 ")) {
+				t.Errorf("target not named: %v %s", nc.Metrics["target_class"], nc.Reason)
+			}
+			if sum.Poisoning == nil || sum.Poisoning.Backdoor == nil || sum.Poisoning.Backdoor.Cleanse.Steps != pl.Poisoning.Backdoor.Steps {
+				t.Errorf("summary: %+v", sum.Poisoning)
+			}
+			if tc.suspect != "" && !slices.Contains(st.Evidence, tc.suspect) {
+				t.Errorf("strip evidence %v", st.Evidence)
+			}
+		})
 	}
 }

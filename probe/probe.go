@@ -128,7 +128,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		if pl.Has(SuiteMetrics) || pl.Has(SuiteEvasion) {
 			return nil, nil, errors.New("probe: no data for the metrics and evasion suites")
 		}
-		rs, err := runData(ctx, in, pl, sum, nil)
+		rs, err := runData(ctx, in, pl, nil, sum, nil)
 		if err != nil && sum.Privacy == nil && sum.Poisoning == nil && !sum.Interrupted {
 			return nil, nil, err
 		}
@@ -158,7 +158,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		lo: filled(rowLen, math.Inf(1)), hi: filled(rowLen, math.Inf(-1))}
 	progress("reading data", units)
 	var sample *dataset.Dataset
-	needSample := pl.Has(SuiteEvasion) || pl.Has(SuiteAvailability)
+	needSample := pl.Has(SuiteEvasion) || pl.Has(SuiteAvailability) || pl.Has(SuitePoisoning)
 	switch {
 	case needSample && pl.Samples > 0:
 		sample, err = dataset.SampleReader(ctx, tee, pl.Samples, pl.Seed)
@@ -197,7 +197,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		progress("metrics", units)
 	}
 	if !needSample {
-		results, err = runData(ctx, in, pl, sum, results)
+		results, err = runData(ctx, in, pl, nil, sum, results)
 		return results, sum, err
 	}
 
@@ -211,6 +211,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	if c.Len() != rowLen {
 		return nil, nil, inputErr("the constraints describe %d features, the samples have %d", c.Len(), rowLen)
 	}
+	ms := newModelSample(sample, shape, c, tee.lo, tee.hi, classes)
 	if pl.Has(SuiteAvailability) {
 		progress("availability", units)
 		rows := &model.Tensor{Shape: append([]int{sample.Len()}, shape...), Data: sample.X.Data}
@@ -223,7 +224,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		}
 	}
 	if !pl.Has(SuiteEvasion) {
-		results, err = runData(ctx, in, pl, sum, results)
+		results, err = runData(ctx, in, pl, ms, sum, results)
 		progress("done", units)
 		return results, sum, err
 	}
@@ -320,7 +321,7 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		results = append(results, interrupted("during the evasion attacks; the results above cover the work that finished", in.Evidence))
 		return results, sum, err
 	}
-	results, err = runData(ctx, in, pl, sum, results)
+	results, err = runData(ctx, in, pl, ms, sum, results)
 	if err != nil {
 		return results, sum, err
 	}

@@ -179,6 +179,11 @@ type Report struct {
 	CleanseSkipped string         `json:"neural_cleanse_skipped,omitempty"`
 }
 
+// MinCleanseClasses is the fewest classes Neural Cleanse runs on: with two,
+// the median lies halfway between the two norms and the MAD is half their
+// difference, so no class can stand out.
+const MinCleanseClasses = 3
+
 // ErrNoGradient is wrapped in Report.CleanseSkipped's cause: Neural Cleanse
 // needs a model.Differentiable target.
 var ErrNoGradient = errors.New("the target gives no gradients")
@@ -233,7 +238,7 @@ func Check(ctx context.Context, target model.Target, x *model.Tensor, classes []
 	}
 	d, differentiable := target.(model.Differentiable)
 	differentiable = differentiable && target.Info().Differentiable
-	if !cfg.NoCleanse && differentiable {
+	if !cfg.NoCleanse && differentiable && k >= MinCleanseClasses {
 		units += k
 	}
 	progress := func(what string) {
@@ -253,6 +258,9 @@ func Check(ctx context.Context, target model.Target, x *model.Tensor, classes []
 		rep.CleanseSkipped = "not asked for"
 	case !differentiable:
 		rep.CleanseSkipped = ErrNoGradient.Error() + ": Neural Cleanse needs the gradient of the output with respect to the input"
+	case k < MinCleanseClasses:
+		rep.CleanseSkipped = fmt.Sprintf("the model has %d classes: Neural Cleanse's anomaly index compares each class's trigger with the others' median and deviation, "+
+			"which needs at least %d classes (with 2 the smaller index is always 1/1.4826)", k, MinCleanseClasses)
 	default:
 		c, err := cleanse(ctx, d, x, classes, rep.Probabilities, cfg, progress)
 		switch {

@@ -28,9 +28,9 @@ import (
 )
 
 const probeUsage = "-suite llm -endpoint URL [-protocol openai|mapped -mapping FILE] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
-	"[-suite metrics,evasion,privacy,availability,poisoning] [-train FILE] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-requests N] [-sponge-budget N] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n" +
+	"[-suite metrics,evasion,privacy,availability,poisoning] [-train FILE] [-suspect FILE] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-requests N] [-sponge-budget N] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n" +
 	"   or: aiassure probe -suite privacy (-model M.onnx | -endpoint URL) -members FILE -non-members FILE [-population FILE] [-sensitive A,B] [-references N] [-extraction-budget N] [-level L] [-label L] [-timeout D] [-format text|json] [-o FILE]\n" +
-	"   or: aiassure probe -suite poisoning (-train FILE | -data FILE) [-level L] [-label L] [-seed S] [-format text|json] [-o FILE]"
+	"   or: aiassure probe -suite poisoning (-train FILE | -data FILE) [-level L] [-label L] [-seed S] [-format text|json] [-o FILE]   (the training set alone)"
 
 var probeCmd = &command{
 	name:    "probe",
@@ -54,7 +54,8 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	label := fs.String("label", "", "the label column (CSV) or attribute (ARFF); default label/class")
 	features := fs.String("features", "", "the features.json `file` of constraints (default: beside the data, else inferred)")
 	level := fs.String("level", "basic", "the assurance level whose test plan runs: "+strings.Join(probe.Levels(), ", "))
-	suites := fs.String("suite", "", "comma-separated suites to run: metrics, evasion, privacy (membership inference, extraction, attribute inference), availability (latency, sponge inputs, malformed requests to -endpoint), poisoning (label noise, duplicates, outliers of the -train set) (default: the plan's)")
+	suites := fs.String("suite", "", "comma-separated suites to run: metrics, evasion, privacy (membership inference, extraction, attribute inference), availability (latency, sponge inputs, malformed requests to -endpoint), poisoning (label noise, duplicates, outliers of the -train set; STRIP and Neural Cleanse on the model with -data's inputs) (default: the plan's)")
+	suspect := fs.String("suspect", "", "poisoning: inputs for STRIP to screen for a back-door trigger (`file` with the columns of -data, labels unused: inputs seen in operation, or suspected)")
 	train := fs.String("train", "", "poisoning: the labelled training set to check (`file`: CSV, NPY, ARFF; default: -members, or -data with -suite poisoning alone)")
 	pf := addPrivacyFlags(fs)
 	attacks := fs.String("attacks", "", "comma-separated attacks (default: the plan's): "+attackNames())
@@ -75,14 +76,16 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	}
 	privacyOnly := *suites != "" && slices.Equal(splitList(*suites), []string{probe.SuitePrivacy})
 	poisoningOnly := *suites != "" && slices.Equal(splitList(*suites), []string{probe.SuitePoisoning})
+	// The poisoning suite without a target checks a training set only, from
+	// -train or -data; with one, -data is the test set whose inputs the
+	// model's back-door checks use.
+	trainOnly := poisoningOnly && *modelPath == "" && *endpoint == ""
 	switch {
 	case len(pos) > 0:
 		return usagef("unexpected arguments %q\nusage: aiassure probe %s", pos, probeUsage)
-	case poisoningOnly && *train == "" && *data == "":
+	case trainOnly && *train == "" && *data == "":
 		return usagef("-suite poisoning needs -train FILE (or -data FILE)\nusage: aiassure probe %s", probeUsage)
-	case poisoningOnly && *modelPath != "" && *endpoint != "":
-		return usagef("give at most one of -model or -endpoint\nusage: aiassure probe %s", probeUsage)
-	case !poisoningOnly && ((*data == "" && !privacyOnly) || (*modelPath == "") == (*endpoint == "")):
+	case !trainOnly && ((*data == "" && !privacyOnly) || (*modelPath == "") == (*endpoint == "")):
 		return usagef("give -data and one of -model or -endpoint\nusage: aiassure probe %s", probeUsage)
 	}
 	format, err := o.resolve()
@@ -119,7 +122,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	var t model.Target
 	evidence := []string{*data}
 	switch {
-	case poisoningOnly && *modelPath == "" && *endpoint == "":
+	case trainOnly:
 		evidence = nil // the training set alone
 	case *modelPath != "":
 		m, err := onnx.Load(*modelPath, limits.onnx()...)
@@ -139,12 +142,20 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	pois, err := loadPoisoning(ctx, pl, opt, cmp.Or(*train, pf.members), *data, poisoningOnly)
+	pois, err := loadPoisoning(ctx, pl, opt, cmp.Or(*train, pf.members), *data, trainOnly)
 	if err != nil {
 		return err
 	}
+	if *suspect != "" {
+		if trainOnly || !pl.Has(probe.SuitePoisoning) {
+			return usagef("-suspect is for the poisoning suite's back-door check of a model: give -model or -endpoint, -data and the suite")
+		}
+		if pois, err = loadSuspect(ctx, pois, opt, *suspect); err != nil {
+			return err
+		}
+	}
 	in := probe.RunInput{Target: t, Plan: pl, Evidence: evidence, Privacy: priv, Poisoning: pois}
-	if *data != "" && !poisoningOnly {
+	if *data != "" && !trainOnly {
 		var cons *dataset.Constraints
 		if *features != "" {
 			cons, err = dataset.LoadConstraints(*features)
@@ -160,7 +171,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 		}
 		defer r.Close()
 		in.Data, in.Constraints = r, cons
-	} else if !poisoningOnly {
+	} else if !trainOnly {
 		pl.Suites = []string{probe.SuitePrivacy}
 		in.Plan = pl
 	}

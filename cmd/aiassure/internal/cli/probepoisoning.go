@@ -34,6 +34,23 @@ func loadPoisoning(ctx context.Context, pl probe.Plan, opt dataset.Options, trai
 	return &probe.PoisoningData{Train: ds, Evidence: []string{train}}, nil
 }
 
+// loadSuspect adds the inputs STRIP screens to the poisoning data. The file
+// has the columns of -data; its labels are not used.
+func loadSuspect(ctx context.Context, pd *probe.PoisoningData, opt dataset.Options, path string) (*probe.PoisoningData, error) {
+	ds, err := dataset.Load(ctx, path, opt)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, err
+		}
+		return nil, usageError{fmt.Errorf("-suspect: %w", err)}
+	}
+	if pd == nil {
+		pd = &probe.PoisoningData{}
+	}
+	pd.Suspect, pd.SuspectEvidence = ds, []string{path}
+	return pd, nil
+}
+
 // maxTextSuspects is how many suspects of each check the text output
 // lists; the JSON output has them all.
 const maxTextSuspects = 10
