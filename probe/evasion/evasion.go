@@ -138,6 +138,9 @@ type Attack interface {
 	// Minimal reports whether the attack looks for the smallest
 	// perturbation rather than for any perturbation within Epsilon.
 	Minimal() bool
+	// Settings are the attack's parameters with their defaults filled in,
+	// keyed by the Setting* names.
+	Settings() map[string]float64
 	// Run attacks the batch x whose true classes are labels. It returns an
 	// error (and no outcome) when ctx ends before it finishes.
 	Run(ctx context.Context, t model.Target, x *model.Tensor, labels []int, p Params) (*Outcome, error)
