@@ -19,6 +19,10 @@
 // judged against a declared robust accuracy or, without one, against the
 // majority-class baseline (the model must keep half of its skill above
 // always answering the majority class), each stating its criterion.
+// Ensemble combines the reports of one norm into the worst case per sample,
+// and CheckMasking looks in them for the signs of gradient masking or a
+// failed attack (Carlini et al. 2019). Every attack reports the settings it
+// runs with (Attack.Settings), recorded in its Report.
 //
 // docs/evasion.md describes each attack, its parameters and defaults, and
 // how to read the results.

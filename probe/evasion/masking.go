@@ -188,7 +188,8 @@ func CheckMasking(reports []*Report) (res aiassure.Result, ok bool) {
 		"a sign when p ≤ %.2g/%d = %.2g (Bonferroni); Carlini et al. 2019, \"On Evaluating Adversarial Robustness\", arXiv:1902.06705",
 		n, stronger, len(tests)-stronger, MaskingAlpha, len(tests), limit)
 	if notes := unbounded(reports, m); len(notes) > 0 {
-		crit += "; note, not a sign (the feasible set, with immutable, integer or one-hot features, may hold no adversarial example): " + strings.Join(notes, "; ")
+		crit += "; note: " + strings.Join(notes, "; ") + "; an unbounded attack should break every sample, so this points to masked gradients, a failed attack, or a feasible set " +
+			"(immutable, integer or one-hot features) that holds no adversarial example; it is not counted as a sign"
 	}
 	if len(signs) == 0 {
 		res.Status = aiassure.Pass
