@@ -74,6 +74,7 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, opts ...
 	if err != nil {
 		return unknown("model tests not run", err.Error(), evidence...), nil
 	}
+	pl.WithAttacks(FromProfile(p.TestPlan))
 	for _, f := range cfg.adjust {
 		f(&pl)
 	}

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/aiassure/aiassure/metrics"
-	"github.com/aiassure/aiassure/probe/evasion"
 	"github.com/aiassure/aiassure/probe/poisoning"
 	"github.com/aiassure/aiassure/probe/privacy"
 )
@@ -85,13 +84,22 @@ type Plan struct {
 	Poisoning PoisoningPlan `json:"poisoning"`
 }
 
-// AttackSpec names an attack of evasion.All and overrides its iteration
-// settings (zero keeps the attack's default).
+// AttackSpec names an attack of evasion.All and overrides its settings
+// (zero keeps the attack's default). The fields are those of
+// profile.Attack, so a profile's test plan converts to it; the keys of
+// ParseAttackSpec and of each attack's Settings are the JSON names.
 type AttackSpec struct {
-	Name       string `json:"name"`
-	Steps      int    `json:"steps,omitempty"`      // PGD steps per run
-	Restarts   int    `json:"restarts,omitempty"`   // PGD runs
-	Iterations int    `json:"iterations,omitempty"` // Square and HopSkipJump iterations, DeepFool's MaxIter
+	Name        string  `json:"name"`
+	Steps       int     `json:"steps,omitempty"`        // PGD steps per run
+	Restarts    int     `json:"restarts,omitempty"`     // PGD runs
+	Step        float64 `json:"step,omitempty"`         // PGD step size, a multiple of ε
+	RandomStart *bool   `json:"random_start,omitempty"` // PGD: random start of the first run (default true)
+	Iterations  int     `json:"iterations,omitempty"`   // Square and HopSkipJump iterations, DeepFool's MaxIter
+	PInit       float64 `json:"p_init,omitempty"`       // Square: initial window share
+	InitEvals   int     `json:"init_evals,omitempty"`   // HopSkipJump: points of the first gradient estimate
+	MaxEvals    int     `json:"max_evals,omitempty"`    // HopSkipJump: most points of one estimate
+	Overshoot   float64 `json:"overshoot,omitempty"`    // DeepFool
+	Budget      int     `json:"budget,omitempty"`       // queries per sample (default: the plan's Budget for black-box attacks)
 }
 
 // plans is the test plan of each Cybersecurity Act assurance level
@@ -268,12 +276,12 @@ func (p Plan) Validate() error {
 			return fmt.Errorf("plan %q: the evasion suite has no attack", p.Level)
 		}
 		for _, a := range slices.Concat(p.Attacks, p.Substitutes) {
-			if _, err := a.attack(); err != nil {
+			if err := a.Validate(); err != nil {
 				return fmt.Errorf("plan %q: %w", p.Level, err)
 			}
-			if a.Steps < 0 || a.Restarts < 0 || a.Iterations < 0 {
-				return fmt.Errorf("plan %q: attack %s: negative setting", p.Level, a.Name)
-			}
+		}
+		if err := noDuplicates(p.Attacks); err != nil {
+			return fmt.Errorf("plan %q: %w", p.Level, err)
 		}
 		if len(p.Epsilons) == 0 {
 			return fmt.Errorf("plan %q: no epsilon", p.Level)
@@ -291,29 +299,6 @@ func (p Plan) Validate() error {
 		return fmt.Errorf("plan %q: unknown basis %q", p.Level, p.Basis)
 	}
 	return nil
-}
-
-// attack builds the attack the spec names, with its overrides.
-func (s AttackSpec) attack() (evasion.Attack, error) {
-	a, err := evasion.ByName(s.Name)
-	if err != nil {
-		return nil, err
-	}
-	switch x := a.(type) {
-	case evasion.PGD:
-		x.Steps, x.Restarts = or(s.Steps, x.Steps), or(s.Restarts, x.Restarts)
-		return x, nil
-	case evasion.Square:
-		x.Iterations = or(s.Iterations, x.Iterations)
-		return x, nil
-	case evasion.HopSkipJump:
-		x.Iterations = or(s.Iterations, x.Iterations)
-		return x, nil
-	case evasion.DeepFool:
-		x.MaxIter = or(s.Iterations, x.MaxIter)
-		return x, nil
-	}
-	return a, nil
 }
 
 func or(a, b int) int {
@@ -347,10 +332,7 @@ func Quick(p *Plan) {
 	bd.Steps = min(or(bd.Steps, 100), 100)
 	for _, as := range [][]AttackSpec{p.Attacks, p.Substitutes} {
 		for i := range as {
-			a := &as[i]
-			a.Steps = min(or(a.Steps, 10), 10)
-			a.Restarts = min(or(a.Restarts, 2), 2)
-			a.Iterations = min(or(a.Iterations, 50), 50)
+			as[i].quick()
 		}
 	}
 }

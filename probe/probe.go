@@ -255,10 +255,11 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	nb := (sample.Len() + batch - 1) / batch
 
 	type job struct {
-		a     evasion.Attack
-		eps   []float64
-		judge evasion.ResultOptions
-		units int
+		a      evasion.Attack
+		eps    []float64
+		judge  evasion.ResultOptions
+		units  int
+		budget int
 	}
 	var jobs []job
 	specs := pl.Attacks
@@ -284,17 +285,14 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 			u *= len(eps)
 		}
 		units += u
-		jobs = append(jobs, job{a, eps, judge, u})
+		jobs = append(jobs, job{a, eps, judge, u, spec.budget(a, pl.Budget)})
 	}
 
 	for _, j := range jobs {
 		if ctx.Err() != nil {
 			break
 		}
-		p := evasion.Params{Seed: pl.Seed, Constraint: uc}
-		if j.a.Kind() != evasion.WhiteBox {
-			p.Budget = pl.Budget
-		}
+		p := evasion.Params{Seed: pl.Seed, Constraint: uc, Budget: j.budget}
 		name := j.a.Name()
 		progress(name, units)
 		data := counted(evasion.FromTensor(z, sample.Y, batch), func() {
@@ -315,6 +313,13 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 				Category: aiassure.AdversarialExamples, Evidence: slices.Clone(in.Evidence),
 			})
 		}
+	}
+	if ctx.Err() == nil {
+		results = append(results, combined(sum, func(n evasion.Norm) evasion.ResultOptions {
+			_, judge := grid(pl, n, l2scale, in.Declared)
+			judge.Baseline = base
+			return judge
+		}, in.Evidence)...)
 	}
 	if err := ctx.Err(); err != nil {
 		sum.Interrupted = true

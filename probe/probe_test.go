@@ -188,7 +188,7 @@ func TestCheckExamples(t *testing.T) {
 				t.Errorf("two runs differ (-first +second):\n%s", diff)
 			}
 			pl, _ := PlanFor(p.Assurance)
-			var ev int
+			var ev, ens int
 			for _, r := range rs {
 				// Only an inconclusive verdict (the interval contains the
 				// limit) may be unknown.
@@ -208,8 +208,19 @@ func TestCheckExamples(t *testing.T) {
 				if !cmp.Equal(r.Evidence, want) {
 					t.Errorf("%s: evidence %v", r.ID, r.Evidence)
 				}
-				if strings.HasPrefix(r.ID, "evasion/") {
+				if strings.HasPrefix(r.ID, "evasion/gradient-masking-") {
+					// No example model masks its gradients.
+					if r.Status != aiassure.Pass || r.Metrics["tests"] < 1 {
+						t.Errorf("%s: %s: %s", r.ID, r.Status, r.Summary)
+					}
+					continue
+				}
+				if strings.HasPrefix(r.ID, "evasion/ensemble-") {
+					ens++
+				} else if strings.HasPrefix(r.ID, "evasion/") {
 					ev++
+				}
+				if strings.HasPrefix(r.ID, "evasion/") {
 					checkCurve(t, r)
 					checkCriterion(t, r, p.Performance)
 					want := majority[ex]
@@ -221,6 +232,20 @@ func TestCheckExamples(t *testing.T) {
 			}
 			if ev != len(pl.Attacks) {
 				t.Errorf("%d evasion results, plan has %d attacks", ev, len(pl.Attacks))
+			}
+			norms := map[string]int{}
+			for _, a := range pl.Attacks {
+				x, _ := a.attack()
+				norms[string(x.Metric())]++
+			}
+			want := 0
+			for _, c := range norms {
+				if c >= 2 {
+					want++
+				}
+			}
+			if ens != want {
+				t.Errorf("%d ensemble results, want %d (one per norm with two attacks or more)", ens, want)
 			}
 			if ex == "credit-scoring" {
 				i := slices.IndexFunc(rs, func(r aiassure.Result) bool { return r.ID == "metrics/accuracy" })
@@ -363,6 +388,9 @@ func TestBlackBox(t *testing.T) {
 		t.Errorf("summary: skipped %v, attacked %d, samples %d", sum.Skipped, sum.Attacked, sum.Samples)
 	}
 	for _, rep := range sum.Evasion {
+		if len(rep.Members) > 0 {
+			continue // an ensemble adds up its attacks' queries
+		}
 		if rep.Budget != pl.Budget {
 			t.Errorf("%s ran with budget %d, want %d", rep.Attack, rep.Budget, pl.Budget)
 		}
@@ -454,10 +482,11 @@ func TestNoConstraints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if sum.Metrics != nil || len(rs) != 2 {
+	// FGSM, Square, their ensemble and the gradient-masking check.
+	if sum.Metrics != nil || len(rs) != 4 {
 		t.Errorf("evasion-only run gave metrics or %d results", len(rs))
 	}
-	for _, r := range rs {
+	for _, r := range rs[:3] {
 		checkCurve(t, r)
 	}
 }

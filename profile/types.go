@@ -31,10 +31,12 @@ type Profile struct {
 	Controls    []Control   `yaml:"controls,omitempty" json:"controls,omitempty"`
 	Performance []Declared  `yaml:"performance,omitempty" json:"performance,omitempty"`
 	Artefacts   Artefacts   `yaml:"artefacts,omitempty" json:"artefacts,omitempty"`
-	Assurance   string      `yaml:"assurance" json:"assurance"` // Cybersecurity Act level: basic, substantial, high
-	Lineage     *Lineage    `yaml:"lineage,omitempty" json:"lineage,omitempty"`
-	Deployment  Deployment  `yaml:"deployment,omitempty" json:"deployment,omitempty"`
-	LLM         *LLM        `yaml:"llm,omitempty" json:"llm,omitempty"`
+	// TestPlan adjusts the model tests of the assurance level's plan.
+	TestPlan   *TestPlan  `yaml:"test_plan,omitempty" json:"test_plan,omitempty"`
+	Assurance  string     `yaml:"assurance" json:"assurance"` // Cybersecurity Act level: basic, substantial, high
+	Lineage    *Lineage   `yaml:"lineage,omitempty" json:"lineage,omitempty"`
+	Deployment Deployment `yaml:"deployment,omitempty" json:"deployment,omitempty"`
+	LLM        *LLM       `yaml:"llm,omitempty" json:"llm,omitempty"`
 	// RiskAcceptance names the file of accepted risks (docs/risk-acceptance.md),
 	// relative to the profile.
 	RiskAcceptance string `yaml:"risk_acceptance,omitempty" json:"risk_acceptance,omitempty"`
@@ -242,6 +244,33 @@ type Declared struct {
 	Value   float64 `yaml:"value" json:"value"`
 	Epsilon float64 `yaml:"epsilon,omitempty" json:"epsilon,omitempty"` // for robust_accuracy: the perturbation size
 	Norm    string  `yaml:"norm,omitempty" json:"norm,omitempty"`       // for robust_accuracy: linf, l2
+}
+
+// TestPlan adjusts the model tests that the assurance level's plan runs
+// (docs/probe.md): an assessor reproduces a published configuration with
+// it.
+type TestPlan struct {
+	// Attacks are evasion attacks with their settings. An attack the
+	// level's plan runs keeps the plan's settings that are not given here;
+	// another is added to the plan.
+	Attacks []Attack `yaml:"attacks,omitempty" json:"attacks,omitempty"`
+}
+
+// Attack names an evasion attack (EvasionAttacks) and its settings; a zero
+// or absent setting keeps the plan's, else the attack's default.
+// AttackSettings says which settings each attack takes; Ranges bounds them.
+type Attack struct {
+	Name        string  `yaml:"name" json:"name"`
+	Steps       int     `yaml:"steps,omitempty" json:"steps,omitempty"`               // PGD: steps per run
+	Restarts    int     `yaml:"restarts,omitempty" json:"restarts,omitempty"`         // PGD: runs, each from a random start
+	Step        float64 `yaml:"step,omitempty" json:"step,omitempty"`                 // PGD: step size, a multiple of ε
+	RandomStart *bool   `yaml:"random_start,omitempty" json:"random_start,omitempty"` // PGD: the first run starts at a random point of the ε-ball
+	Iterations  int     `yaml:"iterations,omitempty" json:"iterations,omitempty"`     // Square, HopSkipJump: iterations; DeepFool: most iterations
+	PInit       float64 `yaml:"p_init,omitempty" json:"p_init,omitempty"`             // Square: initial share of the input one window covers
+	InitEvals   int     `yaml:"init_evals,omitempty" json:"init_evals,omitempty"`     // HopSkipJump: random points of the first gradient estimate
+	MaxEvals    int     `yaml:"max_evals,omitempty" json:"max_evals,omitempty"`       // HopSkipJump: most random points of one gradient estimate
+	Overshoot   float64 `yaml:"overshoot,omitempty" json:"overshoot,omitempty"`       // DeepFool: the final step is scaled by 1+overshoot
+	Budget      int     `yaml:"budget,omitempty" json:"budget,omitempty"`             // queries per sample of this attack
 }
 
 // Artefacts point to what the model tests run on.

@@ -58,6 +58,7 @@ func validate(p *Profile, file string, pos yamlx.Positions) yamlx.Errors {
 	v.unique("controls", "id", len(p.Controls), func(i int) string { return string(p.Controls[i].ID) })
 	v.performance(p)
 	v.artefacts(p)
+	v.testPlan(p)
 	return v.errs
 }
 
@@ -328,6 +329,39 @@ func (v *validator) artefacts(p *Profile) {
 		u, err := url.Parse(a.Endpoint)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			v.add("artefacts.endpoint", "%s is not an http or https URL", yamlx.Quote(a.Endpoint))
+		}
+	}
+}
+
+// testPlan checks that each attack of the test plan is named once and
+// given only the settings it takes; the generic walk checks names and
+// ranges.
+func (v *validator) testPlan(p *Profile) {
+	if p.TestPlan == nil {
+		return
+	}
+	seen := map[string]int{}
+	for i, a := range p.TestPlan.Attacks {
+		path := fmt.Sprintf("test_plan.attacks[%d]", i)
+		if j, dup := seen[a.Name]; dup && a.Name != "" {
+			v.add(path+".name", "attack %s named twice (also test_plan.attacks[%d])", yamlx.Quote(a.Name), j)
+			continue
+		}
+		seen[a.Name] = i
+		allowed, ok := AttackSettings[a.Name]
+		if !ok {
+			continue // reported by the generic walk
+		}
+		rv := reflect.ValueOf(a)
+		for k := range rv.NumField() {
+			key, _, _ := yamlx.TagName(rv.Type().Field(k))
+			if key == "name" || rv.Field(k).IsZero() || slices.Contains(allowed, key) {
+				continue
+			}
+			v.add(path+"."+key, "%s is not a setting of %s (its settings: %s)", key, a.Name, strings.Join(allowed, ", "))
+		}
+		if a.InitEvals > 0 && a.MaxEvals > 0 && a.MaxEvals < a.InitEvals {
+			v.add(path+".max_evals", "max_evals %d is below init_evals %d", a.MaxEvals, a.InitEvals)
 		}
 	}
 }

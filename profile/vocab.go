@@ -75,6 +75,27 @@ var (
 	// Norms are the perturbation norms of a robust_accuracy declaration.
 	Norms = []string{"linf", "l2"}
 
+	// EvasionAttacks are the attacks a test plan may name (package
+	// probe/evasion, All).
+	EvasionAttacks = []string{"fgsm", "fgm-l2", "pgd-linf", "pgd-l2", "deepfool-l2", "deepfool-linf", "square-linf", "hopskipjump-l2", "hopskipjump-linf"}
+
+	// AttackSettings lists the settings each attack of EvasionAttacks takes,
+	// by their keys in test_plan.attacks (and the probe command's -attack).
+	AttackSettings = map[string][]string{
+		"fgsm":             {"budget"},
+		"fgm-l2":           {"budget"},
+		"pgd-linf":         pgdSettings,
+		"pgd-l2":           pgdSettings,
+		"deepfool-l2":      deepFoolSettings,
+		"deepfool-linf":    deepFoolSettings,
+		"square-linf":      {"iterations", "p_init", "budget"},
+		"hopskipjump-l2":   hsjSettings,
+		"hopskipjump-linf": hsjSettings,
+	}
+	pgdSettings      = []string{"steps", "restarts", "step", "random_start", "budget"}
+	deepFoolSettings = []string{"iterations", "overshoot", "budget"}
+	hsjSettings      = []string{"iterations", "init_evals", "max_evals", "budget"}
+
 	// Practices are the AI Act Art. 5(1) prohibited practices a profile may
 	// declare in use.practices, plus the ban the Digital Omnibus on AI adds.
 	Practices = []string{
@@ -250,6 +271,7 @@ func Enums() map[string][]string {
 		"controls[].evidence[].kind":      catalog.EvidenceKinds,
 		"performance[].metric":            Metrics,
 		"performance[].norm":              Norms,
+		"test_plan.attacks[].name":        EvasionAttacks,
 	}
 }
 
@@ -269,6 +291,7 @@ var Required = []string{
 	"performance[].metric", "performance[].value",
 	"llm.model", "llm.tools[].name", "llm.retrieval[].name",
 	"artefacts.llm_endpoint.url",
+	"test_plan.attacks[].name",
 }
 
 // Range is the closed interval a number must lie in.
@@ -282,5 +305,15 @@ func Ranges() map[string]Range {
 		"assets[].exposure.query_budget": {0, 1e12},
 		"performance[].value":            {0, 1},
 		"performance[].epsilon":          {0, 1e6},
+		// Attack settings; 0 keeps the default.
+		"test_plan.attacks[].steps":      {0, 1e5},
+		"test_plan.attacks[].restarts":   {0, 1000},
+		"test_plan.attacks[].step":       {0, 100},
+		"test_plan.attacks[].iterations": {0, 1e6},
+		"test_plan.attacks[].p_init":     {0, 1},
+		"test_plan.attacks[].init_evals": {0, 1e6},
+		"test_plan.attacks[].max_evals":  {0, 1e7},
+		"test_plan.attacks[].overshoot":  {0, 10},
+		"test_plan.attacks[].budget":     {0, 1e9},
 	}
 }

@@ -171,8 +171,10 @@ type Report struct {
 	// Probabilities is true when the output rows were read as
 	// probabilities, false for logits.
 	Probabilities bool `json:"probabilities"`
-	// STRIP is nil when skipped.
-	STRIP *STRIPReport `json:"strip,omitempty"`
+	// STRIP is nil when skipped; STRIPSkipped then says why, unless it was
+	// not asked for.
+	STRIP        *STRIPReport `json:"strip,omitempty"`
+	STRIPSkipped string       `json:"strip_skipped,omitempty"`
 	// Cleanse is nil when skipped or not applicable; CleanseSkipped then
 	// says why.
 	Cleanse        *CleanseReport `json:"neural_cleanse,omitempty"`
@@ -183,6 +185,10 @@ type Report struct {
 // the median lies halfway between the two norms and the MAD is half their
 // difference, so no class can stand out.
 const MinCleanseClasses = 3
+
+// ErrTooFewInputs: the clean inputs are too few for STRIP's overlays or
+// for its boundary at the false positive rate.
+var ErrTooFewInputs = errors.New("too few clean inputs")
 
 // ErrNoGradient is wrapped in Report.CleanseSkipped's cause: Neural Cleanse
 // needs a model.Differentiable target.
@@ -248,7 +254,11 @@ func Check(ctx context.Context, target model.Target, x *model.Tensor, classes []
 		}
 	}
 	if !cfg.NoSTRIP {
-		if rep.STRIP, err = strip(ctx, target, x, rep.Probabilities, cfg); err != nil {
+		rep.STRIP, err = strip(ctx, target, x, rep.Probabilities, cfg)
+		switch {
+		case errors.Is(err, ErrTooFewInputs):
+			rep.STRIPSkipped = err.Error()
+		case err != nil:
 			return nil, fmt.Errorf("strip: %w", err)
 		}
 		progress("strip")

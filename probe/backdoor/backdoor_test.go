@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -265,7 +266,6 @@ func TestBadInput(t *testing.T) {
 		{"nil input", nil, nil, Config{}},
 		{"NaN input", nan, nil, Config{}},
 		{"wrong class names", x, []string{"a", "b"}, Config{}},
-		{"too few for the FPR", small, nil, Config{NoCleanse: true}},
 		{"alpha 1", x, nil, Config{Alpha: 1}},
 		{"FPR 1", x, nil, Config{FPR: 1.5}},
 		{"unknown output", x, nil, Config{Output: "odds"}},
@@ -280,5 +280,14 @@ func TestBadInput(t *testing.T) {
 				t.Error("no error")
 			}
 		})
+	}
+	// Too few clean inputs for the boundary: STRIP is skipped with the
+	// reason, the rest of the check goes on.
+	rep, err := Check(context.Background(), m, small, nil, Config{NoCleanse: true})
+	if err != nil || rep.STRIP != nil || !strings.Contains(rep.STRIPSkipped, "it needs at least 99") {
+		t.Fatalf("few inputs: %v, %+v", err, rep)
+	}
+	if r := Results(rep, nil)[0]; r.ID != "backdoor/strip" || r.Status != aiassure.Unknown || r.Reason != rep.STRIPSkipped {
+		t.Errorf("few inputs result: %+v", r)
 	}
 }

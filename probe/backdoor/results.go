@@ -33,6 +33,13 @@ func Results(rep *Report, evidence []string) []aiassure.Result {
 		}
 	}
 	var out []aiassure.Result
+	if rep.STRIPSkipped != "" {
+		r := base("backdoor/strip")
+		r.Status = aiassure.Unknown
+		r.Summary = "STRIP (entropy under blending) not run"
+		r.Reason = rep.STRIPSkipped
+		out = append(out, r)
+	}
 	if s := rep.STRIP; s != nil {
 		r := base("backdoor/strip")
 		r.Metrics["clean_entropy_mean"], r.Metrics["clean_entropy_sd"] = s.Clean.Mean, s.Clean.SD

@@ -66,12 +66,12 @@ func (s *STRIPReport) Flagged() bool {
 func strip(ctx context.Context, t model.Target, x *model.Tensor, probs bool, cfg Config) (*STRIPReport, error) {
 	n := x.Batch()
 	if n <= cfg.Overlays {
-		return nil, fmt.Errorf("%d clean inputs: STRIP needs more than the %d overlays", n, cfg.Overlays)
+		return nil, fmt.Errorf("%w: %d clean inputs, STRIP needs more than the %d overlays", ErrTooFewInputs, n, cfg.Overlays)
 	}
 	k := int(math.Floor(cfg.FPR * float64(n+1)))
 	if k < 1 {
-		return nil, fmt.Errorf("%d clean inputs cannot set a boundary at a false positive rate of %g: need at least %d",
-			n, cfg.FPR, int(math.Ceil(1/cfg.FPR))-1)
+		return nil, fmt.Errorf("%w: %d clean inputs cannot set a boundary at a false positive rate of %g, it needs at least %d",
+			ErrTooFewInputs, n, cfg.FPR, int(math.Ceil(1/cfg.FPR))-1)
 	}
 	rep := &STRIPReport{Overlays: cfg.Overlays, Alpha: cfg.Alpha, FPR: cfg.FPR, Significance: cfg.Significance, MinAUC: cfg.MinAUC, Rank: k}
 	var err error

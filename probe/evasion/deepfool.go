@@ -57,13 +57,8 @@ func (a DeepFool) Run(ctx context.Context, t model.Target, x *model.Tensor, labe
 	if err := checkEpsilon(p.Epsilon, true); err != nil {
 		return nil, err
 	}
-	maxIter, over := a.MaxIter, a.Overshoot
-	if maxIter <= 0 {
-		maxIter = 50
-	}
-	if over <= 0 {
-		over = 0.02
-	}
+	f := a.filled()
+	maxIter, over := f.MaxIter, f.Overshoot
 	norm := a.norm()
 	s, err := begin(ctx, t, x, labels, p, norm)
 	if err != nil {

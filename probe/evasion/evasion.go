@@ -19,6 +19,10 @@
 // judged against a declared robust accuracy or, without one, against the
 // majority-class baseline (the model must keep half of its skill above
 // always answering the majority class), each stating its criterion.
+// Ensemble combines the reports of one norm into the worst case per sample,
+// and CheckMasking looks in them for the signs of gradient masking or a
+// failed attack (Carlini et al. 2019). Every attack reports the settings it
+// runs with (Attack.Settings), recorded in its Report.
 //
 // docs/evasion.md describes each attack, its parameters and defaults, and
 // how to read the results.
@@ -138,6 +142,9 @@ type Attack interface {
 	// Minimal reports whether the attack looks for the smallest
 	// perturbation rather than for any perturbation within Epsilon.
 	Minimal() bool
+	// Settings are the attack's parameters with their defaults filled in,
+	// keyed by the Setting* names.
+	Settings() map[string]float64
 	// Run attacks the batch x whose true classes are labels. It returns an
 	// error (and no outcome) when ctx ends before it finishes.
 	Run(ctx context.Context, t model.Target, x *model.Tensor, labels []int, p Params) (*Outcome, error)

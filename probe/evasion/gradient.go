@@ -56,8 +56,11 @@ type PGD struct {
 	Norm Norm
 	// Steps per run (default 40).
 	Steps int
-	// StepSize is the size of one step; 0 means 2.5*Epsilon/Steps.
+	// StepSize is the size of one step; 0 means RelStep*Epsilon.
 	StepSize float64
+	// RelStep is the size of one step as a multiple of Epsilon, used when
+	// StepSize is 0; 0 means 2.5/Steps (Madry et al.).
+	RelStep float64
 	// Restarts is the number of runs (default 1; each run after the first
 	// starts from a new random point).
 	Restarts int
@@ -87,15 +90,10 @@ func (PGD) Minimal() bool { return false }
 
 // Run attacks the batch.
 func (a PGD) Run(ctx context.Context, t model.Target, x *model.Tensor, labels []int, p Params) (*Outcome, error) {
-	c := pgdConfig{steps: a.Steps, alpha: a.StepSize, restarts: a.Restarts, random: !a.NoRandomStart}
-	if c.steps <= 0 {
-		c.steps = 40
-	}
-	if c.restarts <= 0 {
-		c.restarts = 1
-	}
+	f := a.filled()
+	c := pgdConfig{steps: f.Steps, alpha: f.StepSize, restarts: f.Restarts, random: !f.NoRandomStart}
 	if c.alpha <= 0 {
-		c.alpha = 2.5 * p.Epsilon / float64(c.steps)
+		c.alpha = f.RelStep * p.Epsilon
 	}
 	return pgd(ctx, t, x, labels, p, a.norm(), c)
 }

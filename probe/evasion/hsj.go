@@ -72,16 +72,8 @@ func (a HopSkipJump) Run(ctx context.Context, t model.Target, x *model.Tensor, l
 	if err := checkEpsilon(p.Epsilon, true); err != nil {
 		return nil, err
 	}
-	iters, initEvals, maxEvals := a.Iterations, a.InitEvals, a.MaxEvals
-	if iters <= 0 {
-		iters = 50
-	}
-	if initEvals <= 0 {
-		initEvals = 100
-	}
-	if maxEvals <= 0 {
-		maxEvals = 10000
-	}
+	f := a.filled()
+	iters, initEvals, maxEvals := f.Iterations, f.InitEvals, f.MaxEvals
 	norm := a.norm()
 	s, err := begin(ctx, t, x, labels, p, norm)
 	if err != nil {

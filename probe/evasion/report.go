@@ -109,20 +109,34 @@ type Point struct {
 	Linf        Spread  `json:"linf"`
 	Queries     Queries `json:"queries"`
 	WallSeconds float64 `json:"wall_seconds"`
+	// recs are the samples' outcomes, in the order of the data, for
+	// Ensemble and CheckMasking; a report read back from JSON has none.
+	recs []record
 }
 
 // Report is the result of an attack over a data set and a grid of
 // epsilons; Points is the robustness curve.
 type Report struct {
-	Attack  string  `json:"attack"`
-	Kind    Kind    `json:"kind"`
-	Norm    Norm    `json:"norm"`
-	Target  string  `json:"target"`
-	Budget  int     `json:"budget,omitempty"`
-	Seed    uint64  `json:"seed"`
-	Points  []Point `json:"points"`
-	Wall    float64 `json:"wall_seconds"`
-	Partial bool    `json:"partial,omitempty"` // interrupted: the last point covers fewer samples
+	Attack string `json:"attack"`
+	Kind   Kind   `json:"kind"`
+	Norm   Norm   `json:"norm"`
+	Target string `json:"target"`
+	Budget int    `json:"budget,omitempty"`
+	Seed   uint64 `json:"seed"`
+	// Settings are the attack's parameters as it ran, defaults filled in
+	// (Attack.Settings, with "budget" when there was one).
+	Settings map[string]float64 `json:"settings,omitempty"`
+	// Minimal and SingleStep describe the attack: it looks for the smallest
+	// perturbation (one run serves every ε), or it takes one gradient step
+	// (FGSM).
+	Minimal    bool `json:"minimal,omitempty"`
+	SingleStep bool `json:"single_step,omitempty"`
+	// Members are the attacks of an ensemble report (Ensemble), empty for
+	// a single attack.
+	Members []Member `json:"members,omitempty"`
+	Points  []Point  `json:"points"`
+	Wall    float64  `json:"wall_seconds"`
+	Partial bool     `json:"partial,omitempty"` // interrupted: the last point covers fewer samples
 }
 
 // record is what Evaluate keeps of one sample.
@@ -150,7 +164,9 @@ func Evaluate(ctx context.Context, a Attack, t model.Target, data iter.Seq2[Batc
 			return nil, err
 		}
 	}
-	r := &Report{Attack: a.Name(), Kind: a.Kind(), Norm: a.Metric(), Target: t.Info().Name, Budget: p.Budget, Seed: p.Seed}
+	_, single := a.(FGSM)
+	r := &Report{Attack: a.Name(), Kind: a.Kind(), Norm: a.Metric(), Target: t.Info().Name, Budget: p.Budget, Seed: p.Seed,
+		Settings: settingsOf(a, p), Minimal: a.Minimal(), SingleStep: single}
 	start := time.Now()
 	defer func() { r.Wall = time.Since(start).Seconds() }()
 	if a.Minimal() {
@@ -249,6 +265,7 @@ func point(recs []record, eps, wall float64) Point {
 	}
 	pt.RobustCI = Wilson(pt.Robust, pt.Samples)
 	pt.L2, pt.Linf = spread(l2s), spread(linfs)
+	pt.recs = recs
 	return pt
 }
 
@@ -301,7 +318,7 @@ func ResultOf(r *Report, o ResultOptions) aiassure.Result {
 	id := "evasion/" + r.Attack
 	res := aiassure.Result{
 		ID: id, Check: id,
-		Threats:      []aiassure.ThreatID{threatOf(r.Kind)},
+		Threats:      threatsOf(r),
 		Controls:     []aiassure.ControlID{"c-robustness-testing"},
 		Requirements: []aiassure.RequirementID{"ai-act-art-15-4", "ai-act-art-15-5"},
 		Category:     aiassure.AdversarialExamples,
@@ -329,6 +346,9 @@ func ResultOf(r *Report, o ResultOptions) aiassure.Result {
 		return res
 	}
 	m := res.Metrics
+	for k, v := range r.Settings {
+		m["setting_"+k] = v
+	}
 	m["robust_accuracy"], m["robust_accuracy_lo"], m["robust_accuracy_hi"] = pt.RobustAccuracy, pt.RobustCI.Lo, pt.RobustCI.Hi
 	m["clean_accuracy"], m["success_rate"], m["epsilon"] = pt.CleanAccuracy, pt.SuccessRate, pt.Epsilon
 	m["queries_mean"], m["queries_max"], m["queries_total"] = pt.Queries.Mean, float64(pt.Queries.Max), float64(pt.Queries.Total)
@@ -339,6 +359,14 @@ func ResultOf(r *Report, o ResultOptions) aiassure.Result {
 	res.Summary = fmt.Sprintf("%s at ε=%g: robust accuracy %.1f%% [%.1f, %.1f] on %d samples (clean %.1f%%), attack success %.1f%%",
 		name, pt.Epsilon, 100*pt.RobustAccuracy, 100*pt.RobustCI.Lo, 100*pt.RobustCI.Hi, pt.Samples, 100*pt.CleanAccuracy, 100*pt.SuccessRate)
 	judge(&res, r, pt, o)
+	if len(r.Members) > 0 {
+		names := make([]string, len(r.Members))
+		for i, mb := range r.Members {
+			names[i] = mb.Attack
+		}
+		res.Reason = fmt.Sprintf("worst case per sample over %s: a sample counts as broken when any of them broke it at ε=%g or a smaller ε of the grid; %s",
+			strings.Join(names, ", "), pt.Epsilon, res.Reason)
+	}
 	if lim, ok := m["threshold"]; ok {
 		what := "declared"
 		if o.MinRobustAccuracy <= 0 {
@@ -350,6 +378,21 @@ func ResultOf(r *Report, o ResultOptions) aiassure.Result {
 		res.Reason = strings.TrimPrefix(res.Reason+"; run interrupted, partial result", "; ")
 	}
 	return res
+}
+
+// threatsOf returns the threat of the report's kind, or of every member's
+// kind for an ensemble.
+func threatsOf(r *Report) []aiassure.ThreatID {
+	if len(r.Members) == 0 {
+		return []aiassure.ThreatID{threatOf(r.Kind)}
+	}
+	var out []aiassure.ThreatID
+	for _, k := range []Kind{WhiteBox, BlackBoxScore, BlackBoxDecision} {
+		if slices.ContainsFunc(r.Members, func(m Member) bool { return m.Kind == k }) {
+			out = append(out, threatOf(k))
+		}
+	}
+	return out
 }
 
 func threatOf(k Kind) aiassure.ThreatID {

@@ -45,13 +45,8 @@ func (a Square) Run(ctx context.Context, t model.Target, x *model.Tensor, labels
 	if err := checkEpsilon(p.Epsilon, false); err != nil {
 		return nil, err
 	}
-	iters, pInit := a.Iterations, a.PInit
-	if iters <= 0 {
-		iters = 1000
-	}
-	if pInit <= 0 || pInit > 1 {
-		pInit = 0.1
-	}
+	f := a.filled()
+	iters, pInit := f.Iterations, f.PInit
 	s, err := begin(ctx, t, x, labels, p, Linf)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"math"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -244,8 +245,9 @@ func TestRobustnessCurves(t *testing.T) {
 			}
 		}
 	}
-	if perNorm["linf"] != 5 || perNorm["l2"] != 4 {
-		t.Errorf("curves per norm %v, want 5 L∞ and 4 L2 attacks", perNorm)
+	// The attacks and the ensemble of each norm.
+	if perNorm["linf"] != 6 || perNorm["l2"] != 5 || !slices.ContainsFunc(cs, func(c Curve) bool { return c.Attack == "ensemble-linf" }) {
+		t.Errorf("curves per norm %v, want 5 L∞ and 4 L2 attacks, and an ensemble in each", perNorm)
 	}
 	for _, ch := range charts {
 		if len(ch.Bands) == 0 || len(ch.Lines) < 2 {

@@ -28,7 +28,7 @@ import (
 )
 
 const probeUsage = "-suite llm -endpoint URL [-protocol openai|mapped -mapping FILE] [-model NAME] [-profile P] [-seed N] [-variants N] [-max-requests N] [-run-log FILE] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n   or: aiassure probe (-model M.onnx | -endpoint URL [-protocol oip|json]) -data D [-label L] [-level basic|substantial|high] " +
-	"[-suite metrics,evasion,privacy,availability,poisoning] [-train FILE] [-suspect FILE] [-attacks pgd-linf,square-linf,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-requests N] [-sponge-budget N] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n" +
+	"[-suite metrics,evasion,privacy,availability,poisoning] [-train FILE] [-suspect FILE] [-attacks pgd-linf,square-linf,...] [-attack name:key=value,...] [-epsilon 0.05,0.1] [-budget N] [-samples N] [-seed S] [-requests N] [-sponge-budget N] [-timeout D] [-request-timeout D] [-format text|json] [-o FILE]\n" +
 	"   or: aiassure probe -suite privacy (-model M.onnx | -endpoint URL) -members FILE -non-members FILE [-population FILE] [-sensitive A,B] [-references N] [-extraction-budget N] [-level L] [-label L] [-timeout D] [-format text|json] [-o FILE]\n" +
 	"   or: aiassure probe -suite poisoning (-train FILE | -data FILE) [-level L] [-label L] [-seed S] [-format text|json] [-o FILE]   (the training set alone)"
 
@@ -59,6 +59,15 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	train := fs.String("train", "", "poisoning: the labelled training set to check (`file`: CSV, NPY, ARFF; default: -members, or -data with -suite poisoning alone)")
 	pf := addPrivacyFlags(fs)
 	attacks := fs.String("attacks", "", "comma-separated attacks (default: the plan's): "+attackNames())
+	var specs []probe.AttackSpec
+	fs.Func("attack", "an attack with its settings, `name:key=value,...` (repeatable; replaces the plan's attacks as -attacks does), e.g. pgd-linf:steps=40,restarts=5,step=0.1 (docs/evasion.md)", func(v string) error {
+		s, err := probe.ParseAttackSpec(v)
+		if err != nil {
+			return err
+		}
+		specs = append(specs, s)
+		return nil
+	})
 	epsilon := fs.String("epsilon", "", "comma-separated L∞ epsilons, shares of each feature's range (default: the plan's grid)")
 	budget := fs.Int("budget", -1, "query budget per sample of the black-box attacks (default: the plan's)")
 	samples := fs.Int("samples", -1, "samples to attack, 0 for all (default: the plan's)")
@@ -98,7 +107,7 @@ func runProbe(ctx context.Context, e *env, args []string) error {
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if err := adjustPlan(&pl, set, *suites, *attacks, *epsilon, *budget, *samples, *seed); err != nil {
+	if err := adjustPlan(&pl, set, *suites, *attacks, specs, *epsilon, *budget, *samples, *seed); err != nil {
 		return err
 	}
 	if err := pf.adjust(&pl, set); err != nil {
@@ -229,20 +238,35 @@ func attackNames() string {
 }
 
 // adjustPlan applies the flags the user set to the plan.
-func adjustPlan(pl *probe.Plan, set map[string]bool, suites, attacks, epsilon string, budget, samples int, seed uint64) error {
+// -attacks and -attack replace the plan's attacks: -attacks' names first,
+// then -attack's specs; each starts from the plan's settings for an attack
+// the plan runs, and a spec of -attack changes the settings it gives.
+func adjustPlan(pl *probe.Plan, set map[string]bool, suites, attacks string, specs []probe.AttackSpec, epsilon string, budget, samples int, seed uint64) error {
 	if set["suite"] {
 		pl.Suites = splitList(suites)
 	}
-	if set["attacks"] {
-		var specs []probe.AttackSpec
-		for _, name := range splitList(attacks) {
-			spec := probe.AttackSpec{Name: name}
+	if set["attacks"] || len(specs) > 0 {
+		var list []probe.AttackSpec
+		base := func(name string) probe.AttackSpec {
 			if i := slices.IndexFunc(pl.Attacks, func(s probe.AttackSpec) bool { return s.Name == name }); i >= 0 {
-				spec = pl.Attacks[i]
+				return pl.Attacks[i]
 			}
-			specs = append(specs, spec)
+			return probe.AttackSpec{Name: name}
 		}
-		pl.Attacks = specs
+		for _, name := range splitList(attacks) {
+			list = append(list, base(name))
+		}
+		for k, s := range specs {
+			if slices.ContainsFunc(specs[:k], func(o probe.AttackSpec) bool { return o.Name == s.Name }) {
+				return usagef("-attack: attack %s named twice", s.Name)
+			}
+			if i := slices.IndexFunc(list, func(o probe.AttackSpec) bool { return o.Name == s.Name }); i >= 0 {
+				list[i] = s.Over(list[i])
+				continue
+			}
+			list = append(list, s.Over(base(s.Name)))
+		}
+		pl.Attacks = list
 	}
 	if set["epsilon"] {
 		pl.Epsilons = nil
@@ -438,6 +462,15 @@ func writeProbeText(w io.Writer, results []aiassure.Result, sum *probe.Summary, 
 			}
 			points = append(points, fmt.Sprintf("(%.2fs, %d queries)", rep.Wall, totalQueries(rep)))
 			wrapList(bw, fmt.Sprintf("%s (%s, %s):  ", rep.Attack, rep.Kind, rep.Norm), points, "  ", "    ", width)
+			if len(rep.Members) > 0 {
+				var names []string
+				for _, m := range rep.Members {
+					names = append(names, m.Attack)
+				}
+				wrapList(bw, "    worst case per sample over ", names, ", ", "      ", width)
+			} else {
+				wrapList(bw, "    settings: -attack ", []string{probe.SettingsSpec(rep.Attack, rep.Settings)}, "", "      ", width)
+			}
 		}
 	}
 	if sum.Privacy != nil {

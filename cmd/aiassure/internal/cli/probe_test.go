@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,6 +37,12 @@ func TestProbe(t *testing.T) {
 		{"model and endpoint", append([]string{"-endpoint", "http://127.0.0.1:1"}, iris...), ExitUsage, "", "usage: aiassure probe"},
 		{"bad level", append([]string{"-level", "extreme"}, iris...), ExitUsage, "", `assurance level "extreme"`},
 		{"bad attack", append([]string{"-attacks", "cw-l2"}, iris...), ExitUsage, "", `unknown evasion attack "cw-l2"`},
+		{"attack settings", append([]string{"-attack", "pgd-linf:steps=5,restarts=2,step=0.3", "-attack", "square-linf:iterations=30,p_init=0.05", "-samples", "10"}, iris...), ExitOK,
+			"settings: -attack pgd-linf:steps=5,restarts=2,step=0.3,random_start=true square-linf (black-box-score, linf):", ""},
+		{"ensemble and masking check", append([]string{"-attack", "pgd-linf:steps=5", "-attack", "square-linf", "-samples", "10"}, iris...), ExitOK, "evasion/ensemble-linf", ""},
+		{"attack setting it does not take", append([]string{"-attack", "square-linf:steps=40"}, iris...), ExitUsage, "", `attack square-linf has no setting "steps" (its settings: iterations, p_init, budget)`},
+		{"attack setting out of range", append([]string{"-attack", "square-linf:p_init=3"}, iris...), ExitUsage, "", "out of range [0, 1]"},
+		{"attack named twice", append([]string{"-attacks", "fgsm", "-attack", "pgd-linf", "-attack", "pgd-linf:steps=3"}, iris...), ExitUsage, "", "pgd-linf named twice"},
 		{"bad suite", append([]string{"-suite", "fuzzing"}, iris...), ExitUsage, "", `unknown suite "fuzzing"`},
 		{"bad epsilon", append([]string{"-epsilon", "big"}, iris...), ExitUsage, "", `-epsilon "big"`},
 		{"negative epsilon", append([]string{"-epsilon", "-0.1"}, iris...), ExitUsage, "", "not a positive number"},
@@ -86,6 +93,10 @@ func TestProbeJSON(t *testing.T) {
 			Level    string `json:"level"`
 			Attacked int    `json:"attacked"`
 			Samples  int    `json:"samples"`
+			Evasion  []struct {
+				Attack   string             `json:"attack"`
+				Settings map[string]float64 `json:"settings"`
+			} `json:"evasion"`
 		} `json:"summary"`
 	}
 	if err := json.Unmarshal(b, &doc); err != nil {
@@ -98,7 +109,18 @@ func TestProbeJSON(t *testing.T) {
 	for _, r := range doc.Results {
 		ids[r.ID] = r.Status
 	}
-	for _, id := range []string{"metrics/measured", "evasion/pgd-linf", "evasion/square-linf", "evasion/deepfool-linf"} {
+	// The plan's settings, defaults filled in, in the summary.
+	want := map[string]map[string]float64{
+		"pgd-linf":      {"steps": 20, "restarts": 3, "step": 0.125, "random_start": 1},
+		"square-linf":   {"iterations": 300, "p_init": 0.1, "budget": 50},
+		"deepfool-linf": {"iterations": 50, "overshoot": 0.02},
+	}
+	for _, rep := range doc.Summary.Evasion {
+		if w, ok := want[rep.Attack]; ok && !maps.Equal(rep.Settings, w) {
+			t.Errorf("%s: settings %v, want %v", rep.Attack, rep.Settings, w)
+		}
+	}
+	for _, id := range []string{"metrics/measured", "evasion/pgd-linf", "evasion/square-linf", "evasion/deepfool-linf", "evasion/ensemble-linf", "evasion/gradient-masking-linf"} {
 		if _, ok := ids[id]; !ok {
 			t.Errorf("no result %s in %v", id, ids)
 		}
