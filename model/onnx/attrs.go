@@ -12,7 +12,8 @@ type opDef struct {
 	min          int
 	minIn, maxIn int
 	maxOut       int
-	grad         bool // the kernel implements backwarder
+	grad         bool    // the kernel implements backwarder
+	types        typeSet // the types beyond FLOAT, integers and BOOL its kernel handles
 	make         func(a *attrs) (kernel, error)
 }
 

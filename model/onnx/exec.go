@@ -18,7 +18,9 @@ type runner struct {
 	vals        []*tensor // the current value of each graph value
 	slot        []tensor  // tensor headers the runner owns, one per value
 	bufF        [][]float32
+	bufD        [][]float64
 	bufI        [][]int64
+	bufS        [][]string
 	bytes       int64
 	scratch     map[*node][]float32
 	scratchInts map[*node][]int32
@@ -40,7 +42,9 @@ func newRunner(g *graph, threads int) *runner {
 		vals:        make([]*tensor, n),
 		slot:        make([]tensor, n),
 		bufF:        make([][]float32, n),
+		bufD:        make([][]float64, n),
 		bufI:        make([][]int64, n),
+		bufS:        make([][]string, n),
 		scratch:     map[*node][]float32{},
 		scratchInts: map[*node][]int32{},
 		flags:       map[*node]bool{},
@@ -69,7 +73,7 @@ func (r *runner) forward(ctx context.Context, feeds []*tensor) error {
 		if _, err := checkedProd(t.shape, r.g.lim.MaxTensorElements); err != nil {
 			return fmt.Errorf("input %q: %w", r.g.values[vi].name, err)
 		}
-		if n := t.size(); (t.dt == dtFloat && len(t.f) != n) || (t.dt != dtFloat && len(t.i) != n) {
+		if t.size() != t.len() {
 			return fmt.Errorf("input %q: data length does not match shape %v", r.g.values[vi].name, t.shape)
 		}
 		if typ := r.g.values[vi].typ; typ != nil && typ.kind == typeTensor && typ.elemType != 0 && dtype(typ.elemType) != t.dt {
@@ -93,7 +97,7 @@ func (r *runner) forward(ctx context.Context, feeds []*tensor) error {
 func (r *runner) release() {
 	for i, v := range r.g.values {
 		r.vals[i] = v.konst
-		r.slot[i].f, r.slot[i].i = nil, nil
+		r.slot[i].f, r.slot[i].d, r.slot[i].i, r.slot[i].s = nil, nil, nil, nil
 	}
 }
 
@@ -103,13 +107,21 @@ func (r *runner) runNode(n *node) (err error) {
 			return fmt.Errorf("input %q has no value", r.g.values[i].name)
 		}
 	}
+	if err := r.checkTypes(n); err != nil {
+		return err
+	}
 	defer recoverInternal(&err)
 	if err := n.k.run(r, n); err != nil {
 		return err
 	}
 	for _, o := range n.out {
-		if o >= 0 && r.vals[o] != nil {
-			r.work += int64(len(r.vals[o].f) + len(r.vals[o].i))
+		if o < 0 || r.vals[o] == nil {
+			continue
+		}
+		t := r.vals[o]
+		r.work += int64(t.len())
+		if (t.dt == dtFloat16 || t.dt == dtBfloat16) && len(t.f) > 0 && cap(r.bufF[o]) > 0 && &t.f[0] == &r.bufF[o][:1][0] {
+			roundHalfs(t.dt, t.f) // only the runner's own buffer: views are rounded already
 		}
 	}
 	return r.ctx.Err() // heavy kernels stop early when the context is done
@@ -151,11 +163,19 @@ func (r *runner) out(n *node, k int, dt dtype, shape []int) (*tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output: %w", err)
 	}
+	if !dt.supported() {
+		return nil, fmt.Errorf("output type %v is not supported", dt)
+	}
 	if !r.wantOut(n, k) {
 		t := &tensor{dt: dt, shape: append([]int(nil), shape...)}
-		if dt == dtFloat {
+		switch {
+		case dt.inF():
 			t.f = make([]float32, size)
-		} else {
+		case dt == dtDouble:
+			t.d = make([]float64, size)
+		case dt == dtString:
+			t.s = make([]string, size)
+		default:
 			t.i = make([]int64, size)
 		}
 		return t, nil
@@ -164,26 +184,63 @@ func (r *runner) out(n *node, k int, dt dtype, shape []int) (*tensor, error) {
 	t := &r.slot[v]
 	t.dt = dt
 	t.shape = append(t.shape[:0], shape...)
-	t.f, t.i = nil, nil
-	if dt == dtFloat {
-		if cap(r.bufF[v]) < size {
-			if err := r.account(int64(size-cap(r.bufF[v])) * 4); err != nil {
-				return nil, err
-			}
-			r.bufF[v] = make([]float32, size)
-		}
-		t.f = r.bufF[v][:size]
-	} else {
-		if cap(r.bufI[v]) < size {
-			if err := r.account(int64(size-cap(r.bufI[v])) * 8); err != nil {
-				return nil, err
-			}
-			r.bufI[v] = make([]int64, size)
-		}
-		t.i = r.bufI[v][:size]
+	t.f, t.d, t.i, t.s = nil, nil, nil, nil
+	var err2 error
+	switch {
+	case dt.inF():
+		t.f, err2 = growBuf(r, &r.bufF[v], size, 4)
+	case dt == dtDouble:
+		t.d, err2 = growBuf(r, &r.bufD[v], size, 8)
+	case dt == dtString:
+		// A string header is 16 bytes; the bytes of strings a kernel makes
+		// are accounted by the kernel (accountStrings).
+		t.s, err2 = growBuf(r, &r.bufS[v], size, 16)
+		clear(t.s) // drop references to the previous run's strings
+	default:
+		t.i, err2 = growBuf(r, &r.bufI[v], size, 8)
+	}
+	if err2 != nil {
+		return nil, err2
 	}
 	r.vals[v] = t
 	return t, nil
+}
+
+// growBuf returns (*buf)[:size], reallocating the buffer (and accounting its
+// width-byte elements) when it is too small.
+func growBuf[T any](r *runner, buf *[]T, size int, width int64) ([]T, error) {
+	if cap(*buf) < size {
+		if err := r.account(int64(size-cap(*buf)) * width); err != nil {
+			return nil, err
+		}
+		*buf = make([]T, size)
+	}
+	return (*buf)[:size], nil
+}
+
+// accountStrings counts the bytes of strings a kernel made against
+// MaxRunBytes.
+func (r *runner) accountStrings(s []string) error {
+	var b int64
+	for _, v := range s {
+		b += int64(len(v))
+	}
+	return r.account(b)
+}
+
+// checkTypes refuses, by name, an input of a type beyond FLOAT, the integer
+// types and BOOL unless the node's operator declares that it handles it
+// (opDef.types): kernels written for those types never see the others.
+func (r *runner) checkTypes(n *node) error {
+	for _, i := range n.in {
+		if i < 0 {
+			continue
+		}
+		if dt := r.vals[i].dt; dt.extra() && n.types&typeBit(dt) == 0 {
+			return fmt.Errorf("input type %v is not supported", dt)
+		}
+	}
+	return nil
 }
 
 func (r *runner) account(b int64) error {
@@ -209,7 +266,7 @@ func (r *runner) alias(n *node, k int, src *tensor, shape []int) error {
 	t := &r.slot[v]
 	t.dt = src.dt
 	t.shape = append(t.shape[:0], shape...)
-	t.f, t.i = src.f, src.i
+	t.f, t.d, t.i, t.s = src.f, src.d, src.i, src.s
 	r.vals[v] = t
 	return nil
 }

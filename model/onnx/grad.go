@@ -80,6 +80,12 @@ func (g *graph) gradPlan(in, out int, dt dtype) ([]bool, error) {
 			if o >= 0 && from && types[o] == dtFloat {
 				fwd[o] = true
 			}
+			if o >= 0 && from && types[o].isFloat() && types[o] != dtFloat {
+				// A DOUBLE or 16-bit float value between the input and the
+				// output: gradients are computed for FLOAT only.
+				return nil, fmt.Errorf("%w: %v makes %v value %q; gradients are FLOAT only",
+					model.ErrNotDifferentiable, n, types[o], g.values[o].name)
+			}
 		}
 	}
 	if !fwd[out] {

@@ -72,6 +72,7 @@ type node struct {
 	in, out          []int // value indices; -1 marks an absent optional one
 	k                kernel
 	proto            *nodeProto // dropped once the kernel is made
+	types            typeSet    // opDef.types
 }
 
 func (n *node) String() string {
@@ -381,6 +382,7 @@ func (g *graph) makeKernel(n *node) error {
 		return fmt.Errorf("%v: operator version %d (opset %d) is not supported; versions from %d are", n, ver, opset, def.min)
 	}
 	n.version = ver
+	n.types = def.types
 	a := newAttrs(n, n.proto, g.lim)
 	if a.err != nil {
 		return a.err
