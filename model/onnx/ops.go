@@ -157,6 +157,8 @@ var opsAI = map[string]opDef{
 	"RNN":                       {since: []int{1, 7, 14}, min: 7, minIn: 3, maxIn: 6, maxOut: 2, make: makeRNN},
 	"LSTM":                      {since: []int{1, 7, 14}, min: 7, minIn: 3, maxIn: 8, maxOut: 3, make: makeLSTM},
 	"GRU":                       {since: []int{1, 3, 7, 14}, min: 7, minIn: 3, maxIn: 6, maxOut: 2, make: makeGRU},
+	"StringNormalizer":          {since: []int{10}, min: 10, minIn: 1, maxIn: 1, maxOut: 1, types: tsString, make: makeStringNormalizer},
+	"TfIdfVectorizer":           {since: []int{9}, min: 9, minIn: 1, maxIn: 1, maxOut: 1, types: tsString, make: makeTfIdf},
 	"LayerNormalization":        {since: []int{17}, min: 17, minIn: 2, maxIn: 3, maxOut: 3, grad: true, make: makeLayerNorm},
 }
 
