@@ -51,12 +51,15 @@ func (w *pbw) ints(f int, v []int64) {
 	w.bytes(f, p.b)
 }
 
-// tb is a test tensor: FLOAT when i is nil, INT64 otherwise.
+// tb is a test tensor: FLOAT when only f is set, INT64 with i, DOUBLE with
+// d, STRING with s.
 type tb struct {
 	name  string
 	shape []int
 	f     []float32
 	i     []int64
+	d     []float64
+	s     []string
 }
 
 func (t tb) encode() []byte {
@@ -66,10 +69,23 @@ func (t tb) encode() []byte {
 		dims[i] = int64(d)
 	}
 	w.ints(1, dims)
-	if t.i != nil {
+	switch {
+	case t.d != nil:
+		w.int(2, int64(dtDouble))
+		var p []byte
+		for _, x := range t.d {
+			p = binary.LittleEndian.AppendUint64(p, math.Float64bits(x))
+		}
+		w.bytes(10, p)
+	case t.s != nil:
+		w.int(2, int64(dtString))
+		for _, s := range t.s {
+			w.str(6, s)
+		}
+	case t.i != nil:
 		w.int(2, int64(dtInt64))
 		w.ints(7, t.i)
-	} else {
+	default:
 		w.int(2, int64(dtFloat))
 		w.floats(4, t.f)
 	}

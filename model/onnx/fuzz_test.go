@@ -92,9 +92,14 @@ func zeroFeed(typ *typeProto, lim Limits) *tensor {
 		return nil
 	}
 	t := &tensor{dt: dt, shape: shape}
-	if dt == dtFloat {
+	switch {
+	case dt.inF():
 		t.f = make([]float32, n)
-	} else {
+	case dt == dtDouble:
+		t.d = make([]float64, n)
+	case dt == dtString:
+		t.s = make([]string, n)
+	default:
 		t.i = make([]int64, n)
 	}
 	return t
