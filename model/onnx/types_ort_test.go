@@ -1,0 +1,158 @@
+package onnx
+
+import (
+	"context"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"testing"
+)
+
+// typeFeed is one input of testdata/types/inputs.json.
+type typeFeed struct {
+	Type  string            `json:"type"`
+	Shape []int             `json:"shape"`
+	Data  []json.RawMessage `json:"data"`
+}
+
+func (f typeFeed) tensor(t *testing.T) *tensor {
+	t.Helper()
+	x := &tensor{shape: f.Shape}
+	for _, raw := range f.Data {
+		var err error
+		switch f.Type {
+		case "float64":
+			x.dt = dtDouble
+			var v float64
+			err = json.Unmarshal(raw, &v)
+			x.d = append(x.d, v)
+		case "float32":
+			x.dt = dtFloat
+			var v float64
+			err = json.Unmarshal(raw, &v)
+			x.f = append(x.f, float32(v))
+		case "string":
+			x.dt = dtString
+			var v string
+			err = json.Unmarshal(raw, &v)
+			x.s = append(x.s, v)
+		default:
+			t.Fatalf("input type %q", f.Type)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return x
+}
+
+// typeTolerance is the allowed difference from ONNX Runtime per output, as
+// atol + rtol*|v|. ONNX Runtime's CPU provider runs the FLOAT16 graph in
+// float32 (it inserts casts around operators without FLOAT16 kernels and
+// drops the redundant ones), while the interpreter rounds every operator's
+// output to FLOAT16: the MLP's logits and probabilities differ by FLOAT16
+// rounding, everything else agrees to float64 or float32 precision or
+// exactly.
+var typeTolerance = map[string][2]float64{
+	"half_mlp/logits":        {0.03, 4e-3},
+	"half_mlp/probabilities": {2e-3, 4e-3},
+}
+
+// TestTypesMatchONNXRuntime runs the DOUBLE, FLOAT16, BFLOAT16 and STRING
+// models of testdata/types (make_models.py) and compares every output with
+// the ONNX Runtime outputs recorded by run_ort.js.
+func TestTypesMatchONNXRuntime(t *testing.T) {
+	var inputs map[string]map[string]typeFeed
+	var ref map[string]json.RawMessage
+	for file, v := range map[string]any{"inputs.json": &inputs, "ort.json": &ref} {
+		b, err := os.ReadFile(filepath.Join("testdata", "types", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names := make([]string, 0, len(inputs))
+	for n := range inputs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "types", name+".onnx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			g, err := compile(data, DefaultLimits())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var feeds []*tensor
+			for _, v := range g.inputs {
+				feeds = append(feeds, inputs[name][g.values[v].name].tensor(t))
+			}
+			r := newRunner(g, 1)
+			if err := r.forward(context.Background(), feeds); err != nil {
+				t.Fatal(err)
+			}
+			var want map[string]ortTensor
+			if err := json.Unmarshal(ref[name], &want); err != nil {
+				t.Fatal(err)
+			}
+			if len(want) != len(g.outputs) {
+				t.Fatalf("%d reference outputs, the graph has %d", len(want), len(g.outputs))
+			}
+			for oname, w := range want {
+				got := r.vals[g.byName[oname]]
+				if !slices.Equal(got.shape, w.Dims) {
+					t.Fatalf("%s: shape %v, ONNX Runtime %v", oname, got.shape, w.Dims)
+				}
+				tol, ok := typeTolerance[name+"/"+oname]
+				if !ok {
+					tol = [2]float64{0, 1e-12}
+					if got.dt == dtFloat {
+						tol = [2]float64{0, 1e-6}
+					}
+				}
+				worst := 0.0
+				for i, raw := range w.Data {
+					switch w.Type {
+					case "string":
+						var v string
+						if err := json.Unmarshal(raw, &v); err != nil {
+							t.Fatal(err)
+						}
+						if got.s[i] != v {
+							t.Errorf("%s[%d] = %q, ONNX Runtime %q", oname, i, got.s[i], v)
+						}
+					case "int64":
+						var v int64
+						if err := json.Unmarshal(raw, &v); err != nil {
+							t.Fatal(err)
+						}
+						if got.i[i] != v {
+							t.Errorf("%s[%d] = %d, ONNX Runtime %d", oname, i, got.i[i], v)
+						}
+					default:
+						var v float64
+						if err := json.Unmarshal(raw, &v); err != nil {
+							t.Fatal(err)
+						}
+						d := math.Abs(num(got, i) - v)
+						worst = max(worst, d)
+						if !(d <= tol[0]+tol[1]*math.Abs(v)) {
+							t.Errorf("%s[%d] = %.17g, ONNX Runtime %.17g", oname, i, num(got, i), v)
+						}
+					}
+				}
+				if got.dt.isFloat() {
+					t.Logf("%s (%v): largest difference %.3g", oname, got.dt, worst)
+				}
+			}
+		})
+	}
+}
