@@ -6,8 +6,8 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"maps"
 	"slices"
-	"sort"
 	"testing"
 )
 
@@ -22,31 +22,30 @@ func (f typeFeed) tensor(t *testing.T) *tensor {
 	t.Helper()
 	x := &tensor{shape: f.Shape}
 	for _, raw := range f.Data {
-		var err error
 		switch f.Type {
 		case "float64":
 			x.dt = dtDouble
-			var v float64
-			err = json.Unmarshal(raw, &v)
-			x.d = append(x.d, v)
+			x.d = append(x.d, decodeJSON[float64](t, raw))
 		case "float32":
 			x.dt = dtFloat
-			var v float64
-			err = json.Unmarshal(raw, &v)
-			x.f = append(x.f, float32(v))
+			x.f = append(x.f, float32(decodeJSON[float64](t, raw)))
 		case "string":
 			x.dt = dtString
-			var v string
-			err = json.Unmarshal(raw, &v)
-			x.s = append(x.s, v)
+			x.s = append(x.s, decodeJSON[string](t, raw))
 		default:
 			t.Fatalf("input type %q", f.Type)
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
 	}
 	return x
+}
+
+func decodeJSON[T any](t *testing.T, raw json.RawMessage) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(raw, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v
 }
 
 // typeTolerance is the allowed difference from ONNX Runtime per output, as
@@ -76,12 +75,7 @@ func TestTypesMatchONNXRuntime(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	names := make([]string, 0, len(inputs))
-	for n := range inputs {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(inputs)) {
 		t.Run(name, func(t *testing.T) {
 			data, err := os.ReadFile(filepath.Join("testdata", "types", name+".onnx"))
 			if err != nil {
@@ -122,26 +116,15 @@ func TestTypesMatchONNXRuntime(t *testing.T) {
 				for i, raw := range w.Data {
 					switch w.Type {
 					case "string":
-						var v string
-						if err := json.Unmarshal(raw, &v); err != nil {
-							t.Fatal(err)
-						}
-						if got.s[i] != v {
+						if v := decodeJSON[string](t, raw); got.s[i] != v {
 							t.Errorf("%s[%d] = %q, ONNX Runtime %q", oname, i, got.s[i], v)
 						}
 					case "int64":
-						var v int64
-						if err := json.Unmarshal(raw, &v); err != nil {
-							t.Fatal(err)
-						}
-						if got.i[i] != v {
+						if v := decodeJSON[int64](t, raw); got.i[i] != v {
 							t.Errorf("%s[%d] = %d, ONNX Runtime %d", oname, i, got.i[i], v)
 						}
 					default:
-						var v float64
-						if err := json.Unmarshal(raw, &v); err != nil {
-							t.Fatal(err)
-						}
+						v := decodeJSON[float64](t, raw)
 						d := math.Abs(num(got, i) - v)
 						worst = max(worst, d)
 						if !(d <= tol[0]+tol[1]*math.Abs(v)) {
