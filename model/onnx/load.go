@@ -3,8 +3,8 @@
 // It decodes the ONNX protobuf format with a small hand-written decoder (no
 // protobuf package is registered, so it coexists with any other ONNX
 // library), validates and topologically sorts the graph, folds constants,
-// and interprets it on float32 (and, where ONNX needs them, integer)
-// tensors. Load returns a *Model, a model.Differentiable target: Predict runs
+// and interprets it on float32, float64, FLOAT16/BFLOAT16, integer and
+// string tensors. Load returns a *Model, a model.Differentiable target: Predict runs
 // a batch, and Gradient returns the vector-Jacobian product of the chosen
 // output with respect to the input by reverse-mode differentiation.
 //
