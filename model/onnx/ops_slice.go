@@ -287,7 +287,7 @@ func (rangeOp) run(r *runner, n *node) error {
 	}
 	for i := range int(cnt) {
 		switch {
-		case s.dt == dtFloat:
+		case s.dt.inF():
 			y.f[i] = s.f[0] + float32(i)*d.f[0]
 		case s.dt == dtDouble:
 			y.d[i] = s.d[0] + float64(i)*d.d[0]
