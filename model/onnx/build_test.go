@@ -51,10 +51,11 @@ func (w *pbw) ints(f int, v []int64) {
 	w.bytes(f, p.b)
 }
 
-// tb is a test tensor: FLOAT when only f is set, INT64 with i, DOUBLE with
-// d, STRING with s.
+// tb is a test tensor: FLOAT when only f is set, INT64 with i (or the
+// integer type dt, BOOL included), DOUBLE with d, STRING with s.
 type tb struct {
 	name  string
+	dt    dtype
 	shape []int
 	f     []float32
 	i     []int64
@@ -82,6 +83,9 @@ func (t tb) encode() []byte {
 		for _, s := range t.s {
 			w.str(6, s)
 		}
+	case t.i != nil && t.dt != 0 && t.dt != dtInt64:
+		w.int(2, int64(t.dt))
+		w.ints(5, t.i)
 	case t.i != nil:
 		w.int(2, int64(dtInt64))
 		w.ints(7, t.i)
@@ -106,7 +110,10 @@ type ab struct {
 	floats []float32
 	strs   []string
 	t      *tb
+	g      *mbuild // a subgraph (its nodes, initializers, inputs, outputs)
 }
+
+func aGraph(n string, g mbuild) ab { return ab{name: n, typ: attrGraph, g: &g} }
 
 func aInt(n string, v int64) ab         { return ab{name: n, typ: attrInt, i: v} }
 func aFloat(n string, v float32) ab     { return ab{name: n, typ: attrFloat, f: v} }
@@ -135,6 +142,8 @@ func (a ab) encode() []byte {
 		}
 	case attrTensor:
 		w.bytes(5, a.t.encode())
+	case attrGraph:
+		w.bytes(6, a.g.graphBytes())
 	}
 	w.int(20, a.typ)
 	return w.b
@@ -203,7 +212,7 @@ type mbuild struct {
 	outputs        []vi
 }
 
-func (m mbuild) encode() []byte {
+func (m mbuild) graphBytes() []byte {
 	var g pbw
 	for _, n := range m.nodes {
 		g.bytes(1, n.encode())
@@ -218,10 +227,14 @@ func (m mbuild) encode() []byte {
 	for _, v := range m.outputs {
 		g.bytes(12, v.encode())
 	}
+	return g.b
+}
+
+func (m mbuild) encode() []byte {
 	var w pbw
 	w.int(1, 8)
 	w.str(2, "aiassure-test")
-	w.bytes(7, g.b)
+	w.bytes(7, m.graphBytes())
 	op := m.opset
 	if op == 0 {
 		op = 17

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -21,7 +22,11 @@ type runner struct {
 	bufD        [][]float64
 	bufI        [][]int64
 	bufS        [][]string
-	bytes       int64
+	bytes       *int64              // buffer bytes allocated, shared with the runners of subgraphs
+	steps       *int64              // loop iterations and scan steps of this run, shared likewise
+	temp        *int64              // bytes of this run's temporary copies (scan outputs), shared likewise
+	subs        map[*node][]*runner // runners of a node's subgraphs
+	sub         bool                // a subgraph's runner (steps count for the whole run)
 	scratch     map[*node][]float32
 	scratchInts map[*node][]int32
 	flags       map[*node]bool // per-node state kept from forward to backward
@@ -48,6 +53,9 @@ func newRunner(g *graph, threads int) *runner {
 		scratch:     map[*node][]float32{},
 		scratchInts: map[*node][]int32{},
 		flags:       map[*node]bool{},
+		bytes:       new(int64),
+		steps:       new(int64),
+		temp:        new(int64),
 	}
 	for i, v := range g.values {
 		r.vals[i] = v.konst
@@ -59,6 +67,9 @@ func newRunner(g *graph, threads int) *runner {
 func (r *runner) forward(ctx context.Context, feeds []*tensor) error {
 	r.ctx = ctx
 	defer func() { r.ctx = context.Background() }()
+	if !r.sub {
+		*r.steps, *r.temp = 0, 0
+	}
 	if len(feeds) != len(r.g.inputs) {
 		return fmt.Errorf("got %d inputs, the graph has %d", len(feeds), len(r.g.inputs))
 	}
@@ -99,10 +110,17 @@ func (r *runner) release() {
 		r.vals[i] = v.konst
 		r.slot[i].f, r.slot[i].d, r.slot[i].i, r.slot[i].s = nil, nil, nil, nil
 	}
+	for _, subs := range r.subs {
+		for _, s := range subs {
+			if s != nil {
+				s.release()
+			}
+		}
+	}
 }
 
 func (r *runner) runNode(n *node) (err error) {
-	for _, i := range n.in {
+	for _, i := range n.deps() {
 		if i >= 0 && r.vals[i] == nil {
 			return fmt.Errorf("input %q has no value", r.g.values[i].name)
 		}
@@ -167,18 +185,7 @@ func (r *runner) out(n *node, k int, dt dtype, shape []int) (*tensor, error) {
 		return nil, fmt.Errorf("output type %v is not supported", dt)
 	}
 	if !r.wantOut(n, k) {
-		t := &tensor{dt: dt, shape: append([]int(nil), shape...)}
-		switch {
-		case dt.inF():
-			t.f = make([]float32, size)
-		case dt == dtDouble:
-			t.d = make([]float64, size)
-		case dt == dtString:
-			t.s = make([]string, size)
-		default:
-			t.i = make([]int64, size)
-		}
-		return t, nil
+		return newTensor(dt, slices.Clone(shape)), nil
 	}
 	v := n.out[k]
 	t := &r.slot[v]
@@ -218,14 +225,21 @@ func growBuf[T any](r *runner, buf *[]T, size int, width int64) ([]T, error) {
 	return (*buf)[:size], nil
 }
 
+// accountTemp counts b bytes of copies that live until the end of the run.
+func (r *runner) accountTemp(b int64) error {
+	*r.temp += b
+	return r.account(0)
+}
+
 // accountStrings counts the bytes of strings a kernel made against
-// MaxRunBytes.
+// MaxRunBytes, for the rest of the run (the buffers of a reused runner are
+// counted once, the strings they hold once per run).
 func (r *runner) accountStrings(s []string) error {
 	var b int64
 	for _, v := range s {
 		b += int64(len(v))
 	}
-	return r.account(b)
+	return r.accountTemp(b)
 }
 
 // checkTypes refuses, by name, an input of a type beyond FLOAT, the integer
@@ -244,8 +258,8 @@ func (r *runner) checkTypes(n *node) error {
 }
 
 func (r *runner) account(b int64) error {
-	r.bytes += b
-	if r.bytes > r.g.lim.MaxRunBytes {
+	*r.bytes += b
+	if *r.bytes+*r.temp > r.g.lim.MaxRunBytes {
 		return fmt.Errorf("run needs more than %d bytes of buffers", r.g.lim.MaxRunBytes)
 	}
 	return nil

@@ -87,20 +87,8 @@ func zeroFeed(typ *typeProto, lim Limits) *tensor {
 			shape[i] = int(d.value)
 		}
 	}
-	n, err := checkedProd(shape, lim.MaxTensorElements)
-	if err != nil {
+	if _, err := checkedProd(shape, lim.MaxTensorElements); err != nil {
 		return nil
 	}
-	t := &tensor{dt: dt, shape: shape}
-	switch {
-	case dt.inF():
-		t.f = make([]float32, n)
-	case dt == dtDouble:
-		t.d = make([]float64, n)
-	case dt == dtString:
-		t.s = make([]string, n)
-	default:
-		t.i = make([]int64, n)
-	}
-	return t
+	return newTensor(dt, shape)
 }

@@ -71,7 +71,7 @@ func (g *graph) gradPlan(in, out int, dt dtype) ([]bool, error) {
 	fwd[in] = dt.isFloat()
 	for _, n := range g.nodes {
 		from := false
-		for _, v := range n.in {
+		for _, v := range n.deps() {
 			if v >= 0 && fwd[v] {
 				from = true
 			}

@@ -46,6 +46,23 @@ func storeFloats(y *tensor, n int, fn func(o int) float64) {
 	}
 }
 
+// newTensor allocates a zero tensor of type dt.
+func newTensor(dt dtype, shape []int) *tensor {
+	y := &tensor{dt: dt, shape: shape}
+	n := prod(shape)
+	switch {
+	case dt.inF():
+		y.f = make([]float32, n)
+	case dt == dtDouble:
+		y.d = make([]float64, n)
+	case dt == dtString:
+		y.s = make([]string, n)
+	default:
+		y.i = make([]int64, n)
+	}
+	return y
+}
+
 // mover returns a function that copies element i of x to element o of y
 // (tensors of one type).
 func mover(y, x *tensor) func(o, i int) {

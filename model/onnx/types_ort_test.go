@@ -3,10 +3,10 @@ package onnx
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
-	"maps"
 	"slices"
 	"testing"
 )

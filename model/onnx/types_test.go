@@ -284,6 +284,19 @@ func TestStringLimits(t *testing.T) {
 		// 48,000 bytes of headers fit, the 39,000 bytes of text do not.
 		t.Errorf("3,000 formatted numbers of 13 bytes under a 64 KiB budget: error %v", err)
 	}
+	// A runner reused for many runs counts each run's strings once.
+	x.shape, x.f = []int{1000}, x.f[:1000]
+	cast.inputs[0].dims = []int{1000}
+	g, err := compile(cast.encode(), lim)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRunner(g, 1)
+	for run := range 10 {
+		if err := r.forward(context.Background(), []*tensor{x}); err != nil {
+			t.Fatalf("run %d of 29 KB of strings under 64 KiB: %v", run, err)
+		}
+	}
 	neg := mbuild{
 		nodes:   []nb{{op: "Neg", in: []string{"s"}, out: []string{"y"}}},
 		inputs:  []vi{{name: "s", dt: dtString, dims: []int{1}}},
