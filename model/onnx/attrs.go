@@ -12,7 +12,8 @@ type opDef struct {
 	min          int
 	minIn, maxIn int
 	maxOut       int
-	grad         bool // the kernel implements backwarder
+	grad         bool    // the kernel implements backwarder
+	types        typeSet // the types beyond FLOAT, integers and BOOL its kernel handles
 	make         func(a *attrs) (kernel, error)
 }
 
@@ -23,6 +24,7 @@ type attrs struct {
 	m   map[string]*attrProto
 	lim Limits
 	err error
+	g   *graph // the graph of the node (for subgraph attributes)
 }
 
 func newAttrs(n *node, p *nodeProto, lim Limits) *attrs {
@@ -61,7 +63,11 @@ func (a *attrs) get(name string, typ int64) *attrProto {
 		return nil
 	}
 	if at.other > 0 {
-		a.fail("attribute %q holds a graph or sparse tensor, which is not supported", name)
+		a.fail("attribute %q holds a list of graphs or a sparse tensor, which is not supported", name)
+		return nil
+	}
+	if at.g != nil && typ != attrGraph {
+		a.fail("attribute %q holds a graph", name)
 		return nil
 	}
 	if at.typ != 0 && at.typ != typ {
@@ -158,6 +164,16 @@ func (a *attrs) strs(name string) ([]string, bool) {
 		out[i] = string(s)
 	}
 	return out, true
+}
+
+// graph returns a required subgraph attribute.
+func (a *attrs) graph(name string) *graphProto {
+	at := a.get(name, attrGraph)
+	if at == nil || at.g == nil {
+		a.fail("missing graph attribute %q", name)
+		return nil
+	}
+	return at.g
 }
 
 func (a *attrs) tensor(name string) (*tensorProto, bool) {

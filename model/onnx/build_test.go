@@ -51,12 +51,16 @@ func (w *pbw) ints(f int, v []int64) {
 	w.bytes(f, p.b)
 }
 
-// tb is a test tensor: FLOAT when i is nil, INT64 otherwise.
+// tb is a test tensor: FLOAT when only f is set, INT64 with i (or the
+// integer type dt, BOOL included), DOUBLE with d, STRING with s.
 type tb struct {
 	name  string
+	dt    dtype
 	shape []int
 	f     []float32
 	i     []int64
+	d     []float64
+	s     []string
 }
 
 func (t tb) encode() []byte {
@@ -66,10 +70,26 @@ func (t tb) encode() []byte {
 		dims[i] = int64(d)
 	}
 	w.ints(1, dims)
-	if t.i != nil {
+	switch {
+	case t.d != nil:
+		w.int(2, int64(dtDouble))
+		var p []byte
+		for _, x := range t.d {
+			p = binary.LittleEndian.AppendUint64(p, math.Float64bits(x))
+		}
+		w.bytes(10, p)
+	case t.s != nil:
+		w.int(2, int64(dtString))
+		for _, s := range t.s {
+			w.str(6, s)
+		}
+	case t.i != nil && t.dt != 0 && t.dt != dtInt64:
+		w.int(2, int64(t.dt))
+		w.ints(5, t.i)
+	case t.i != nil:
 		w.int(2, int64(dtInt64))
 		w.ints(7, t.i)
-	} else {
+	default:
 		w.int(2, int64(dtFloat))
 		w.floats(4, t.f)
 	}
@@ -90,7 +110,10 @@ type ab struct {
 	floats []float32
 	strs   []string
 	t      *tb
+	g      *mbuild // a subgraph (its nodes, initializers, inputs, outputs)
 }
+
+func aGraph(n string, g mbuild) ab { return ab{name: n, typ: attrGraph, g: &g} }
 
 func aInt(n string, v int64) ab         { return ab{name: n, typ: attrInt, i: v} }
 func aFloat(n string, v float32) ab     { return ab{name: n, typ: attrFloat, f: v} }
@@ -119,6 +142,8 @@ func (a ab) encode() []byte {
 		}
 	case attrTensor:
 		w.bytes(5, a.t.encode())
+	case attrGraph:
+		w.bytes(6, a.g.graphBytes())
 	}
 	w.int(20, a.typ)
 	return w.b
@@ -187,7 +212,7 @@ type mbuild struct {
 	outputs        []vi
 }
 
-func (m mbuild) encode() []byte {
+func (m mbuild) graphBytes() []byte {
 	var g pbw
 	for _, n := range m.nodes {
 		g.bytes(1, n.encode())
@@ -202,10 +227,14 @@ func (m mbuild) encode() []byte {
 	for _, v := range m.outputs {
 		g.bytes(12, v.encode())
 	}
+	return g.b
+}
+
+func (m mbuild) encode() []byte {
 	var w pbw
 	w.int(1, 8)
 	w.str(2, "aiassure-test")
-	w.bytes(7, g.b)
+	w.bytes(7, m.graphBytes())
 	op := m.opset
 	if op == 0 {
 		op = 17

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"sync"
 )
 
@@ -18,8 +19,14 @@ type runner struct {
 	vals        []*tensor // the current value of each graph value
 	slot        []tensor  // tensor headers the runner owns, one per value
 	bufF        [][]float32
+	bufD        [][]float64
 	bufI        [][]int64
-	bytes       int64
+	bufS        [][]string
+	bytes       *int64              // buffer bytes allocated, shared with the runners of subgraphs
+	steps       *int64              // loop iterations and scan steps of this run, shared likewise
+	temp        *int64              // bytes of this run's temporary copies (scan outputs), shared likewise
+	subs        map[*node][]*runner // runners of a node's subgraphs
+	sub         bool                // a subgraph's runner (steps count for the whole run)
 	scratch     map[*node][]float32
 	scratchInts map[*node][]int32
 	flags       map[*node]bool // per-node state kept from forward to backward
@@ -40,10 +47,15 @@ func newRunner(g *graph, threads int) *runner {
 		vals:        make([]*tensor, n),
 		slot:        make([]tensor, n),
 		bufF:        make([][]float32, n),
+		bufD:        make([][]float64, n),
 		bufI:        make([][]int64, n),
+		bufS:        make([][]string, n),
 		scratch:     map[*node][]float32{},
 		scratchInts: map[*node][]int32{},
 		flags:       map[*node]bool{},
+		bytes:       new(int64),
+		steps:       new(int64),
+		temp:        new(int64),
 	}
 	for i, v := range g.values {
 		r.vals[i] = v.konst
@@ -55,6 +67,9 @@ func newRunner(g *graph, threads int) *runner {
 func (r *runner) forward(ctx context.Context, feeds []*tensor) error {
 	r.ctx = ctx
 	defer func() { r.ctx = context.Background() }()
+	if !r.sub {
+		*r.steps, *r.temp = 0, 0
+	}
 	if len(feeds) != len(r.g.inputs) {
 		return fmt.Errorf("got %d inputs, the graph has %d", len(feeds), len(r.g.inputs))
 	}
@@ -69,7 +84,7 @@ func (r *runner) forward(ctx context.Context, feeds []*tensor) error {
 		if _, err := checkedProd(t.shape, r.g.lim.MaxTensorElements); err != nil {
 			return fmt.Errorf("input %q: %w", r.g.values[vi].name, err)
 		}
-		if n := t.size(); (t.dt == dtFloat && len(t.f) != n) || (t.dt != dtFloat && len(t.i) != n) {
+		if t.size() != t.len() {
 			return fmt.Errorf("input %q: data length does not match shape %v", r.g.values[vi].name, t.shape)
 		}
 		if typ := r.g.values[vi].typ; typ != nil && typ.kind == typeTensor && typ.elemType != 0 && dtype(typ.elemType) != t.dt {
@@ -93,23 +108,38 @@ func (r *runner) forward(ctx context.Context, feeds []*tensor) error {
 func (r *runner) release() {
 	for i, v := range r.g.values {
 		r.vals[i] = v.konst
-		r.slot[i].f, r.slot[i].i = nil, nil
+		r.slot[i].f, r.slot[i].d, r.slot[i].i, r.slot[i].s = nil, nil, nil, nil
+	}
+	for _, subs := range r.subs {
+		for _, s := range subs {
+			if s != nil {
+				s.release()
+			}
+		}
 	}
 }
 
 func (r *runner) runNode(n *node) (err error) {
-	for _, i := range n.in {
+	for _, i := range n.deps() {
 		if i >= 0 && r.vals[i] == nil {
 			return fmt.Errorf("input %q has no value", r.g.values[i].name)
 		}
+	}
+	if err := r.checkTypes(n); err != nil {
+		return err
 	}
 	defer recoverInternal(&err)
 	if err := n.k.run(r, n); err != nil {
 		return err
 	}
 	for _, o := range n.out {
-		if o >= 0 && r.vals[o] != nil {
-			r.work += int64(len(r.vals[o].f) + len(r.vals[o].i))
+		if o < 0 || r.vals[o] == nil {
+			continue
+		}
+		t := r.vals[o]
+		r.work += int64(t.len())
+		if (t.dt == dtFloat16 || t.dt == dtBfloat16) && len(t.f) > 0 && cap(r.bufF[o]) > 0 && &t.f[0] == &r.bufF[o][:1][0] {
+			roundHalfs(t.dt, t.f) // only the runner's own buffer: views are rounded already
 		}
 	}
 	return r.ctx.Err() // heavy kernels stop early when the context is done
@@ -151,44 +181,85 @@ func (r *runner) out(n *node, k int, dt dtype, shape []int) (*tensor, error) {
 	if err != nil {
 		return nil, fmt.Errorf("output: %w", err)
 	}
+	if !dt.supported() {
+		return nil, fmt.Errorf("output type %v is not supported", dt)
+	}
 	if !r.wantOut(n, k) {
-		t := &tensor{dt: dt, shape: append([]int(nil), shape...)}
-		if dt == dtFloat {
-			t.f = make([]float32, size)
-		} else {
-			t.i = make([]int64, size)
-		}
-		return t, nil
+		return newTensor(dt, slices.Clone(shape)), nil
 	}
 	v := n.out[k]
 	t := &r.slot[v]
 	t.dt = dt
 	t.shape = append(t.shape[:0], shape...)
-	t.f, t.i = nil, nil
-	if dt == dtFloat {
-		if cap(r.bufF[v]) < size {
-			if err := r.account(int64(size-cap(r.bufF[v])) * 4); err != nil {
-				return nil, err
-			}
-			r.bufF[v] = make([]float32, size)
-		}
-		t.f = r.bufF[v][:size]
-	} else {
-		if cap(r.bufI[v]) < size {
-			if err := r.account(int64(size-cap(r.bufI[v])) * 8); err != nil {
-				return nil, err
-			}
-			r.bufI[v] = make([]int64, size)
-		}
-		t.i = r.bufI[v][:size]
+	t.f, t.d, t.i, t.s = nil, nil, nil, nil
+	var err2 error
+	switch {
+	case dt.inF():
+		t.f, err2 = growBuf(r, &r.bufF[v], size, 4)
+	case dt == dtDouble:
+		t.d, err2 = growBuf(r, &r.bufD[v], size, 8)
+	case dt == dtString:
+		// A string header is 16 bytes; the bytes of strings a kernel makes
+		// are accounted by the kernel (accountStrings).
+		t.s, err2 = growBuf(r, &r.bufS[v], size, 16)
+		clear(t.s) // drop references to the previous run's strings
+	default:
+		t.i, err2 = growBuf(r, &r.bufI[v], size, 8)
+	}
+	if err2 != nil {
+		return nil, err2
 	}
 	r.vals[v] = t
 	return t, nil
 }
 
+// growBuf returns (*buf)[:size], reallocating the buffer (and accounting its
+// width-byte elements) when it is too small.
+func growBuf[T any](r *runner, buf *[]T, size int, width int64) ([]T, error) {
+	if cap(*buf) < size {
+		if err := r.account(int64(size-cap(*buf)) * width); err != nil {
+			return nil, err
+		}
+		*buf = make([]T, size)
+	}
+	return (*buf)[:size], nil
+}
+
+// accountTemp counts b bytes of copies that live until the end of the run.
+func (r *runner) accountTemp(b int64) error {
+	*r.temp += b
+	return r.account(0)
+}
+
+// accountStrings counts the bytes of strings a kernel made against
+// MaxRunBytes, for the rest of the run (the buffers of a reused runner are
+// counted once, the strings they hold once per run).
+func (r *runner) accountStrings(s []string) error {
+	var b int64
+	for _, v := range s {
+		b += int64(len(v))
+	}
+	return r.accountTemp(b)
+}
+
+// checkTypes refuses, by name, an input of a type beyond FLOAT, the integer
+// types and BOOL unless the node's operator declares that it handles it
+// (opDef.types): kernels written for those types never see the others.
+func (r *runner) checkTypes(n *node) error {
+	for _, i := range n.in {
+		if i < 0 {
+			continue
+		}
+		if dt := r.vals[i].dt; dt.extra() && n.types&typeBit(dt) == 0 {
+			return fmt.Errorf("input type %v is not supported", dt)
+		}
+	}
+	return nil
+}
+
 func (r *runner) account(b int64) error {
-	r.bytes += b
-	if r.bytes > r.g.lim.MaxRunBytes {
+	*r.bytes += b
+	if *r.bytes+*r.temp > r.g.lim.MaxRunBytes {
 		return fmt.Errorf("run needs more than %d bytes of buffers", r.g.lim.MaxRunBytes)
 	}
 	return nil
@@ -209,7 +280,7 @@ func (r *runner) alias(n *node, k int, src *tensor, shape []int) error {
 	t := &r.slot[v]
 	t.dt = src.dt
 	t.shape = append(t.shape[:0], shape...)
-	t.f, t.i = src.f, src.i
+	t.f, t.d, t.i, t.s = src.f, src.d, src.i, src.s
 	r.vals[v] = t
 	return nil
 }

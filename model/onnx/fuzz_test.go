@@ -87,15 +87,8 @@ func zeroFeed(typ *typeProto, lim Limits) *tensor {
 			shape[i] = int(d.value)
 		}
 	}
-	n, err := checkedProd(shape, lim.MaxTensorElements)
-	if err != nil {
+	if _, err := checkedProd(shape, lim.MaxTensorElements); err != nil {
 		return nil
 	}
-	t := &tensor{dt: dt, shape: shape}
-	if dt == dtFloat {
-		t.f = make([]float32, n)
-	} else {
-		t.i = make([]int64, n)
-	}
-	return t
+	return newTensor(dt, shape)
 }

@@ -68,16 +68,16 @@ func (m *Model) plan() error {
 func (g *graph) gradPlan(in, out int, dt dtype) ([]bool, error) {
 	types := g.inferTypes(in, dt)
 	fwd := make([]bool, len(g.values))
-	fwd[in] = dt == dtFloat
+	fwd[in] = dt.isFloat()
 	for _, n := range g.nodes {
 		from := false
-		for _, v := range n.in {
+		for _, v := range n.deps() {
 			if v >= 0 && fwd[v] {
 				from = true
 			}
 		}
 		for _, o := range n.out {
-			if o >= 0 && from && types[o] == dtFloat {
+			if o >= 0 && from && types[o].isFloat() {
 				fwd[o] = true
 			}
 		}
@@ -100,7 +100,7 @@ func (g *graph) gradPlan(in, out int, dt dtype) ([]bool, error) {
 			continue
 		}
 		for _, v := range n.in {
-			if v >= 0 && types[v] == dtFloat {
+			if v >= 0 && types[v].isFloat() {
 				bwd[v] = true
 			}
 		}
@@ -108,6 +108,12 @@ func (g *graph) gradPlan(in, out int, dt dtype) ([]bool, error) {
 	need := make([]bool, len(g.values))
 	for i := range need {
 		need[i] = fwd[i] && bwd[i]
+		if need[i] && types[i] != dtFloat {
+			// A DOUBLE or 16-bit float value between the input and the
+			// output: gradients are computed for FLOAT only.
+			return nil, fmt.Errorf("%w: value %q between the input and the output is %v; gradients are FLOAT only",
+				model.ErrNotDifferentiable, g.values[i].name, types[i])
+		}
 	}
 	for _, n := range g.nodes {
 		ins, outs := false, false

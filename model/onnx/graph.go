@@ -72,6 +72,20 @@ type node struct {
 	in, out          []int // value indices; -1 marks an absent optional one
 	k                kernel
 	proto            *nodeProto // dropped once the kernel is made
+	types            typeSet    // opDef.types
+	// capt are the outer values the node's subgraphs use (If, Loop, Scan):
+	// inputs of the node for ordering, folding and running, fed to the
+	// subgraphs after their declared inputs.
+	capt      []int
+	captNames []string
+}
+
+// deps returns the values the node reads: its inputs and captured values.
+func (n *node) deps() []int {
+	if len(n.capt) == 0 {
+		return n.in
+	}
+	return append(slices.Clone(n.in), n.capt...)
 }
 
 func (n *node) String() string {
@@ -111,6 +125,7 @@ type graph struct {
 	lim      Limits
 	producer string
 	meta     map[string]string
+	nFormal  int // a subgraph's declared inputs (the rest of inputs are captured values)
 }
 
 // compile decodes and validates a model.
@@ -138,32 +153,106 @@ func compile(data []byte, lim Limits) (g *graph, err error) {
 	if err := g.setOpsets(m.opsets); err != nil {
 		return nil, err
 	}
-	if err := g.build(m.graph); err != nil {
+	if err := g.compileGraph(m.graph, nil); err != nil {
 		return nil, err
 	}
+	return g, nil
+}
+
+// compileSub compiles a subgraph attribute; capt names the outer values it
+// uses, which become inputs after its declared ones.
+func compileSub(gp *graphProto, capt []string, opsets map[string]int, lim Limits) (*graph, error) {
+	g := &graph{name: gp.name, byName: map[string]int{}, opsets: opsets, lim: lim}
+	if err := g.compileGraph(gp, capt); err != nil {
+		return nil, fmt.Errorf("subgraph %q: %w", gp.name, err)
+	}
+	return g, nil
+}
+
+func (g *graph) compileGraph(gp *graphProto, capt []string) error {
+	if err := g.build(gp, capt); err != nil {
+		return err
+	}
 	if err := g.sort(); err != nil {
-		return nil, err
+		return err
 	}
 	for _, n := range g.nodes {
 		if err := g.makeKernel(n); err != nil {
-			return nil, err
+			return err
 		}
 		n.proto = nil
 	}
 	if err := g.fold(); err != nil {
-		return nil, err
+		return err
 	}
 	if err := g.fuse(); err != nil {
-		return nil, err
+		return err
 	}
 	for _, n := range g.nodes {
 		if p, ok := n.k.(preparer); ok {
 			if err := p.prepare(g, n); err != nil {
-				return nil, fmt.Errorf("%v: %w", n, err)
+				return fmt.Errorf("%v: %w", n, err)
 			}
 		}
 	}
-	return g, nil
+	return nil
+}
+
+// freeNames returns the names a graph uses (node inputs, its outputs and
+// the free names of its subgraphs) without defining them (as inputs,
+// initializers or node outputs), in order of first use: the values it
+// takes from the enclosing graph.
+func freeNames(gp *graphProto) []string {
+	def := map[string]bool{}
+	for _, t := range gp.initializers {
+		def[t.name] = true
+	}
+	for _, v := range gp.inputs {
+		def[v.name] = true
+	}
+	for _, n := range gp.nodes {
+		for _, o := range n.outputs {
+			def[o] = true
+		}
+	}
+	seen := map[string]bool{}
+	var out []string
+	use := func(s string) {
+		if s != "" && !def[s] && !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	for _, n := range gp.nodes {
+		for _, s := range n.inputs {
+			use(s)
+		}
+		for _, s := range subgraphFree(n) {
+			use(s)
+		}
+	}
+	for _, v := range gp.outputs {
+		use(v.name)
+	}
+	return out
+}
+
+// subgraphFree returns the free names of a node's subgraph attributes.
+func subgraphFree(n *nodeProto) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, a := range n.attrs {
+		if a.g == nil {
+			continue
+		}
+		for _, s := range freeNames(a.g) {
+			if !seen[s] {
+				seen[s] = true
+				out = append(out, s)
+			}
+		}
+	}
+	return out
 }
 
 func (g *graph) setOpsets(ops []opsetID) error {
@@ -198,7 +287,7 @@ func (g *graph) addValue(name string) int {
 	return len(g.values) - 1
 }
 
-func (g *graph) build(gp *graphProto) error {
+func (g *graph) build(gp *graphProto, capt []string) error {
 	if gp.sparseInits > 0 {
 		return errors.New("sparse initializers are not supported")
 	}
@@ -234,6 +323,14 @@ func (g *graph) build(gp *graphProto) error {
 		v.feed = true
 		g.inputs = append(g.inputs, g.byName[in.name])
 	}
+	g.nFormal = len(g.inputs)
+	for _, name := range capt {
+		i := g.addValue(name)
+		if v := g.values[i]; !v.feed && v.konst == nil {
+			v.feed = true
+			g.inputs = append(g.inputs, i)
+		}
+	}
 	for _, n := range gp.nodes {
 		nd := &node{op: n.opType, domain: n.domain, name: n.name, proto: n}
 		if nd.domain == "ai.onnx" {
@@ -245,6 +342,10 @@ func (g *graph) build(gp *graphProto) error {
 				continue
 			}
 			nd.in = append(nd.in, g.addValue(s))
+		}
+		for _, s := range subgraphFree(n) {
+			nd.capt = append(nd.capt, g.addValue(s))
+			nd.captNames = append(nd.captNames, s)
 		}
 		for _, s := range n.outputs {
 			if s == "" {
@@ -275,7 +376,7 @@ func (g *graph) build(gp *graphProto) error {
 		return errors.New("graph has no outputs")
 	}
 	for _, n := range g.nodes {
-		for _, i := range n.in {
+		for _, i := range n.deps() {
 			if i >= 0 && g.values[i].producer < 0 && g.values[i].konst == nil && !g.values[i].feed {
 				return fmt.Errorf("%v: input %q is never defined", n, g.values[i].name)
 			}
@@ -291,7 +392,7 @@ func (g *graph) sort() error {
 	users := make([][]int, len(g.values))
 	for ni, n := range g.nodes {
 		seen := map[int]bool{}
-		for _, i := range n.in {
+		for _, i := range n.deps() {
 			if i < 0 || seen[i] {
 				continue
 			}
@@ -381,7 +482,9 @@ func (g *graph) makeKernel(n *node) error {
 		return fmt.Errorf("%v: operator version %d (opset %d) is not supported; versions from %d are", n, ver, opset, def.min)
 	}
 	n.version = ver
+	n.types = def.types
 	a := newAttrs(n, n.proto, g.lim)
+	a.g = g
 	if a.err != nil {
 		return a.err
 	}
@@ -414,7 +517,7 @@ func (g *graph) fold() error {
 	var keep []*node
 	for _, n := range g.nodes {
 		all := true
-		for _, i := range n.in {
+		for _, i := range n.deps() {
 			if i >= 0 && g.values[i].konst == nil {
 				all = false
 				break

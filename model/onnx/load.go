@@ -3,8 +3,8 @@
 // It decodes the ONNX protobuf format with a small hand-written decoder (no
 // protobuf package is registered, so it coexists with any other ONNX
 // library), validates and topologically sorts the graph, folds constants,
-// and interprets it on float32 (and, where ONNX needs them, integer)
-// tensors. Load returns a *Model, a model.Differentiable target: Predict runs
+// and interprets it on float32, float64, FLOAT16/BFLOAT16, integer and
+// string tensors. Load returns a *Model, a model.Differentiable target: Predict runs
 // a batch, and Gradient returns the vector-Jacobian product of the chosen
 // output with respect to the input by reverse-mode differentiation.
 //
@@ -169,7 +169,7 @@ func (m *Model) chooseInput(name string) error {
 			return fmt.Errorf("input %q is not a tensor", v.name)
 		}
 		if dt := dtype(v.typ.elemType); dt != dtUndefined {
-			if !dt.supported() {
+			if !dt.supported() || dt == dtString {
 				return fmt.Errorf("input %q has type %v, which is not supported", v.name, dt)
 			}
 			m.inDT = dt
@@ -195,7 +195,7 @@ func (m *Model) chooseOutput(name string) error {
 	m.out = g.outputs[0]
 	for _, o := range g.outputs {
 		t := g.values[o].typ
-		if t != nil && t.kind == typeTensor && dtype(t.elemType) == dtFloat {
+		if t != nil && t.kind == typeTensor && dtype(t.elemType).isFloat() {
 			m.out = o
 			return nil
 		}
@@ -310,14 +310,26 @@ func (m *Model) feed(x *model.Tensor) (*tensor, error) {
 			}
 		}
 	}
+	// The target's tensors are float32: other input types are converted
+	// here, exactly for DOUBLE, rounded for FLOAT16 and BFLOAT16, truncated
+	// and wrapped for the integer types.
 	t := &tensor{dt: m.inDT, shape: x.Shape}
-	if m.inDT == dtFloat {
+	switch {
+	case m.inDT == dtFloat:
 		t.f = x.Data
-		return t, nil
-	}
-	t.i = make([]int64, len(x.Data))
-	for i, v := range x.Data {
-		t.i[i] = m.inDT.wrap(int64(v))
+	case m.inDT == dtDouble:
+		t.d = make([]float64, len(x.Data))
+		for i, v := range x.Data {
+			t.d[i] = float64(v)
+		}
+	case m.inDT.inF():
+		t.f = slices.Clone(x.Data)
+		roundHalfs(m.inDT, t.f)
+	default:
+		t.i = make([]int64, len(x.Data))
+		for i, v := range x.Data {
+			t.i[i] = m.inDT.wrap(int64(v))
+		}
 	}
 	return t, nil
 }
@@ -443,9 +455,12 @@ func (m *Model) part(in *tensor, p [2]int, n int) *tensor {
 	}
 	row := prod(in.shape[1:])
 	t := &tensor{dt: in.dt, shape: append([]int{p[1] - p[0]}, in.shape[1:]...)}
-	if in.f != nil {
+	switch {
+	case in.f != nil:
 		t.f = in.f[p[0]*row : p[1]*row]
-	} else {
+	case in.d != nil:
+		t.d = in.d[p[0]*row : p[1]*row]
+	default:
 		t.i = in.i[p[0]*row : p[1]*row]
 	}
 	return t
@@ -455,6 +470,9 @@ func (m *Model) part(in *tensor, p [2]int, n int) *tensor {
 // first call).
 func (m *Model) collect(r *runner, y *model.Tensor, batch int, p [2]int, n int) (*model.Tensor, error) {
 	out := r.vals[m.out]
+	if out.dt == dtString {
+		return nil, fmt.Errorf("output %q is a STRING tensor, which a target cannot return", m.g.values[m.out].name)
+	}
 	if n > 1 && (out.rank() == 0 || out.shape[0] != p[1]-p[0]) {
 		return nil, fmt.Errorf("output %v has no batch dimension", out.shape)
 	}
@@ -473,9 +491,15 @@ func (m *Model) collect(r *runner, y *model.Tensor, batch int, p [2]int, n int) 
 		off = p[0] * (out.size() / (p[1] - p[0]))
 	}
 	dst := y.Data[off : off+out.size()]
-	if out.dt == dtFloat {
+	// DOUBLE outputs are rounded to float32, the target's type.
+	switch {
+	case out.dt.inF():
 		copy(dst, out.f)
-	} else {
+	case out.dt == dtDouble:
+		for i, v := range out.d {
+			dst[i] = float32(v)
+		}
+	default:
 		for i, v := range out.i {
 			dst[i] = float32(v)
 		}

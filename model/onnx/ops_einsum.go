@@ -69,8 +69,8 @@ func (k *einsum) plan(r *runner, n *node) (*einsumPlan, error) {
 	ell := 0
 	for i, t := range k.terms {
 		x := r.in(n, i)
-		if x.dt != dtFloat {
-			return nil, fmt.Errorf("input type %v is not supported", x.dt)
+		if !x.dt.isFloat() || x.dt != r.in(n, 0).dt {
+			return nil, fmt.Errorf("input types %v and %v are not supported", r.in(n, 0).dt, x.dt)
 		}
 		letters := len(t)
 		if strings.ContainsRune(string(t), '.') {
@@ -214,21 +214,19 @@ func (k *einsum) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	y, err := r.out(n, 0, dtFloat, p.shape)
+	y, err := r.out(n, 0, r.in(n, 0).dt, p.shape)
 	if err != nil {
 		return err
 	}
-	acc := make([]float64, len(y.f))
+	acc := make([]float64, y.size())
 	p.each(func(o int, offs []int) {
 		v := 1.0
 		for i, off := range offs {
-			v *= float64(r.in(n, i).f[off])
+			v *= num(r.in(n, i), off)
 		}
 		acc[o] += v
 	})
-	for i, v := range acc {
-		y.f[i] = float32(v)
-	}
+	storeFloats(y, len(acc), func(o int) float64 { return acc[o] })
 	return nil
 }
 

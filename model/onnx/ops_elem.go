@@ -191,9 +191,15 @@ func (k *binaryOp) run(r *runner, n *node) error {
 		return err
 	}
 	p := newBplan(shape, a.shape, bs)
-	if a.dt == dtFloat {
+	switch {
+	case a.dt.inF():
 		p.each(func(o, ai, bi, m, as, bs int) {
 			binF(k.op, y.f[o:o+m], a.f[ai:], b.f[bi:], as, bs)
+		})
+		return nil
+	case a.dt == dtDouble:
+		p.each(func(o, ai, bi, m, as, bs int) {
+			binF(k.op, y.d[o:o+m], a.d[ai:], b.d[bi:], as, bs)
 		})
 		return nil
 	}
@@ -223,7 +229,7 @@ func (k *binaryOp) run(r *runner, n *node) error {
 }
 
 // binF computes one run of a float binary operator.
-func binF(op int, y, a, b []float32, as, bs int) {
+func binF[F floatT](op int, y, a, b []F, as, bs int) {
 	n := len(y)
 	switch {
 	case as == 1 && bs == 1:
@@ -289,7 +295,7 @@ func binF(op int, y, a, b []float32, as, bs int) {
 			}
 		}
 	default:
-		var v float32
+		var v F
 		switch op {
 		case opAdd:
 			v = a[0] + b[0]
@@ -381,12 +387,16 @@ func makeActivation(act int) func(a *attrs) (kernel, error) {
 
 func (k *activation) run(r *runner, n *node) error {
 	x := r.in(n, 0)
-	if x.dt != dtFloat {
+	if !x.dt.isFloat() {
 		return fmt.Errorf("input type %v is not supported", x.dt)
 	}
-	y, err := r.out(n, 0, dtFloat, x.shape)
+	y, err := r.out(n, 0, x.dt, x.shape)
 	if err != nil {
 		return err
+	}
+	if x.dt == dtDouble {
+		k.run64(y.d, x.d)
+		return nil
 	}
 	xs, ys := x.f, y.f[:len(x.f)]
 	switch k.act {
@@ -409,6 +419,33 @@ func (k *activation) run(r *runner, n *node) error {
 		}
 	}
 	return nil
+}
+
+// run64 is run for DOUBLE.
+func (k *activation) run64(y, x []float64) {
+	y = y[:len(x)]
+	for i, v := range x {
+		switch k.act {
+		case actRelu:
+			if v < 0 {
+				v = 0
+			}
+		case actLeaky:
+			if v < 0 {
+				v *= float64(k.alpha)
+			}
+		case actSigmoid:
+			if v >= 0 {
+				v = 1 / (1 + math.Exp(-v))
+			} else {
+				e := math.Exp(v)
+				v = e / (1 + e)
+			}
+		case actTanh:
+			v = math.Tanh(v)
+		}
+		y[i] = v
+	}
 }
 
 // relu writes max(x, 0) to y without branches (a negative NaN becomes 0).
@@ -504,7 +541,13 @@ func (k *clipOp) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	if x.dt == dtFloat {
+	if x.dt == dtDouble {
+		for i, v := range x.d {
+			y.d[i] = min(max(v, lo), hi)
+		}
+		return nil
+	}
+	if x.dt.inF() {
 		l, h := float32(lo), float32(hi)
 		for i, v := range x.f {
 			if v < l {
@@ -599,60 +642,4 @@ func addInto(dst, src []float32) error {
 		dst[i] += v
 	}
 	return nil
-}
-
-// Cast converts between FLOAT, the integer types and BOOL.
-type castOp struct{ to dtype }
-
-func makeCast(a *attrs) (kernel, error) {
-	to := dtype(a.int("to", 0))
-	if !to.supported() {
-		return nil, fmt.Errorf("Cast to %v is not supported", to)
-	}
-	return &castOp{to: to}, nil
-}
-
-func (k *castOp) run(r *runner, n *node) error {
-	x := r.in(n, 0)
-	if x.dt == k.to {
-		return r.alias(n, 0, x, x.shape)
-	}
-	y, err := r.out(n, 0, k.to, x.shape)
-	if err != nil {
-		return err
-	}
-	switch {
-	case x.dt == dtFloat && k.to == dtBool:
-		for i, v := range x.f {
-			if v != 0 {
-				y.i[i] = 1
-			} else {
-				y.i[i] = 0
-			}
-		}
-	case x.dt == dtFloat:
-		for i, v := range x.f {
-			y.i[i] = k.to.wrap(int64(v))
-		}
-	case k.to == dtFloat:
-		for i, v := range x.i {
-			if x.dt == dtUint64 {
-				y.f[i] = float32(uint64(v))
-			} else {
-				y.f[i] = float32(v)
-			}
-		}
-	default:
-		for i, v := range x.i {
-			y.i[i] = k.to.wrap(v)
-		}
-	}
-	return nil
-}
-
-func (k *castOp) backward(r *runner, n *node) error {
-	if k.to != dtFloat || r.in(n, 0).dt != dtFloat {
-		return nil
-	}
-	return addInto(r.gradIn(n, 0), r.gradOut(n, 0))
 }

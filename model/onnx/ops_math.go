@@ -45,14 +45,6 @@ func bcastIdx(out, in []int) []int {
 	return idx
 }
 
-// num returns element i of t as a float64.
-func num(t *tensor, i int) float64 {
-	if t.dt == dtFloat {
-		return float64(t.f[i])
-	}
-	return float64(t.i[i])
-}
-
 // Unary functions.
 
 type unaryFn struct {
@@ -97,23 +89,32 @@ func makeUnary(fn *unaryFn, params ...string) func(a *attrs) (kernel, error) {
 
 func (k *unaryOp) run(r *runner, n *node) error {
 	x := r.in(n, 0)
-	if x.dt != dtFloat && k.fn.ints == nil {
+	if !x.dt.isFloat() && k.fn.ints == nil {
 		return fmt.Errorf("input type %v is not supported", x.dt)
 	}
 	y, err := r.out(n, 0, x.dt, x.shape)
 	if err != nil {
 		return err
 	}
-	if x.dt != dtFloat {
+	switch {
+	case x.dt.inF():
+		unaryF(k, y.f, x.f)
+	case x.dt == dtDouble:
+		unaryF(k, y.d, x.d)
+	default:
 		for i, v := range x.i {
 			y.i[i] = x.dt.wrap(k.fn.ints(v))
 		}
-		return nil
-	}
-	for i, v := range x.f {
-		y.f[i] = float32(k.fn.f(float64(v), k))
 	}
 	return nil
+}
+
+// unaryF applies k's function (computed in float64) to float storage.
+func unaryF[F floatT](k *unaryOp, y, x []F) {
+	y = y[:len(x)]
+	for i, v := range x {
+		y[i] = F(k.fn.f(float64(v), k))
+	}
 }
 
 func (k *unaryOp) backward(r *runner, n *node) error {
@@ -291,7 +292,7 @@ func (k *broadcastOp) runOn(r *runner, n *node, a, b *tensor) error {
 	if a.dt != b.dt && !k.fn.mixed {
 		return fmt.Errorf("operand types differ: %v and %v", a.dt, b.dt)
 	}
-	if k.fn.ints32 && (a.dt == dtFloat || b.dt == dtFloat) {
+	if k.fn.ints32 && (a.dt.isFloat() || b.dt.isFloat()) {
 		return fmt.Errorf("input type %v is not supported", a.dt)
 	}
 	shape, err := bcastShape(a.shape, b.shape)
@@ -308,14 +309,12 @@ func (k *broadcastOp) runOn(r *runner, n *node, a, b *tensor) error {
 		for o := range ia {
 			y.i[o] = int64(k.fn.f(num(a, ia[o]), num(b, ib[o])))
 		}
-	case a.dt == dtFloat:
-		y, err := r.out(n, 0, dtFloat, shape)
+	case a.dt.isFloat():
+		y, err := r.out(n, 0, a.dt, shape)
 		if err != nil {
 			return err
 		}
-		for o := range ia {
-			y.f[o] = float32(k.fn.f(num(a, ia[o]), num(b, ib[o])))
-		}
+		storeFloats(y, len(ia), func(o int) float64 { return k.fn.f(num(a, ia[o]), num(b, ib[o])) })
 	default:
 		if k.fn.ints == nil {
 			return fmt.Errorf("input type %v is not supported", a.dt)
@@ -326,7 +325,7 @@ func (k *broadcastOp) runOn(r *runner, n *node, a, b *tensor) error {
 		}
 		for o := range ia {
 			bv := int64(num(b, ib[o]))
-			if b.dt != dtFloat {
+			if b.dt.isInt() {
 				bv = b.i[ib[o]]
 			}
 			v, err := k.fn.ints(a.i[ia[o]], bv)
@@ -464,8 +463,8 @@ type modOp struct {
 }
 
 func (k *modOp) run(r *runner, n *node) error {
-	if x := r.in(n, 0); x.dt == dtFloat && !k.fmod {
-		return errors.New("Mod of FLOAT tensors needs fmod=1")
+	if x := r.in(n, 0); x.dt.isFloat() && !k.fmod {
+		return fmt.Errorf("Mod of %v tensors needs fmod=1", x.dt)
 	}
 	return k.op.run(r, n)
 }

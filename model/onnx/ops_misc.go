@@ -55,15 +55,15 @@ func (k *isNaNOp) outType(int, []dtype) dtype { return dtBool }
 
 func (k *isNaNOp) run(r *runner, n *node) error {
 	x := r.in(n, 0)
-	if x.dt != dtFloat {
+	if !x.dt.isFloat() {
 		return fmt.Errorf("input type %v is not supported", x.dt)
 	}
 	y, err := r.out(n, 0, dtBool, x.shape)
 	if err != nil {
 		return err
 	}
-	for i, v := range x.f {
-		f := float64(v)
+	for i := range y.i {
+		f := num(x, i)
 		hit := math.IsNaN(f)
 		if k.inf {
 			hit = (k.pos && math.IsInf(f, 1)) || (k.neg && math.IsInf(f, -1))
@@ -404,19 +404,17 @@ func (k *eyeLike) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	clear(y.f)
-	clear(y.i)
+	if dt == dtString {
+		return errors.New("EyeLike of STRING is not defined")
+	}
+	clearData(y)
 	rows, cols := x.shape[0], x.shape[1]
 	for i := range rows {
 		j := int64(i) + k.k
 		if j < 0 || j >= int64(cols) {
 			continue
 		}
-		if dt == dtFloat {
-			y.f[i*cols+int(j)] = 1
-		} else {
-			y.i[i*cols+int(j)] = 1
-		}
+		setOne(y, i*cols+int(j))
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func (k *gemmOp) prepare(g *graph, n *node) error {
 }
 
 func (k *gemmOp) dims(a, b *tensor) (m, n, kk int, err error) {
-	if a.dt != dtFloat || b.dt != dtFloat {
+	if !a.dt.isFloat() || a.dt != b.dt {
 		return 0, 0, 0, fmt.Errorf("input types %v, %v are not supported", a.dt, b.dt)
 	}
 	if a.rank() != 2 || b.rank() != 2 {
@@ -66,9 +66,15 @@ func (k *gemmOp) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	y, err := r.out(n, 0, dtFloat, []int{m, nn})
+	y, err := r.out(n, 0, a.dt, []int{m, nn})
 	if err != nil {
 		return err
+	}
+	if c != nil && k.beta != 0 && c.dt != a.dt {
+		return fmt.Errorf("C type %v is not supported", c.dt)
+	}
+	if a.dt == dtDouble {
+		return k.run64(y, a, b, c, m, nn, kk)
 	}
 	if k.fwd != nil && !k.transA && k.fwd.n == nn && k.fwd.k == kk {
 		if c != nil && k.alpha == 1 && k.beta == 1 && c.dt == dtFloat && c.size() == nn && (c.rank() == 1 || c.rank() == 2 && c.shape[0] == 1) {
@@ -89,9 +95,6 @@ func (k *gemmOp) run(r *runner, n *node) error {
 		}
 	}
 	if c != nil && k.beta != 0 {
-		if c.dt != dtFloat {
-			return fmt.Errorf("C type %v is not supported", c.dt)
-		}
 		shape, err := bcastShape(y.shape, c.shape)
 		if err != nil || shape[0] != m || shape[1] != nn {
 			return fmt.Errorf("C %v does not broadcast to %v", c.shape, y.shape)
@@ -253,18 +256,24 @@ func planMatMul(as, bs []int, maxRank, maxElems int) (*mmPlan, error) {
 
 func (k *matmulOp) run(r *runner, n *node) error {
 	a, b := r.in(n, 0), r.in(n, 1)
-	if a.dt != dtFloat || b.dt != dtFloat {
+	if !a.dt.isFloat() || a.dt != b.dt {
 		return fmt.Errorf("input types %v, %v are not supported", a.dt, b.dt)
 	}
 	p, err := planMatMul(a.shape, b.shape, r.g.lim.MaxRank, r.g.lim.MaxTensorElements)
 	if err != nil {
 		return err
 	}
-	y, err := r.out(n, 0, dtFloat, p.out)
+	y, err := r.out(n, 0, a.dt, p.out)
 	if err != nil {
 		return err
 	}
 	mn := p.m * p.n
+	if a.dt == dtDouble {
+		for i := range p.aOff {
+			matmul64(p.m, p.n, p.k, a.d[p.aOff[i]:], false, b.d[p.bOff[i]:], false, y.d[i*mn:(i+1)*mn])
+		}
+		return nil
+	}
 	if b.rank() == 2 && k.fwd != nil && k.fwd.k == p.k && k.fwd.n == p.n {
 		// A constant weight matrix: one product with all batches as rows.
 		r.gemm(len(p.aOff)*p.m, a.f, p.k, k.fwd, y.f, p.n, flags(false, false))
@@ -335,50 +344,60 @@ func (k *softmaxOp) split(n *node, shape []int) (outer, l, inner int, err error)
 
 func (k *softmaxOp) run(r *runner, n *node) error {
 	x := r.in(n, 0)
-	if x.dt != dtFloat {
+	if !x.dt.isFloat() {
 		return fmt.Errorf("input type %v is not supported", x.dt)
 	}
 	outer, l, inner, err := k.split(n, x.shape)
 	if err != nil {
 		return err
 	}
-	y, err := r.out(n, 0, dtFloat, x.shape)
+	y, err := r.out(n, 0, x.dt, x.shape)
 	if err != nil {
 		return err
 	}
 	r.parallelFor(outer, l*inner*20, func(lo, hi int) {
-		for o := lo; o < hi; o++ {
-			for in := range inner {
-				base := o*l*inner + in
-				mx := float32(math.Inf(-1))
-				for j := range l {
-					if v := x.f[base+j*inner]; v > mx {
-						mx = v
-					}
-				}
-				var sum float64
-				for j := range l {
-					e := math.Exp(float64(x.f[base+j*inner] - mx))
-					sum += e
-					if !k.log {
-						y.f[base+j*inner] = float32(e)
-					}
-				}
-				if k.log {
-					ls := float32(math.Log(sum))
-					for j := range l {
-						y.f[base+j*inner] = x.f[base+j*inner] - mx - ls
-					}
-				} else {
-					inv := 1 / sum
-					for j := range l {
-						y.f[base+j*inner] = float32(float64(y.f[base+j*inner]) * inv)
-					}
-				}
-			}
+		if x.dt == dtDouble {
+			softmaxF(k.log, x.d, y.d, lo, hi, l, inner)
+		} else {
+			softmaxF(k.log, x.f, y.f, lo, hi, l, inner)
 		}
 	})
 	return nil
+}
+
+// softmaxF computes rows [lo, hi) of a (log-)softmax over l elements at
+// stride inner, accumulating in float64.
+func softmaxF[F floatT](log bool, xs, ys []F, lo, hi, l, inner int) {
+	for o := lo; o < hi; o++ {
+		for in := range inner {
+			base := o*l*inner + in
+			mx := F(math.Inf(-1))
+			for j := range l {
+				if v := xs[base+j*inner]; v > mx {
+					mx = v
+				}
+			}
+			var sum float64
+			for j := range l {
+				e := math.Exp(float64(xs[base+j*inner] - mx))
+				sum += e
+				if !log {
+					ys[base+j*inner] = F(e)
+				}
+			}
+			if log {
+				ls := F(math.Log(sum))
+				for j := range l {
+					ys[base+j*inner] = xs[base+j*inner] - mx - ls
+				}
+			} else {
+				inv := 1 / sum
+				for j := range l {
+					ys[base+j*inner] = F(float64(ys[base+j*inner]) * inv)
+				}
+			}
+		}
+	}
 }
 
 func (k *softmaxOp) backward(r *runner, n *node) error {

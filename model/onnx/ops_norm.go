@@ -64,8 +64,12 @@ func (k *cumSumOp) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	if x.dt == dtFloat {
+	switch {
+	case x.dt.inF():
 		scanCum(outer, dim, inner, k.exclusive, k.reverse, func(i int) float64 { return float64(x.f[i]) }, func(i int, v float64) { y.f[i] = float32(v) })
+		return nil
+	case x.dt == dtDouble:
+		scanCum(outer, dim, inner, k.exclusive, k.reverse, func(i int) float64 { return x.d[i] }, func(i int, v float64) { y.d[i] = v })
 		return nil
 	}
 	// Integers accumulate exactly in int64.

@@ -130,15 +130,19 @@ func (k *reduceOp) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	if x.dt == dtFloat {
-		acc := make([]float64, len(y.f))
-		k.reduceF(x, ostr, acc)
-		for o, v := range acc {
-			if k.kind == redMean {
-				v /= float64(cnt)
-			}
-			y.f[o] = float32(v)
+	if x.dt.isFloat() {
+		acc := make([]float64, y.size())
+		if x.dt == dtDouble {
+			reduceF(k, x.d, x.shape, ostr, acc)
+		} else {
+			reduceF(k, x.f, x.shape, ostr, acc)
 		}
+		if k.kind == redMean {
+			for o := range acc {
+				acc[o] /= float64(cnt)
+			}
+		}
+		storeFloats(y, len(acc), func(o int) float64 { return acc[o] })
 		return nil
 	}
 	switch k.kind {
@@ -188,8 +192,9 @@ func (k *reduceOp) run(r *runner, n *node) error {
 	return nil
 }
 
-// reduceF reduces FLOAT x into acc (the mean is divided by the caller).
-func (k *reduceOp) reduceF(x *tensor, ostr []int, acc []float64) {
+// reduceF reduces float storage xs of the given shape into acc (the mean is
+// divided by the caller).
+func reduceF[F floatT](k *reduceOp, xs []F, shape, ostr []int, acc []float64) {
 	init := 0.0
 	switch k.kind {
 	case redMax, redLogSumExp:
@@ -204,31 +209,31 @@ func (k *reduceOp) reduceF(x *tensor, ostr []int, acc []float64) {
 	}
 	switch k.kind {
 	case redMax:
-		eachReduced(x.shape, ostr, func(i, o int) { acc[o] = math.Max(acc[o], float64(x.f[i])) })
+		eachReduced(shape, ostr, func(i, o int) { acc[o] = math.Max(acc[o], float64(xs[i])) })
 	case redMin:
-		eachReduced(x.shape, ostr, func(i, o int) { acc[o] = math.Min(acc[o], float64(x.f[i])) })
+		eachReduced(shape, ostr, func(i, o int) { acc[o] = math.Min(acc[o], float64(xs[i])) })
 	case redProd:
-		eachReduced(x.shape, ostr, func(i, o int) { acc[o] *= float64(x.f[i]) })
+		eachReduced(shape, ostr, func(i, o int) { acc[o] *= float64(xs[i]) })
 	case redL1:
-		eachReduced(x.shape, ostr, func(i, o int) { acc[o] += math.Abs(float64(x.f[i])) })
+		eachReduced(shape, ostr, func(i, o int) { acc[o] += math.Abs(float64(xs[i])) })
 	case redL2, redSumSquare:
-		eachReduced(x.shape, ostr, func(i, o int) { acc[o] += float64(x.f[i]) * float64(x.f[i]) })
+		eachReduced(shape, ostr, func(i, o int) { acc[o] += float64(xs[i]) * float64(xs[i]) })
 	case redLogSumExp:
 		m := make([]float64, len(acc))
 		copy(m, acc)
-		eachReduced(x.shape, ostr, func(i, o int) { m[o] = math.Max(m[o], float64(x.f[i])) })
+		eachReduced(shape, ostr, func(i, o int) { m[o] = math.Max(m[o], float64(xs[i])) })
 		for o := range acc {
 			acc[o] = 0
 			if math.IsInf(m[o], 0) {
 				m[o] = 0
 			}
 		}
-		eachReduced(x.shape, ostr, func(i, o int) { acc[o] += math.Exp(float64(x.f[i]) - m[o]) })
+		eachReduced(shape, ostr, func(i, o int) { acc[o] += math.Exp(float64(xs[i]) - m[o]) })
 		for o := range acc {
 			acc[o] = math.Log(acc[o]) + m[o]
 		}
 	default:
-		eachReduced(x.shape, ostr, func(i, o int) { acc[o] += float64(x.f[i]) })
+		eachReduced(shape, ostr, func(i, o int) { acc[o] += float64(xs[i]) })
 	}
 	switch k.kind {
 	case redL2:
@@ -354,6 +359,10 @@ func (k *argMaxOp) run(r *runner, n *node) error {
 					gt, eq = x.f[i] < x.f[b], x.f[i] == x.f[b]
 				case x.dt == dtFloat:
 					gt, eq = x.f[i] > x.f[b], x.f[i] == x.f[b]
+				case x.dt.isFloat() && k.min:
+					gt, eq = num(x, i) < num(x, b), num(x, i) == num(x, b)
+				case x.dt.isFloat():
+					gt, eq = num(x, i) > num(x, b), num(x, i) == num(x, b)
 				case k.min:
 					gt, eq = x.i[i] < x.i[b], x.i[i] == x.i[b]
 				default:

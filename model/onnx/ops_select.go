@@ -40,15 +40,12 @@ func (k whereOp) run(r *runner, n *node) error {
 		return err
 	}
 	ic, ix, iy := bcastIdx(shape, c.shape), bcastIdx(shape, x.shape), bcastIdx(shape, y.shape)
+	mx, my := mover(out, x), mover(out, y)
 	for o := range ic {
-		src, j := y, iy[o]
 		if c.i[ic[o]] != 0 {
-			src, j = x, ix[o]
-		}
-		if x.dt == dtFloat {
-			out.f[o] = src.f[j]
+			mx(o, ix[o])
 		} else {
-			out.i[o] = src.i[j]
+			my(o, iy[o])
 		}
 	}
 	return nil
@@ -124,7 +121,7 @@ func (k *variadicOp) run(r *runner, n *node) error {
 		return err
 	}
 	for o := range prod(shape) {
-		if dt != dtFloat {
+		if dt.isInt() {
 			v := r.in(n, 0).i[idx[0][o]]
 			for j := 1; j < len(n.in); j++ {
 				w := r.in(n, j).i[idx[j][o]]
@@ -143,9 +140,9 @@ func (k *variadicOp) run(r *runner, n *node) error {
 			y.i[o] = dt.wrap(v)
 			continue
 		}
-		v := float64(r.in(n, 0).f[idx[0][o]])
+		v := num(r.in(n, 0), idx[0][o])
 		for j := 1; j < len(n.in); j++ {
-			w := float64(r.in(n, j).f[idx[j][o]])
+			w := num(r.in(n, j), idx[j][o])
 			switch {
 			case math.IsNaN(v) || math.IsNaN(w):
 				v = math.NaN()
@@ -160,7 +157,11 @@ func (k *variadicOp) run(r *runner, n *node) error {
 		if k.kind == varMean {
 			v /= float64(len(n.in))
 		}
-		y.f[o] = float32(v)
+		if dt == dtDouble {
+			y.d[o] = v
+		} else {
+			y.f[o] = float32(v)
+		}
 	}
 	return nil
 }
@@ -220,14 +221,15 @@ func shapeInput(t *tensor, lim Limits) ([]int, error) {
 
 // copyIdx copies src elements by an offset table into y.
 func copyIdx(y, src *tensor, idx []int) {
-	if src.dt == dtFloat {
+	if src.dt == dtFloat { // the common case, without a call per element
 		for o, j := range idx {
 			y.f[o] = src.f[j]
 		}
 		return
 	}
+	mv := mover(y, src)
 	for o, j := range idx {
-		y.i[o] = src.i[j]
+		mv(o, j)
 	}
 }
 

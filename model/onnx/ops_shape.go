@@ -278,11 +278,7 @@ func (k *transposeOp) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	if x.dt == dtFloat {
-		eachPermuted(x.shape, perm, func(o, i int) { y.f[o] = x.f[i] })
-	} else {
-		eachPermuted(x.shape, perm, func(o, i int) { y.i[o] = x.i[i] })
-	}
+	eachPermuted(x.shape, perm, mover(y, x))
 	return nil
 }
 
@@ -352,12 +348,9 @@ func (k *concatOp) run(r *runner, n *node) error {
 	for j := range n.in {
 		t := r.in(n, j)
 		blk := t.shape[axis] * inner
+		cp := copier(y, t)
 		for o := range outer {
-			if t.dt == dtFloat {
-				copy(y.f[o*row+off:o*row+off+blk], t.f[o*blk:(o+1)*blk])
-			} else {
-				copy(y.i[o*row+off:o*row+off+blk], t.i[o*blk:(o+1)*blk])
-			}
+			cp(o*row+off, o*blk, blk)
 		}
 		off += blk
 	}
@@ -412,8 +405,13 @@ func makeConstant(a *attrs) (kernel, error) {
 	case a.has("value_ints"):
 		v, _ := a.ints("value_ints")
 		t = &tensor{dt: dtInt64, shape: []int{len(v)}, i: slices.Clone(v)}
+	case a.has("value_string"):
+		t = &tensor{dt: dtString, shape: []int{}, s: []string{a.str("value_string", "")}}
+	case a.has("value_strings"):
+		v, _ := a.strs("value_strings")
+		t = &tensor{dt: dtString, shape: []int{len(v)}, s: slices.Clone(v)}
 	default:
-		return nil, errors.New("no supported value attribute (sparse and string constants are not supported)")
+		return nil, errors.New("no supported value attribute (sparse constants are not supported)")
 	}
 	if err != nil {
 		return nil, err
@@ -498,14 +496,10 @@ func (k *gatherOp) run(r *runner, n *node) error {
 	outer, inner := prod(x.shape[:axis]), prod(x.shape[axis+1:])
 	d := x.shape[axis]
 	o := 0
+	cp := copier(y, x)
 	for a := range outer {
 		for _, j := range idx {
-			src := (a*d + j) * inner
-			if x.dt == dtFloat {
-				copy(y.f[o:o+inner], x.f[src:src+inner])
-			} else {
-				copy(y.i[o:o+inner], x.i[src:src+inner])
-			}
+			cp(o, (a*d+j)*inner, inner)
 			o += inner
 		}
 	}

@@ -239,13 +239,11 @@ func (k *splitOp) run(r *runner, n *node) error {
 			return err
 		}
 	}
-	eachSplit(x.shape, ax, parts, func(j, o, i, m int) {
-		if x.dt == dtFloat {
-			copy(outs[j].f[o:o+m], x.f[i:i+m])
-		} else {
-			copy(outs[j].i[o:o+m], x.i[i:i+m])
-		}
-	})
+	cps := make([]func(o, i, m int), len(outs))
+	for j, t := range outs {
+		cps[j] = copier(t, x)
+	}
+	eachSplit(x.shape, ax, parts, func(j, o, i, m int) { cps[j](o, i, m) })
 	return nil
 }
 
@@ -288,9 +286,12 @@ func (rangeOp) run(r *runner, n *node) error {
 		return err
 	}
 	for i := range int(cnt) {
-		if s.dt == dtFloat {
+		switch {
+		case s.dt.inF():
 			y.f[i] = s.f[0] + float32(i)*d.f[0]
-		} else {
+		case s.dt == dtDouble:
+			y.d[i] = s.d[0] + float64(i)*d.d[0]
+		default:
 			y.i[i] = s.dt.wrap(s.i[0] + int64(i)*d.i[0])
 		}
 	}
@@ -326,12 +327,9 @@ func (k *constantOfShape) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
+	mv := mover(y, k.v)
 	for i := range y.size() {
-		if k.v.dt == dtFloat {
-			y.f[i] = k.v.f[0]
-		} else {
-			y.i[i] = k.v.i[0]
-		}
+		mv(i, 0)
 	}
 	return nil
 }

@@ -70,8 +70,10 @@ type attrProto struct {
 	floats  []float32
 	ints    []int64
 	strings [][]byte
-	// other counts fields the interpreter does not decode (graphs, sparse
-	// tensors, lists of tensors): an attribute holding one is refused.
+	g       *graphProto // a subgraph (If, Loop, Scan)
+	// other counts fields the interpreter does not decode (lists of
+	// graphs, sparse tensors, lists of tensors): an attribute holding one
+	// is refused.
 	other int
 }
 
@@ -120,8 +122,13 @@ type dimProto struct {
 
 // decoder carries the limits while decoding.
 type decoder struct {
-	lim Limits
+	lim   Limits
+	nodes int // nodes decoded, in all graphs
+	depth int // nesting of the graph being decoded (subgraph attributes)
 }
+
+// maxGraphDepth bounds the nesting of subgraph attributes.
+const maxGraphDepth = 16
 
 func (d *decoder) model(b []byte) (*modelProto, error) {
 	m := &modelProto{}
@@ -256,9 +263,10 @@ func (d *decoder) graph(b []byte) (*graphProto, error) {
 		case 1:
 			var b []byte
 			if b, err = lenField(&r, wt); err == nil {
-				if len(g.nodes) >= d.lim.MaxNodes {
+				if d.nodes >= d.lim.MaxNodes {
 					return nil, fmt.Errorf("more than %d nodes", d.lim.MaxNodes)
 				}
+				d.nodes++
 				var n *nodeProto
 				n, err = d.node(b)
 				if err != nil {
@@ -398,7 +406,17 @@ func (d *decoder) attr(b []byte) (*attrProto, error) {
 			a.typ, err = r.int64v(wt)
 		case 21:
 			a.refName, err = r.str(wt)
-		case 6, 10, 11, 22, 23:
+		case 6:
+			var b []byte
+			if b, err = lenField(&r, wt); err == nil {
+				if d.depth >= maxGraphDepth {
+					return nil, fmt.Errorf("subgraphs nested more than %d deep", maxGraphDepth)
+				}
+				d.depth++
+				a.g, err = d.graph(b)
+				d.depth--
+			}
+		case 10, 11, 22, 23:
 			a.other++
 			err = r.skip(wt)
 		default:

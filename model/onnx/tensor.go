@@ -10,8 +10,10 @@ import (
 // dtype is an ONNX TensorProto.DataType value.
 type dtype int64
 
-// Data types. FLOAT is held as float32; the integer types and BOOL are held as
-// int64 and wrapped to their range on every store.
+// Data types. FLOAT is held as float32 and DOUBLE as float64; FLOAT16 and
+// BFLOAT16 are held as float32 rounded to their type after every operator
+// (half.go); the integer types and BOOL are held as int64 and wrapped to
+// their range on every store; STRING as Go strings.
 const (
 	dtUndefined dtype = 0
 	dtFloat     dtype = 1
@@ -54,7 +56,16 @@ func (d dtype) isInt() bool {
 }
 
 // supported reports whether the interpreter can hold tensors of type d.
-func (d dtype) supported() bool { return d == dtFloat || d.isInt() }
+func (d dtype) supported() bool { return d.isFloat() || d.isInt() || d == dtString }
+
+// isFloat reports whether d is a floating-point type.
+func (d dtype) isFloat() bool {
+	return d == dtFloat || d == dtDouble || d == dtFloat16 || d == dtBfloat16
+}
+
+// inF reports whether d is held in float32 storage (tensor.f): FLOAT, and
+// FLOAT16 and BFLOAT16 rounded to their type.
+func (d dtype) inF() bool { return d == dtFloat || d == dtFloat16 || d == dtBfloat16 }
 
 // wrap converts v to the range of integer type d, as a C cast would.
 func (d dtype) wrap(v int64) int64 {
@@ -103,16 +114,49 @@ func (d dtype) bounds() (int64, int64) {
 	return math.MinInt64, math.MaxInt64
 }
 
-// tensor is the interpreter's tensor: FLOAT data in f, integer and BOOL data
-// in i.
+// tensor is the interpreter's tensor: FLOAT, FLOAT16 and BFLOAT16 data in f,
+// DOUBLE data in d, integer and BOOL data in i, STRING data in s. Exactly
+// the field of its type is set (nil for an empty tensor).
 type tensor struct {
 	dt    dtype
 	shape []int
 	f     []float32
+	d     []float64
 	i     []int64
+	s     []string
 }
 
 func (t *tensor) size() int { return prod(t.shape) }
+
+// len returns the length of the data field of t's type.
+func (t *tensor) len() int {
+	switch {
+	case t.dt.inF():
+		return len(t.f)
+	case t.dt == dtDouble:
+		return len(t.d)
+	case t.dt == dtString:
+		return len(t.s)
+	}
+	return len(t.i)
+}
+
+// typeSet is a set of data types (bit dt).
+type typeSet uint32
+
+func typeBit(dt dtype) typeSet { return 1 << uint(dt) }
+
+// Sets of the types beyond FLOAT, the integer types and BOOL that an
+// operator may declare it handles (opDef.types).
+const (
+	tsHalf   = typeSet(1<<dtFloat16 | 1<<dtBfloat16)
+	tsFloats = tsHalf | 1<<dtDouble // DOUBLE, FLOAT16, BFLOAT16
+	tsString = typeSet(1 << dtString)
+	tsAll    = tsFloats | tsString
+)
+
+// extra reports whether d is one of the types an operator must declare.
+func (d dtype) extra() bool { return d.supported() && typeBit(d)&tsAll != 0 }
 
 func (t *tensor) rank() int { return len(t.shape) }
 
@@ -156,8 +200,14 @@ func (t *tensor) clone() *tensor {
 	if t.f != nil {
 		c.f = append([]float32(nil), t.f...)
 	}
+	if t.d != nil {
+		c.d = append([]float64(nil), t.d...)
+	}
 	if t.i != nil {
 		c.i = append([]int64(nil), t.i...)
+	}
+	if t.s != nil {
+		c.s = append([]string(nil), t.s...)
 	}
 	return c
 }
@@ -175,10 +225,15 @@ func (t *tensor) scalarFloat() (float64, error) {
 	if t.size() != 1 {
 		return 0, fmt.Errorf("want a scalar, have shape %v", t.shape)
 	}
-	if t.dt == dtFloat {
+	switch {
+	case t.dt.inF():
 		return float64(t.f[0]), nil
+	case t.dt == dtDouble:
+		return t.d[0], nil
+	case t.dt.isInt():
+		return float64(t.i[0]), nil
 	}
-	return float64(t.i[0]), nil
+	return 0, fmt.Errorf("want a number, have %v", t.dt)
 }
 
 // fromProto converts a TensorProto into a tensor, checking its size against
@@ -260,6 +315,44 @@ func fromProto(p *tensorProto, maxElems, maxRank int) (*tensor, error) {
 				t.i[i] = dt.wrap(v)
 			}
 		}
+	case dt == dtDouble:
+		switch {
+		case p.hasRaw:
+			if len(p.rawData) != 8*n {
+				return nil, fmt.Errorf("raw data has %d bytes, want %d", len(p.rawData), 8*n)
+			}
+			t.d = make([]float64, n)
+			for i := range t.d {
+				t.d[i] = math.Float64frombits(binary.LittleEndian.Uint64(p.rawData[8*i:]))
+			}
+		case len(p.doubleData) == n:
+			t.d = append([]float64(nil), p.doubleData...)
+		default:
+			return nil, fmt.Errorf("tensor has %d double values, want %d", len(p.doubleData), n)
+		}
+	case dt == dtFloat16 || dt == dtBfloat16:
+		// Raw: two bytes per value; otherwise the bit patterns in int32_data.
+		if p.hasRaw && len(p.rawData) != 2*n || !p.hasRaw && len(p.int32Data) != n {
+			return nil, fmt.Errorf("tensor has the wrong amount of %v data for %d values", dt, n)
+		}
+		t.f = make([]float32, n)
+		for i := range t.f {
+			var bits uint16
+			if p.hasRaw {
+				bits = binary.LittleEndian.Uint16(p.rawData[2*i:])
+			} else {
+				bits = uint16(p.int32Data[i])
+			}
+			t.f[i] = halfToF32(dt, bits)
+		}
+	case dt == dtString:
+		if p.hasRaw || len(p.stringData) != n {
+			return nil, fmt.Errorf("tensor has %d strings, want %d", len(p.stringData), n)
+		}
+		t.s = make([]string, n)
+		for i, b := range p.stringData {
+			t.s[i] = string(b)
+		}
 	default:
 		return nil, fmt.Errorf("data type %v is not supported", dt)
 	}
@@ -269,29 +362,19 @@ func fromProto(p *tensorProto, maxElems, maxRank int) (*tensor, error) {
 // protoFloat64s returns the values of a FLOAT or DOUBLE TensorProto as
 // float64 (used for the *_as_tensor attributes of ai.onnx.ml operators).
 func protoFloat64s(p *tensorProto, maxElems int) ([]float64, error) {
-	if dtype(p.dataType) == dtDouble {
-		if p.hasRaw {
-			if len(p.rawData)%8 != 0 || len(p.rawData)/8 > maxElems {
-				return nil, errors.New("bad raw double data")
-			}
-			out := make([]float64, len(p.rawData)/8)
-			for i := range out {
-				out[i] = math.Float64frombits(binary.LittleEndian.Uint64(p.rawData[8*i:]))
-			}
-			return out, nil
-		}
-		return append([]float64(nil), p.doubleData...), nil
-	}
 	t, err := fromProto(p, maxElems, 8)
 	if err != nil {
 		return nil, err
 	}
-	if t.dt != dtFloat {
-		return nil, fmt.Errorf("want FLOAT or DOUBLE, have %v", t.dt)
+	switch t.dt {
+	case dtDouble:
+		return t.d, nil
+	case dtFloat:
+		out := make([]float64, len(t.f))
+		for i, v := range t.f {
+			out[i] = float64(v)
+		}
+		return out, nil
 	}
-	out := make([]float64, len(t.f))
-	for i, v := range t.f {
-		out[i] = float64(v)
-	}
-	return out, nil
+	return nil, fmt.Errorf("want FLOAT or DOUBLE, have %v", t.dt)
 }
