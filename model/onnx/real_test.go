@@ -1,0 +1,171 @@
+package onnx
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// realDir holds the exported transformer and CNN models, models.json (the
+// cases) and ONNX Runtime's outputs for them (tools/ort_real.mjs).
+const realDir = "testdata/real"
+
+type realCase struct {
+	Case    string   `json:"case"`
+	Model   string   `json:"model"`
+	Cache   bool     `json:"cache"`
+	Outputs []string `json:"outputs"`
+}
+
+type realReference struct {
+	Case        string     `json:"case"`
+	Model       string     `json:"model"`
+	ModelSHA256 string     `json:"model_sha256"`
+	Runtime     string     `json:"runtime"`
+	Inputs      []ortValue `json:"inputs"`
+	Outputs     []ortValue `json:"outputs"`
+}
+
+// realCacheDir is where tools/fetch_real_models.sh puts the published models.
+func realCacheDir() string {
+	if d := os.Getenv("AIASSURE_REAL_MODELS"); d != "" {
+		return d
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(home, ".cache", "aiassure", "onnx-real")
+}
+
+func realCases(t testing.TB) []realCase {
+	b, err := os.ReadFile(filepath.Join(realDir, "models.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Cases []realCase `json:"cases"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc.Cases
+}
+
+// loadRealCase reads a case's model and reference; ok is false when a
+// published model or its reference is not in the cache.
+func loadRealCase(t testing.TB, c realCase) (model []byte, ref *realReference, ok bool) {
+	dir := realDir
+	if c.Cache {
+		dir = realCacheDir()
+	}
+	model, err := os.ReadFile(filepath.Join(dir, c.Model))
+	if err == nil {
+		var b []byte
+		if b, err = os.ReadFile(filepath.Join(dir, c.Case+".ort.json")); err == nil {
+			ref = new(realReference)
+			err = json.Unmarshal(b, ref)
+		}
+	}
+	if c.Cache && errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return model, ref, true
+}
+
+// feed converts a reference input to a tensor.
+func (v ortValue) feed(t testing.TB) *tensor {
+	x := &tensor{shape: v.Dims}
+	switch v.DType {
+	case "float32":
+		x.dt, x.f = dtFloat, make([]float32, len(v.Data))
+		for i, d := range v.Data {
+			x.f[i] = float32(d)
+		}
+	case "int64":
+		x.dt, x.i = dtInt64, make([]int64, len(v.Data))
+		for i, d := range v.Data {
+			x.i[i] = int64(d)
+		}
+	default:
+		t.Fatalf("input %s: type %s", v.Name, v.DType)
+	}
+	return x
+}
+
+// realTolerance is the bound on |Go - ONNX Runtime| for one value w of ONNX
+// Runtime: 1e-4 absolute up to |w| = 1, 1e-4 relative beyond.
+func realTolerance(w float64) float64 { return 1e-4 * math.Max(1, math.Abs(w)) }
+
+// TestRealModelsMatchONNXRuntime runs every case of testdata/real/models.json
+// (transformers, CNNs, a quantised CNN, published PaddleOCR, GRU and
+// scikit-learn models) and compares every output with ONNX Runtime's.
+func TestRealModelsMatchONNXRuntime(t *testing.T) {
+	for _, c := range realCases(t) {
+		t.Run(c.Case, func(t *testing.T) {
+			data, ref, ok := loadRealCase(t, c)
+			if !ok {
+				t.Skipf("%s or its reference is not in %s: run tools/fetch_real_models.sh and node tools/ort_real.mjs", c.Model, realCacheDir())
+			}
+			g, err := compile(data, DefaultLimits())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ref.Inputs) != len(g.inputs) {
+				t.Fatalf("%d reference inputs, the graph has %d", len(ref.Inputs), len(g.inputs))
+			}
+			feeds := make([]*tensor, len(g.inputs))
+			for k, vi := range g.inputs {
+				i := slices.IndexFunc(ref.Inputs, func(v ortValue) bool { return v.Name == g.values[vi].name })
+				if i < 0 {
+					t.Fatalf("no reference input %q", g.values[vi].name)
+				}
+				feeds[k] = ref.Inputs[i].feed(t)
+			}
+			r := newRunner(g, 2)
+			if err := r.forward(context.Background(), feeds); err != nil {
+				t.Fatal(err)
+			}
+			worst := 0.0
+			for _, o := range ref.Outputs {
+				vi, ok := g.byName[o.Name]
+				if !ok {
+					t.Fatalf("no output %q", o.Name)
+				}
+				got := r.vals[vi]
+				if !slices.Equal(got.shape, o.Dims) {
+					t.Fatalf("%s: shape %v, ONNX Runtime %v", o.Name, got.shape, o.Dims)
+				}
+				bad := 0
+				for i, w := range o.Data {
+					var g float64
+					if got.dt == dtFloat {
+						g = float64(got.f[i])
+					} else {
+						g = float64(got.i[i])
+					}
+					d := math.Abs(g - w)
+					worst = math.Max(worst, d/math.Max(1, math.Abs(w)))
+					if !(d <= realTolerance(w)) {
+						if bad++; bad <= 5 {
+							t.Errorf("%s[%d] = %g, ONNX Runtime %g", o.Name, i, g, w)
+						}
+					}
+				}
+				if bad > 5 {
+					t.Errorf("%s: %d of %d values differ", o.Name, bad, len(o.Data))
+				}
+			}
+			t.Logf("%s: largest difference from %s %.3g (relative beyond 1)", c.Model, ref.Runtime, worst)
+		})
+	}
+}
