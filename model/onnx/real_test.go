@@ -6,10 +6,13 @@ import (
 	"errors"
 	"io/fs"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/aiassure/aiassure/model"
 )
 
 // realDir holds the exported transformer and CNN models, models.json (the
@@ -166,6 +169,87 @@ func TestRealModelsMatchONNXRuntime(t *testing.T) {
 				}
 			}
 			t.Logf("%s: largest difference from %s %.3g (relative beyond 1)", c.Model, ref.Runtime, worst)
+		})
+	}
+}
+
+// TestRealModelGradients checks Gradient on the exported encoder (fed
+// embeddings, the input a white-box attack on a text model perturbs; both its
+// outputs) against central differences: on 64 random elements and
+// along one random direction through all of them.
+func TestRealModelGradients(t *testing.T) {
+	for _, c := range []struct {
+		model, output string
+		scale         float32
+	}{
+		{"bert_tiny_embeds.onnx", "logits", 0.1},
+		{"bert_tiny_embeds.onnx", "last_hidden_state", 0.1},
+	} {
+		t.Run(c.model+"/"+c.output, func(t *testing.T) {
+			m, err := Load(filepath.Join(realDir, c.model), WithOutput(c.output))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !m.Info().Differentiable {
+				t.Fatal("Info().Differentiable is false")
+			}
+			rng := rand.New(rand.NewPCG(5, 6))
+			shape := append([]int{2}, m.Info().InputShape...)
+			if shape[1] < 0 { // the encoder's sequence axis
+				shape[1] = 12
+			}
+			x := &model.Tensor{Shape: shape, Data: make([]float32, prod(shape))}
+			for i := range x.Data {
+				x.Data[i] = c.scale * float32(rng.NormFloat64())
+			}
+			y, err := m.Predict(context.Background(), x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			seed := make([]float32, len(y.Data))
+			for i := range seed {
+				seed[i] = 2*rng.Float32() - 1
+			}
+			g, err := m.Gradient(context.Background(), x, &model.Tensor{Shape: y.Shape, Data: seed})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !model.SameShape(g.Shape, x.Shape) {
+				t.Fatalf("gradient shape %v, want %v", g.Shape, x.Shape)
+			}
+			h := c.scale / 20
+			var num, den float64
+			for _, i := range rng.Perm(len(x.Data))[:64] {
+				fd := centralDiff(t, m, x, seed, i, h)
+				d := float64(g.Data[i]) - fd
+				num, den = num+d*d, den+fd*fd
+				if math.Abs(d) > 2e-2*math.Max(1e-2, math.Abs(fd)) {
+					t.Errorf("x[%d]: gradient %g, finite difference %g", i, g.Data[i], fd)
+				}
+			}
+			if den == 0 || math.Sqrt(num/den) > 5e-3 {
+				t.Errorf("relative error %.3g over 64 elements (|fd| %.3g)", math.Sqrt(num/den), math.Sqrt(den))
+			}
+			// Along a direction v: (L(x+hv) - L(x-hv)) / 2h against <g, v>.
+			v := make([]float32, len(x.Data))
+			var gv float64
+			for i := range v {
+				v[i] = float32(rng.NormFloat64())
+				gv += float64(v[i]) * float64(g.Data[i])
+			}
+			shift := func(s float32) float64 {
+				xs := &model.Tensor{Shape: x.Shape, Data: slices.Clone(x.Data)}
+				for i := range xs.Data {
+					xs.Data[i] += s * v[i]
+				}
+				return lossOf(t, m, xs, seed)
+			}
+			step := c.scale / 100
+			fd := (shift(step) - shift(-step)) / float64(2*step)
+			if math.Abs(fd-gv) > 1e-2*math.Abs(fd) {
+				t.Errorf("directional derivative %g, <gradient, v> %g", fd, gv)
+			}
+			t.Logf("relative error %.3g over 64 elements; directional %g vs %g", math.Sqrt(num/den), fd, gv)
 		})
 	}
 }
