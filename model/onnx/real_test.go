@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"math"
 	"math/rand/v2"
@@ -251,5 +252,46 @@ func TestRealModelGradients(t *testing.T) {
 			}
 			t.Logf("relative error %.3g over 64 elements; directional %g vs %g", math.Sqrt(num/den), fd, gv)
 		})
+	}
+}
+
+// BenchmarkRealPredict times the exported encoder (fed embeddings, 16
+// tokens) and ResNet at batch 1 and 32, on one thread and on GOMAXPROCS;
+// bench/onnx-real/run sets it beside ONNX Runtime on the same models.
+func BenchmarkRealPredict(b *testing.B) {
+	for _, bm := range []struct {
+		name string
+		dims []int
+	}{{"bert_tiny_embeds", []int{16, 64}}, {"resnet_tiny", []int{3, 32, 32}}} {
+		for _, threads := range []int{1, 0} {
+			for _, batch := range []int{1, 32} {
+				b.Run(fmt.Sprintf("%s/batch=%d/threads=%s", bm.name, batch, threadName(threads)), func(b *testing.B) {
+					opts := []Option{}
+					if threads > 0 {
+						opts = append(opts, WithThreads(threads))
+					}
+					m, err := Load(filepath.Join(realDir, bm.name+".onnx"), opts...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					x, err := model.Zeros(append([]int{batch}, bm.dims...)...)
+					if err != nil {
+						b.Fatal(err)
+					}
+					rng := rand.New(rand.NewPCG(1, 1))
+					for i := range x.Data {
+						x.Data[i] = rng.Float32() - 0.5
+					}
+					ctx := context.Background()
+					b.ResetTimer()
+					for b.Loop() {
+						if _, err := m.Predict(ctx, x); err != nil {
+							b.Fatal(err)
+						}
+					}
+					b.ReportMetric(float64(batch)*float64(b.N)/b.Elapsed().Seconds(), "samples/s")
+				})
+			}
+		}
 	}
 }
