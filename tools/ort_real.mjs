@@ -12,7 +12,8 @@
 // saying so, when the model is not there.
 //
 // --bench instead times ONNX Runtime on the benchmark models (bench/onnx-real) and prints one
-// JSON line per model, batch and thread count: {"model","batch","threads","per_second"}.
+// JSON line per model, batch and thread count: {"model","batch","threads","per_second",
+// "per_cpu_second"} (samples per second of wall clock and of the process's CPU time).
 
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -128,6 +129,7 @@ async function bench() {
         const feeds = { [s.inputNames[0]]: new ort.Tensor('float32', x, dims) };
         for (let i = 0; i < 5; i++) await s.run(feeds);
         let runs = 0;
+        const cpu0 = process.cpuUsage();
         const t0 = process.hrtime.bigint();
         let dt = 0;
         while (dt < seconds) {
@@ -135,7 +137,9 @@ async function bench() {
           runs++;
           dt = Number(process.hrtime.bigint() - t0) / 1e9;
         }
-        console.log(JSON.stringify({ model: m.name, batch, threads, per_second: (runs * batch) / dt }));
+        const cpu = process.cpuUsage(cpu0);
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+        console.log(JSON.stringify({ model: m.name, batch, threads, per_second: (runs * batch) / dt, per_cpu_second: (runs * batch) / cpuSeconds }));
       }
       await s.release();
     }
