@@ -166,7 +166,7 @@ var (
 	fnFloor      = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Floor(x) }, df: func(_, _ float64, _ *unaryOp) float64 { return 0 }}
 	fnCeil       = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Ceil(x) }, df: func(_, _ float64, _ *unaryOp) float64 { return 0 }}
 	fnRound      = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.RoundToEven(x) }, df: func(_, _ float64, _ *unaryOp) float64 { return 0 }}
-	fnErf        = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Erf(x) }, df: func(x, _ float64, _ *unaryOp) float64 { return 2 / math.SqrtPi * math.Exp(-x*x) }}
+	fnErf        = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return erf32(x) }, df: func(x, _ float64, _ *unaryOp) float64 { return 2 / math.SqrtPi * math.Exp(-x*x) }}
 	fnSin        = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Sin(x) }, df: func(x, _ float64, _ *unaryOp) float64 { return math.Cos(x) }}
 	fnCos        = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Cos(x) }, df: func(x, _ float64, _ *unaryOp) float64 { return -math.Sin(x) }}
 	fnTan        = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Tan(x) }, df: func(_, y float64, _ *unaryOp) float64 { return 1 + y*y }}
