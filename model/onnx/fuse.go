@@ -10,8 +10,9 @@ import "fmt"
 //   - Relu after a Gemm or a Conv is applied by that node as it writes its
 //     output;
 //   - LayerNorm as exporters write it before opset 17 becomes one
-//     LayerNormalization (fuseLayerNorms), and the erf GELU one gelu node
-//     (fuseGelus).
+//     LayerNormalization (fuseLayerNorms), the erf GELU one gelu node
+//     (fuseGelus), and a constant bias added after a MatMul by a constant
+//     matrix is added by the MatMul (fuseMatMulBias).
 //
 // A node is only fused into its producer when the producer's output has no
 // other use. Both rewrites are exact up to float rounding, and the fused
@@ -19,6 +20,7 @@ import "fmt"
 func (g *graph) fuse() error {
 	g.fuseLayerNorms()
 	g.fuseGelus()
+	g.fuseMatMulBias()
 	uses := g.uses()
 	producer := func(v int) *node {
 		if p := g.values[v].producer; p >= 0 {

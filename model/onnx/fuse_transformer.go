@@ -174,3 +174,33 @@ func (k *geluOp) backward(r *runner, n *node) error {
 	}
 	return nil
 }
+
+// fuseMatMulBias lets a MatMul by a constant matrix [K, N] add the constant
+// bias [N] that an Add after it adds (a Linear layer on 3-D input, as
+// exporters write it), as it writes its output.
+func (g *graph) fuseMatMulBias() {
+	uses := g.uses()
+	dead := map[*node]bool{}
+	for _, add := range g.nodes {
+		if add.op != "Add" || add.domain != "" || len(add.in) != 2 {
+			continue
+		}
+		for bk := range 2 {
+			bias, v := g.konst(add, bk), add.in[1-bk]
+			if bias == nil || bias.dt != dtFloat || bias.rank() != 1 || v < 0 || uses[v] != 1 || g.values[v].producer < 0 {
+				continue
+			}
+			mm := g.nodes[g.values[v].producer]
+			k, ok := mm.k.(*matmulOp)
+			w := g.konst(mm, 1)
+			if !ok || dead[mm] || k.bias != nil || w == nil || w.dt != dtFloat || w.rank() != 2 || w.shape[1] != bias.size() {
+				continue
+			}
+			k.bias = bias.f
+			mm.out[0] = add.out[0]
+			dead[add] = true
+			break
+		}
+	}
+	g.drop(dead)
+}

@@ -315,8 +315,8 @@ func BenchmarkRealPredict(b *testing.B) {
 
 // TestFuseLayerNormExported checks that the five LayerNorms of the exported
 // encoder (written as ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add at opset 14)
-// become LayerNormalization nodes and its two GELUs (Div, Erf, Add, Mul, Mul)
-// gelu nodes; TestRealModelsMatchONNXRuntime checks the
+// become LayerNormalization nodes, its two GELUs (Div, Erf, Add, Mul, Mul)
+// gelu nodes and its Linear layers MatMuls that add their bias; TestRealModelsMatchONNXRuntime checks the
 // outputs and TestRealModelGradients the gradient through them.
 func TestFuseLayerNormExported(t *testing.T) {
 	data, err := os.ReadFile(filepath.Join(realDir, "bert_tiny_embeds.onnx"))
@@ -333,5 +333,14 @@ func TestFuseLayerNormExported(t *testing.T) {
 	}
 	if ops["LayerNormalization"] != 5 || ops["Pow"] != 0 || ops["Sqrt"] != 0 || ops["Gelu"] != 2 || ops["Erf"] != 0 {
 		t.Errorf("after fusion: %v; want 5 LayerNormalization, 2 Gelu, no Pow, Sqrt or Erf", ops)
+	}
+	biased := 0
+	for _, n := range g.nodes {
+		if k, ok := n.k.(*matmulOp); ok && k.bias != nil {
+			biased++
+		}
+	}
+	if biased != 12 { // Q, K, V, attention output, intermediate, output: 6 per layer
+		t.Errorf("%d MatMuls add their bias, want 12", biased)
 	}
 }
