@@ -99,6 +99,8 @@ func (d *convDims) im2panels(tab []int32, x, panels, plane []float32) {
 						dst[j] = plane[o]
 					}
 					clear(dst[cols:])
+				case st == 1 && lo == 0 && hi == panelW:
+					*(*[panelW]float32)(dst) = *(*[panelW]float32)(plane[s:]) // no memmove call
 				case st == 1:
 					clear(dst[:lo])
 					copy(dst[lo:hi], plane[s+lo:s+hi])
