@@ -2,6 +2,8 @@ package onnx
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -121,6 +123,9 @@ func TestRealModelsMatchONNXRuntime(t *testing.T) {
 			data, ref, ok := loadRealCase(t, c)
 			if !ok {
 				t.Skipf("%s or its reference is not in %s: run tools/fetch_real_models.sh and node tools/ort_real.mjs", c.Model, realCacheDir())
+			}
+			if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != ref.ModelSHA256 {
+				t.Fatalf("%s.ort.json was made for another %s: rerun node tools/ort_real.mjs", c.Case, c.Model)
 			}
 			g, err := compile(data, DefaultLimits())
 			if err != nil {
