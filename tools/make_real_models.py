@@ -40,7 +40,8 @@ Run with Debian's python (python3-torch 1.13.1, python3-torchvision,
 python3-onnx), from the repository root:
     /usr/bin/python3 tools/make_real_models.py
 The output is deterministic. tools/ort_real.mjs then records ONNX Runtime's
-outputs for them.
+outputs for them. It also writes model/onnx/testdata/seed/fused_patterns.onnx, a
+seed of FuzzParse with the patterns that model/onnx fuses.
 """
 import math
 import os
@@ -272,5 +273,32 @@ def export_quantised(qnet, img):
     export(quantised, (img,), "resnet_tiny_int8", ["input"], ["logits"], {"input": {0: "batch"}, "logits": {0: "batch"}}, 13)
 
 
+def fuzz_seed():
+    """A tiny graph with the three transformer patterns model/onnx fuses (MatMul + bias, LayerNorm
+    as written before opset 17, erf GELU): a seed of FuzzParse."""
+    from onnx import TensorProto, helper, numpy_helper
+    import numpy as np
+    rng = np.random.default_rng(3)
+    c = lambda name, v: numpy_helper.from_array(np.asarray(v, dtype=np.float32), name)
+    inits = [c("W", rng.standard_normal((4, 4))), c("b", rng.standard_normal(4)), c("g", [1, 2, 0.5, 1]),
+             c("beta", [0, 0.1, 0, -0.1]), c("two", 2), c("eps", 1e-5), c("r2", 1.4142135), c("one", 1), c("half", 0.5)]
+    n = helper.make_node
+    nodes = [n("MatMul", ["X", "W"], ["mm"]), n("Add", ["b", "mm"], ["h"]),
+             n("ReduceMean", ["h"], ["m"], axes=[-1]), n("Sub", ["h", "m"], ["d"]), n("Pow", ["d", "two"], ["p"]),
+             n("ReduceMean", ["p"], ["v"], axes=[-1]), n("Add", ["v", "eps"], ["ve"]), n("Sqrt", ["ve"], ["s"]),
+             n("Div", ["d", "s"], ["nrm"]), n("Mul", ["nrm", "g"], ["sc"]), n("Add", ["sc", "beta"], ["ln"]),
+             n("Div", ["ln", "r2"], ["gd"]), n("Erf", ["gd"], ["ge"]), n("Add", ["ge", "one"], ["ga"]),
+             n("Mul", ["ln", "ga"], ["gm"]), n("Mul", ["gm", "half"], ["Y"])]
+    graph = helper.make_graph(nodes, "fused_patterns", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, 3, 4])],
+                              [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [None, 3, 4])], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="aiassure-testdata")
+    m.ir_version = 7
+    onnx.checker.check_model(m)
+    path = os.path.join(OUT, "..", "seed", "fused_patterns.onnx")
+    onnx.save(m, path)
+    print(f"wrote {path}: {os.path.getsize(path)} bytes")
+
+
 if __name__ == "__main__":
     main()
+    fuzz_seed()

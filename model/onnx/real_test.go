@@ -76,7 +76,7 @@ func loadRealCase(t testing.TB, c realCase) (model []byte, ref *realReference, o
 	model, err := os.ReadFile(filepath.Join(dir, c.Model))
 	if err == nil {
 		var b []byte
-		if b, err = os.ReadFile(filepath.Join(dir, c.Case+".ort.json")); err == nil {
+		if b, err = os.ReadFile(filepath.Join(dir, filepath.Dir(c.Model), c.Case+".ort.json")); err == nil {
 			ref = new(realReference)
 			err = json.Unmarshal(b, ref)
 		}
@@ -321,31 +321,43 @@ func BenchmarkRealPredict(b *testing.B) {
 // TestFuseLayerNormExported checks that the five LayerNorms of the exported
 // encoder (written as ReduceMean, Sub, Pow, Sqrt, Div, Mul, Add at opset 14)
 // become LayerNormalization nodes, its two GELUs (Div, Erf, Add, Mul, Mul)
-// gelu nodes and its Linear layers MatMuls that add their bias; TestRealModelsMatchONNXRuntime checks the
+// gelu nodes and its Linear layers MatMuls that add their bias, and the same
+// in the fuzz seed fused_patterns.onnx; TestRealModelsMatchONNXRuntime checks the
 // outputs and TestRealModelGradients the gradient through them.
 func TestFuseLayerNormExported(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join(realDir, "bert_tiny_embeds.onnx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := compile(data, DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
-	ops := map[string]int{}
-	for _, n := range g.nodes {
-		ops[n.op]++
-	}
-	if ops["LayerNormalization"] != 5 || ops["Pow"] != 0 || ops["Sqrt"] != 0 || ops["Gelu"] != 2 || ops["Erf"] != 0 {
-		t.Errorf("after fusion: %v; want 5 LayerNormalization, 2 Gelu, no Pow, Sqrt or Erf", ops)
-	}
-	biased := 0
-	for _, n := range g.nodes {
-		if k, ok := n.k.(*matmulOp); ok && k.bias != nil {
-			biased++
+	for _, c := range []struct {
+		file              string
+		norms, gelus, mms int
+		nodes             int
+	}{
+		// Q, K, V, attention output, intermediate, output: 6 biased MatMuls per layer
+		{filepath.Join(realDir, "bert_tiny_embeds.onnx"), 5, 2, 12, 0},
+		{filepath.Join("testdata", "seed", "fused_patterns.onnx"), 1, 1, 1, 3}, // 16 nodes before
+	} {
+		data, err := os.ReadFile(c.file)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if biased != 12 { // Q, K, V, attention output, intermediate, output: 6 per layer
-		t.Errorf("%d MatMuls add their bias, want 12", biased)
+		g, err := compile(data, DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		ops := map[string]int{}
+		biased := 0
+		for _, n := range g.nodes {
+			ops[n.op]++
+			if k, ok := n.k.(*matmulOp); ok && k.bias != nil {
+				biased++
+			}
+		}
+		if ops["LayerNormalization"] != c.norms || ops["Gelu"] != c.gelus || ops["Pow"]+ops["Sqrt"]+ops["Erf"] != 0 {
+			t.Errorf("%s after fusion: %v; want %d LayerNormalization, %d Gelu, no Pow, Sqrt or Erf", c.file, ops, c.norms, c.gelus)
+		}
+		if biased != c.mms {
+			t.Errorf("%s: %d MatMuls add their bias, want %d", c.file, biased, c.mms)
+		}
+		if c.nodes > 0 && len(g.nodes) != c.nodes {
+			t.Errorf("%s: %d nodes after fusion, want %d", c.file, len(g.nodes), c.nodes)
+		}
 	}
 }
