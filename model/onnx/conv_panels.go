@@ -7,12 +7,17 @@ package onnx
 
 // tapTable returns, for every kernel tap t and output position p, the offset
 // in an input plane that the tap reads, at tab[t*P+p]; a tap in the padding
-// reads offset inSize, one past the plane, where a zero is kept. It is kept
-// in the node's scratch.
+// reads offset inSize, one past the plane, where a zero is kept. After the
+// kVol·P offsets come four numbers per tap t and panel q (at
+// kVol·P + 4(t·np+q)): when the panel reads offsets s + j·stride for its
+// columns lo ≤ j < hi and the padding elsewhere (a row of a plane), s,
+// stride, lo, hi, so that im2panels need not look the offsets up; else lo is
+// -1. It is kept in the node's scratch.
 func (d *convDims) tapTable(r *runner, n *node, sp *[3][]spanT) ([]int32, error) {
 	g := d.geom
 	P := g.outVol
-	tab, err := r.scratchI(n, g.kVol*P)
+	np := (P + panelW - 1) / panelW
+	tab, err := r.scratchI(n, g.kVol*(P+4*np))
 	if err != nil {
 		return nil, err
 	}
@@ -35,11 +40,40 @@ func (d *convDims) tapTable(r *runner, n *node, sp *[3][]spanT) ([]int32, error)
 						}
 					}
 				}
+				for q := range np {
+					strided(row[q*panelW:min((q+1)*panelW, P)], int32(g.inSize), tab[g.kVol*P+4*(t*np+q):][:4])
+				}
 				t++
 			}
 		}
 	}
 	return tab, nil
+}
+
+// strided describes the offsets of one panel in meta (s, stride, lo, hi; lo
+// = -1 when they are not a strided run between padding); pad is the offset
+// of the zero.
+func strided(offs []int32, pad int32, meta []int32) {
+	lo, hi := 0, len(offs)
+	for lo < hi && offs[lo] == pad {
+		lo++
+	}
+	for hi > lo && offs[hi-1] == pad {
+		hi--
+	}
+	meta[0], meta[1], meta[2], meta[3] = 0, 1, int32(lo), int32(hi)
+	if hi-lo >= 2 {
+		meta[1] = offs[lo+1] - offs[lo]
+	}
+	if hi > lo {
+		meta[0] = offs[lo] - int32(lo)*meta[1]
+	}
+	for j := lo; j < hi; j++ {
+		if offs[j] == pad || offs[j] != meta[0]+int32(j)*meta[1] || meta[1] <= 0 {
+			meta[2] = -1
+			return
+		}
+	}
 }
 
 // im2panels writes the patches of one group of one image (x starts at the
@@ -58,11 +92,27 @@ func (d *convDims) im2panels(tab []int32, x, panels, plane []float32) {
 			panel := panels[q*d.ck*panelW : (q+1)*d.ck*panelW]
 			for t := 0; t < kv; t++ {
 				dst := panel[(c*kv+t)*panelW : (c*kv+t+1)*panelW]
-				offs := tab[t*P+j0 : t*P+j0+cols]
-				for j, o := range offs {
-					dst[j] = plane[o]
+				meta := tab[kv*P+4*(t*np+q):][:4]
+				switch lo, hi, st, s := int(meta[2]), int(meta[3]), int(meta[1]), int(meta[0]); {
+				case lo < 0:
+					for j, o := range tab[t*P+j0 : t*P+j0+cols] {
+						dst[j] = plane[o]
+					}
+					clear(dst[cols:])
+				case st == 1 && lo == 0 && hi == panelW:
+					*(*[panelW]float32)(dst) = *(*[panelW]float32)(plane[s:]) // no memmove call
+				case st == 1:
+					clear(dst[:lo])
+					copy(dst[lo:hi], plane[s+lo:s+hi])
+					clear(dst[hi:])
+				default:
+					clear(dst[:lo])
+					src := plane[s+lo*st : s+(hi-1)*st+1]
+					for j := range hi - lo {
+						dst[lo+j] = src[j*st]
+					}
+					clear(dst[hi:])
 				}
-				clear(dst[cols:])
 			}
 		}
 	}

@@ -8,23 +8,20 @@ import "fmt"
 //   - Conv followed by inference-mode BatchNormalization with constant
 //     parameters becomes one Conv with scaled weights and bias;
 //   - Relu after a Gemm or a Conv is applied by that node as it writes its
-//     output.
+//     output;
+//   - LayerNorm as exporters write it before opset 17 becomes one
+//     LayerNormalization (fuseLayerNorms), the erf GELU one gelu node
+//     (fuseGelus), and a constant bias added after a MatMul by a constant
+//     matrix is added by the MatMul (fuseMatMulBias).
 //
 // A node is only fused into its producer when the producer's output has no
 // other use. Both rewrites are exact up to float rounding, and the fused
 // kernels differentiate the combined function.
 func (g *graph) fuse() error {
-	uses := make([]int, len(g.values))
-	for _, n := range g.nodes {
-		for _, v := range n.in {
-			if v >= 0 {
-				uses[v]++
-			}
-		}
-	}
-	for _, v := range g.outputs {
-		uses[v]++
-	}
+	g.fuseLayerNorms()
+	g.fuseGelus()
+	g.fuseMatMulBias()
+	uses := g.uses()
 	producer := func(v int) *node {
 		if p := g.values[v].producer; p >= 0 {
 			return g.nodes[p]
@@ -74,8 +71,30 @@ func (g *graph) fuse() error {
 		g.values[n.out[0]].producer = index[p]
 		dead[n] = true
 	}
+	g.drop(dead)
+	return nil
+}
+
+// uses counts the uses of every value by nodes and as a graph output.
+func (g *graph) uses() []int {
+	uses := make([]int, len(g.values))
+	for _, n := range g.nodes {
+		for _, v := range n.in {
+			if v >= 0 {
+				uses[v]++
+			}
+		}
+	}
+	for _, v := range g.outputs {
+		uses[v]++
+	}
+	return uses
+}
+
+// drop removes the dead nodes and renumbers the producers.
+func (g *graph) drop(dead map[*node]bool) {
 	if len(dead) == 0 {
-		return nil
+		return
 	}
 	keep := g.nodes[:0]
 	for _, n := range g.nodes {
@@ -91,7 +110,6 @@ func (g *graph) fuse() error {
 			}
 		}
 	}
-	return nil
 }
 
 // foldBatchNorm folds batch-norm node bn into the weights and bias of conv c

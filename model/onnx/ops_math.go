@@ -167,7 +167,7 @@ var (
 	fnFloor      = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Floor(x) }, df: func(_, _ float64, _ *unaryOp) float64 { return 0 }}
 	fnCeil       = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Ceil(x) }, df: func(_, _ float64, _ *unaryOp) float64 { return 0 }}
 	fnRound      = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.RoundToEven(x) }, df: func(_, _ float64, _ *unaryOp) float64 { return 0 }}
-	fnErf        = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Erf(x) }, df: func(x, _ float64, _ *unaryOp) float64 { return 2 / math.SqrtPi * math.Exp(-x*x) }}
+	fnErf        = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return erf32(x) }, df: func(x, _ float64, _ *unaryOp) float64 { return 2 / math.SqrtPi * math.Exp(-x*x) }}
 	fnSin        = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Sin(x) }, df: func(x, _ float64, _ *unaryOp) float64 { return math.Cos(x) }}
 	fnCos        = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Cos(x) }, df: func(x, _ float64, _ *unaryOp) float64 { return -math.Sin(x) }}
 	fnTan        = &unaryFn{f: func(x float64, _ *unaryOp) float64 { return math.Tan(x) }, df: func(_, y float64, _ *unaryOp) float64 { return 1 + y*y }}
@@ -554,11 +554,35 @@ func (k *powOp) exponent(r *runner, n *node) (*tensor, error) {
 func (k *powOp) outType(j int, in []dtype) dtype { return k.op.outType(j, in) }
 
 func (k *powOp) run(r *runner, n *node) error {
+	if x, e := r.in(n, 0), r.in(n, 1); x.dt == dtFloat && e.size() == 1 && e.rank() <= x.rank() {
+		return powScalar(r, n, x, num(e, 0))
+	}
 	e, err := k.exponent(r, n)
 	if err != nil {
 		return err
 	}
 	return k.op.runOn(r, n, r.in(n, 0), e)
+}
+
+// powScalar is Pow with one exponent for every element (as LayerNorm and
+// GELU exporters write it: 2 and 3), without the broadcast
+// tables. x*x is the correctly rounded square, as math.Pow's is.
+func powScalar(r *runner, n *node, x *tensor, p float64) error {
+	y, err := r.out(n, 0, dtFloat, x.shape)
+	if err != nil {
+		return err
+	}
+	switch p {
+	case 2:
+		for i, v := range x.f {
+			y.f[i] = v * v
+		}
+	default:
+		for i, v := range x.f {
+			y.f[i] = float32(math.Pow(float64(v), p))
+		}
+	}
+	return nil
 }
 
 func (k *powOp) backward(r *runner, n *node) error {

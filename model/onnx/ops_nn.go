@@ -185,7 +185,8 @@ func (k *gemmOp) backward(r *runner, n *node) error {
 
 // MatMul is numpy's matmul.
 type matmulOp struct {
-	fwd, bwd *weights // constant B packed for Y = A·B and for dA = dY·Bᵀ
+	fwd, bwd *weights  // constant B packed for Y = A·B and for dA = dY·Bᵀ
+	bias     []float32 // added to every row of Y (fuseMatMulBias), or nil
 }
 
 func makeMatMul(a *attrs) (kernel, error) { return &matmulOp{}, nil }
@@ -274,13 +275,22 @@ func (k *matmulOp) run(r *runner, n *node) error {
 		}
 		return nil
 	}
+	if k.bias != nil {
+		if len(k.bias) != p.n {
+			return fmt.Errorf("bias of %d values for %d columns", len(k.bias), p.n)
+		}
+		for i := 0; i < len(y.f); i += p.n {
+			copy(y.f[i:i+p.n], k.bias)
+		}
+	}
+	acc := k.bias != nil
 	if b.rank() == 2 && k.fwd != nil && k.fwd.k == p.k && k.fwd.n == p.n {
 		// A constant weight matrix: one product with all batches as rows.
-		r.gemm(len(p.aOff)*p.m, a.f, p.k, k.fwd, y.f, p.n, flags(false, false))
+		r.gemm(len(p.aOff)*p.m, a.f, p.k, k.fwd, y.f, p.n, flags(acc, false))
 		return nil
 	}
 	for i := range p.aOff {
-		r.matmul(p.m, p.n, p.k, a.f[p.aOff[i]:], false, b.f[p.bOff[i]:], false, y.f[i*mn:(i+1)*mn], false)
+		r.matmul(p.m, p.n, p.k, a.f[p.aOff[i]:], false, b.f[p.bOff[i]:], false, y.f[i*mn:(i+1)*mn], acc)
 	}
 	return nil
 }

@@ -167,13 +167,7 @@ func (k *layerNorm) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	var sc, bi []int
-	if t := r.in(n, 1); t != nil {
-		sc = bcastIdx(x.shape[ax:], t.shape)
-	}
-	if t := r.in(n, 2); t != nil {
-		bi = bcastIdx(x.shape[ax:], t.shape)
-	}
+	sc, bi := normRow(r.in(n, 1), x.shape[ax:], 1), normRow(r.in(n, 2), x.shape[ax:], 0)
 	for b := range rows {
 		row := x.f[b*cols : (b+1)*cols]
 		var s float64
@@ -188,18 +182,32 @@ func (k *layerNorm) run(r *runner, n *node) error {
 		}
 		is := 1 / math.Sqrt(q/float64(cols)+k.eps)
 		mean.f[b], inv.f[b] = float32(mu), float32(is)
+		out := y.f[b*cols : (b+1)*cols]
 		for c, v := range row {
-			o := (float64(v) - mu) * is
-			if sc != nil {
-				o *= float64(r.in(n, 1).f[sc[c]])
-			}
-			if bi != nil {
-				o += float64(r.in(n, 2).f[bi[c]])
-			}
-			y.f[b*cols+c] = float32(o)
+			out[c] = float32((float64(v)-mu)*is*float64(sc[c]) + float64(bi[c]))
 		}
 	}
 	return nil
+}
+
+// normRow returns scale or bias t broadcast to one normalised row of shape
+// (cols values), or def everywhere when t is absent.
+func normRow(t *tensor, shape []int, def float32) []float32 {
+	n := prod(shape)
+	if t != nil && t.size() == n {
+		return t.f
+	}
+	out := make([]float32, n)
+	if t == nil {
+		for i := range out {
+			out[i] = def
+		}
+		return out
+	}
+	for i, j := range bcastIdx(shape, t.shape) {
+		out[i] = t.f[j]
+	}
+	return out
 }
 
 func (k *layerNorm) backward(r *runner, n *node) error {

@@ -278,7 +278,11 @@ func (k *transposeOp) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	eachPermuted(x.shape, perm, mover(y, x))
+	if l, ok := innerRun(x.shape, perm); ok && x.dt == dtFloat {
+		eachPermuted(x.shape[:len(perm)-1], perm[:len(perm)-1], func(o, i int) { copy(y.f[o*l:(o+1)*l], x.f[i*l:(i+1)*l]) })
+	} else {
+		eachPermuted(x.shape, perm, mover(y, x))
+	}
 	return nil
 }
 
@@ -289,8 +293,26 @@ func (k *transposeOp) backward(r *runner, n *node) error {
 		return err
 	}
 	g, gx := r.gradOut(n, 0), r.gradIn(n, 0)
+	if l, ok := innerRun(x.shape, perm); ok {
+		eachPermuted(x.shape[:len(perm)-1], perm[:len(perm)-1], func(o, i int) {
+			for j, v := range g[o*l : (o+1)*l] {
+				gx[i*l+j] += v
+			}
+		})
+		return nil
+	}
 	eachPermuted(x.shape, perm, func(o, i int) { gx[i] += g[o] })
 	return nil
+}
+
+// innerRun reports whether a transpose keeps the last axis last, with rows of
+// l ≥ 4 elements that it can move whole (as attention's head split does).
+func innerRun(shape, perm []int) (l int, ok bool) {
+	r := len(perm)
+	if r < 2 || perm[r-1] != r-1 || shape[r-1] < 4 {
+		return 0, false
+	}
+	return shape[r-1], true
 }
 
 // Concat joins tensors along an axis.
