@@ -75,6 +75,13 @@ func Check(ctx context.Context, p *profile.Profile, c *catalog.Catalog, opts ...
 		return unknown("model tests not run", err.Error(), evidence...), nil
 	}
 	pl.WithAttacks(FromProfile(p.TestPlan))
+	if p.TestPlan != nil {
+		for _, s := range p.TestPlan.Suites {
+			if !pl.Has(s) {
+				pl.Suites = append(pl.Suites, s)
+			}
+		}
+	}
 	for _, f := range cfg.adjust {
 		f(&pl)
 	}

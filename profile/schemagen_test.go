@@ -122,6 +122,8 @@ var descriptions = map[string]string{
 	"artefacts.ledger":                 "Directory of the system's tamper-evident event ledger (aiassure ledger, docs/ledger.md), relative to the profile: verified for AI Act Art. 12 record-keeping.",
 	"artefacts.ledger_public_key":      "The trusted public key (PKIX PEM, Ed25519) the ledger's checkpoints are signed with, relative to the profile.",
 	"test_plan":                        "Adjusts the model tests of the assurance level's plan, to reproduce a published configuration (docs/probe.md).",
+	"test_plan.suites":                 "Test suites to run besides the level's: availability, which no level runs because its latency measurements differ from run to run.",
+	"test_plan.suites[]":               "One test suite.",
 	"test_plan.attacks":                "Evasion attacks with their settings: one the level's plan runs keeps the plan's settings not given here; another is added.",
 	"test_plan.attacks[]":              "One attack; a setting it does not take is an error, a zero or absent one keeps the plan's or the attack's default.",
 	"test_plan.attacks[].name":         "The attack (docs/evasion.md).",

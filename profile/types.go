@@ -250,6 +250,11 @@ type Declared struct {
 // (docs/probe.md): an assessor reproduces a published configuration with
 // it.
 type TestPlan struct {
+	// Suites are test suites (TestSuites) to run besides the level's: the
+	// availability suite, which no level's plan runs because its latency
+	// measurements make a report differ from run to run. A profile cannot
+	// drop a suite of its level.
+	Suites []string `yaml:"suites,omitempty" json:"suites,omitempty"`
 	// Attacks are evasion attacks with their settings. An attack the
 	// level's plan runs keeps the plan's settings that are not given here;
 	// another is added to the plan.

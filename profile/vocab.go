@@ -75,6 +75,9 @@ var (
 	// Norms are the perturbation norms of a robust_accuracy declaration.
 	Norms = []string{"linf", "l2"}
 
+	// TestSuites are the suites of the model tests (package probe, Suites).
+	TestSuites = []string{"metrics", "evasion", "privacy", "availability", "poisoning"}
+
 	// EvasionAttacks are the attacks a test plan may name (package
 	// probe/evasion, All).
 	EvasionAttacks = []string{"fgsm", "fgm-l2", "pgd-linf", "pgd-l2", "deepfool-l2", "deepfool-linf", "square-linf", "hopskipjump-l2", "hopskipjump-linf"}
@@ -272,6 +275,7 @@ func Enums() map[string][]string {
 		"performance[].metric":            Metrics,
 		"performance[].norm":              Norms,
 		"test_plan.attacks[].name":        EvasionAttacks,
+		"test_plan.suites[]":              TestSuites,
 	}
 }
 
