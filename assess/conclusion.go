@@ -110,12 +110,16 @@ func Conclude(r *report.Report) (report.Conclusion, report.Scope) {
 		open = append(open, fmt.Sprintf("Evidence is missing: %s (claims without a test, attestation, log or readable file).",
 			plural(evidenceGaps, "evidence finding", "evidence findings")))
 	}
-	var notRun []string
+	var notRun, undecided []string
 	var verdicts, modelTests int
 	for _, res := range r.Results {
 		switch res.Status {
 		case aiassure.Unknown:
-			notRun = append(notRun, res.ID)
+			if res.Metrics["inconclusive"] == 1 {
+				undecided = append(undecided, res.ID)
+			} else {
+				notRun = append(notRun, res.ID)
+			}
 		case aiassure.Pass, aiassure.Fail:
 			verdicts++
 			if !isLineage(res) {
@@ -125,6 +129,10 @@ func Conclude(r *report.Report) (report.Conclusion, report.Scope) {
 	}
 	if len(notRun) > 0 {
 		open = append(open, fmt.Sprintf("%s could not run: %s.", plural(len(notRun), "test", "tests"), listSome(notRun, 6)))
+	}
+	if len(undecided) > 0 {
+		open = append(open, fmt.Sprintf("%s ran but %s inconclusive (the confidence interval contains the limit): %s.",
+			plural(len(undecided), "test", "tests"), wasWere(len(undecided)), listSome(undecided, 6)))
 	}
 	highRisk := r.Classification.Tier == classify.HighRisk
 	if modelTests == 0 && (highRisk || len(r.Results) == 0) {
@@ -377,9 +385,12 @@ func scope(r *report.Report, top string) report.Scope {
 			why = res.Summary
 		}
 		what := "test " + res.ID
-		if res.Status == aiassure.NotApplicable {
+		switch {
+		case res.Status == aiassure.NotApplicable:
 			why = "not applicable: " + why
-		} else {
+		case res.Metrics["inconclusive"] == 1:
+			why = "no verdict: " + why
+		default:
 			why = "could not run: " + why
 		}
 		s.NotAssessed = append(s.NotAssessed, report.ScopeItem{What: what, Why: why})
@@ -440,6 +451,13 @@ func verbS(n int) string {
 		return "s"
 	}
 	return ""
+}
+
+func wasWere(n int) string {
+	if n == 1 {
+		return "was"
+	}
+	return "were"
 }
 
 func isAre(n int) string {
