@@ -63,6 +63,9 @@ type onnxGraph struct {
 	inits   map[string]bool
 	inputs  []string
 	outputs []string
+	// scalar marks the inputs declared as tensors of at most one element
+	// (rank 0, or every dimension 1): settings such as a sample rate.
+	scalar map[string]bool
 }
 
 type onnxScan struct {
@@ -190,7 +193,7 @@ func (o *onnxScan) graph(w *wire, depth int) *onnxGraph {
 				_ = m.skip(t)
 			}
 		case gpInput, gpOutput:
-			name := ""
+			name, scalar := "", false
 			for m.more() {
 				h, t, err := m.next()
 				if err != nil {
@@ -200,16 +203,92 @@ func (o *onnxScan) graph(w *wire, depth int) *onnxGraph {
 					name = m.str()
 					continue
 				}
+				if h == 2 && t == 2 {
+					if tp, err := m.message(); err == nil {
+						scalar = scalarType(tp)
+					}
+					continue
+				}
 				_ = m.skip(t)
 			}
 			if f == gpInput {
 				g.inputs = append(g.inputs, name)
+				if scalar {
+					if g.scalar == nil {
+						g.scalar = map[string]bool{}
+					}
+					g.scalar[name] = true
+				}
 			} else {
 				g.outputs = append(g.outputs, name)
 			}
 		}
 	}
 	return g
+}
+
+// scalarType reports whether a TypeProto is a tensor type with a known
+// shape of at most one element: rank 0, or every dimension of value 1.
+func scalarType(tp *wire) bool {
+	for tp.more() {
+		f, t, err := tp.next()
+		if err != nil {
+			return false
+		}
+		if f != 1 || t != 2 { // tensor_type
+			_ = tp.skip(t)
+			continue
+		}
+		tt, err := tp.message()
+		if err != nil {
+			return false
+		}
+		hasShape, one := false, true
+		for tt.more() {
+			f, t, err := tt.next()
+			if err != nil {
+				return false
+			}
+			if f != 2 || t != 2 { // shape
+				_ = tt.skip(t)
+				continue
+			}
+			hasShape = true
+			sh, err := tt.message()
+			if err != nil {
+				return false
+			}
+			for sh.more() {
+				f, t, err := sh.next()
+				if err != nil {
+					return false
+				}
+				if f != 1 || t != 2 { // dim
+					_ = sh.skip(t)
+					continue
+				}
+				d, err := sh.message()
+				if err != nil {
+					return false
+				}
+				val := int64(-1)
+				for d.more() {
+					f, t, err := d.next()
+					if err != nil {
+						return false
+					}
+					if f == 1 && t == 0 { // dim_value
+						val = int64(d.uint())
+						continue
+					}
+					_ = d.skip(t) // dim_param: unknown size
+				}
+				one = one && val == 1
+			}
+		}
+		return hasShape && one
+	}
+	return false
 }
 
 func (o *onnxScan) node(w *wire, depth int) onnxNode {

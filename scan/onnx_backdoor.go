@@ -17,7 +17,9 @@ var comparisons = []string{"Equal", "Greater", "Less", "GreaterOrEqual", "LessOr
 // condition is reported high; a Where whose condition compares input
 // data with a constant and where one of the two branches is a constant is
 // high (a trigger that overrides the output), other Wheres of that kind
-// low (attention masks look like this).
+// low (attention masks look like this). A branch decided by scalar inputs
+// alone (a sample rate, a mode flag: tensors of at most one element) is
+// low: a setting of the caller, not a trigger in the data.
 func (o *onnxScan) backdoors(g *onnxGraph) {
 	producer := map[string]int{}
 	for i, n := range g.nodes {
@@ -40,12 +42,15 @@ func (o *onnxScan) backdoors(g *onnxGraph) {
 			konst[k] = true
 		}
 	}
-	derived := map[string]bool{}
+	// derived: values computed from the inputs; bulk: from an input that is
+	// not a scalar setting (data an attacker sends).
+	derived, bulk := map[string]bool{}, map[string]bool{}
 	for k := range inputs {
 		derived[k] = true
+		bulk[k] = !g.scalar[k]
 	}
 	for _, n := range g.nodes {
-		allConst, anyDerived := true, false
+		allConst, anyDerived, anyBulk := true, false, false
 		for _, in := range n.in {
 			if in == "" {
 				continue
@@ -53,9 +58,8 @@ func (o *onnxScan) backdoors(g *onnxGraph) {
 			if !konst[in] {
 				allConst = false
 			}
-			if derived[in] {
-				anyDerived = true
-			}
+			anyDerived = anyDerived || derived[in]
+			anyBulk = anyBulk || bulk[in]
 		}
 		for _, out := range n.out {
 			if n.op == "Constant" || (allConst && len(n.in) > 0) {
@@ -63,6 +67,9 @@ func (o *onnxScan) backdoors(g *onnxGraph) {
 			}
 			if anyDerived {
 				derived[out] = true
+			}
+			if anyBulk {
+				bulk[out] = true
 			}
 		}
 	}
@@ -123,6 +130,12 @@ func (o *onnxScan) backdoors(g *onnxGraph) {
 		sev := aiassure.Severity("")
 		var why string
 		switch {
+		case !bulk[n.in[0]]:
+			// Only scalar inputs (a sample rate, a mode flag) decide: the
+			// caller sets them, a trigger in the data cannot.
+			sev = aiassure.Low
+			why = fmt.Sprintf("%s whose condition is computed only from scalar inputs (%s) selects what reaches the output: a mode switch that whoever sets those inputs controls; check that callers, not senders of data, set them",
+				article(n.op), strings.Join(scalarInputs(g), ", "))
 		case n.op == "If":
 			sev = aiassure.High
 			why = "an If whose condition is computed from the inputs selects what reaches the output"
@@ -140,8 +153,30 @@ func (o *onnxScan) backdoors(g *onnxGraph) {
 			continue
 		}
 		ev := append([]string{label(i)}, path...)
+		tail := "; a trigger in the input could switch the model's behaviour"
+		if !bulk[n.in[0]] {
+			tail = ""
+		}
 		o.c.add(Finding{Rule: "onnx/conditional-branch", Severity: sev, Path: o.path,
-			Message:  fmt.Sprintf("%s: %s; a trigger in the input could switch the model's behaviour (subgraph: %s)", label(i), why, strings.Join(ev, " <- ")),
+			Message:  fmt.Sprintf("%s: %s%s (subgraph: %s)", label(i), why, tail, strings.Join(ev, " <- ")),
 			Evidence: ev})
 	}
+}
+
+// scalarInputs lists the graph's scalar inputs, sorted.
+func scalarInputs(g *onnxGraph) []string {
+	var out []string
+	for k := range g.scalar {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// article prefixes an operator name with "a" or "an".
+func article(op string) string {
+	if op != "" && strings.ContainsRune("AEIOU", rune(op[0])) {
+		return "an " + op
+	}
+	return "a " + op
 }

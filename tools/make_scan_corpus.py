@@ -382,6 +382,19 @@ def onnx_files():
     mm = model(nodes, [trig, evil], [X], [Y])
     put("malicious/onnx/backdoor-where.onnx", mm.SerializeToString(), "malicious", ["onnx/conditional-branch"],
         note="a Where replacing the output by a constant when sum(x) > 1337")
+    # A mode switch on a scalar setting, as Silero VAD branches on its sample
+    # rate: the caller sets it, data cannot trigger it (low, not a backdoor).
+    SR = helper.make_tensor_value_info("sr", TensorProto.INT64, [])
+    rate = numpy_helper.from_array(np.array(16000, dtype=np.int64), "rate16k")
+    then_g = helper.make_graph([helper.make_node("Relu", ["x"], ["t_out"])], "then", [], [helper.make_tensor_value_info("t_out", TensorProto.FLOAT, [1, 4])])
+    else_g = helper.make_graph([helper.make_node("Sigmoid", ["x"], ["e_out"])], "else", [], [helper.make_tensor_value_info("e_out", TensorProto.FLOAT, [1, 4])])
+    nodes = [
+        helper.make_node("Equal", ["sr", "rate16k"], ["is16k"], name="is_16k"),
+        helper.make_node("If", ["is16k"], ["y"], then_branch=then_g, else_branch=else_g, name="by_rate"),
+    ]
+    mm = model(nodes, [rate], [X, SR], [Y])
+    put("benign/onnx/mode-switch.onnx", mm.SerializeToString(), "benign", ["onnx/conditional-branch"],
+        note="an If on a scalar sample-rate input, as Silero VAD has (low)")
 
 
 # ------------------------------------------------------------------ gguf ----
