@@ -16,7 +16,7 @@ type pca struct {
 // fitPCA returns the k leading principal components of the n rows of x
 // (row-major, d columns): the eigenvectors of the covariance (or, when
 // n < d, of the Gram matrix of the centred rows), by subspace iteration
-// with Rayleigh-Ritz steps until the Ritz values settle to 1e-12.
+// with Rayleigh-Ritz steps until the Ritz values settle to 1e-10 of the largest.
 func fitPCA(x []float64, n, d, k int) pca {
 	mean := make([]float64, d)
 	for i := range n {
@@ -146,7 +146,7 @@ func topEigen(s []float64, m, k int) ([]float64, [][]float64) {
 		vals = hv
 		done := it > 2
 		for t := range k {
-			if math.Abs(vals[t]-prev[t]) > 1e-12*max(math.Abs(vals[0]), 1e-300) {
+			if math.Abs(vals[t]-prev[t]) > 1e-10*max(math.Abs(vals[0]), 1e-300) {
 				done = false
 			}
 		}
