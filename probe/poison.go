@@ -58,6 +58,9 @@ type PoisoningReport struct {
 	// Training is the scan of the training set (package probe/poisoning).
 	Training *poisoning.Report `json:"training,omitempty"`
 	Limits   poisoning.Limits  `json:"limits"`
+	// Activations is the check of the training set in the model's
+	// penultimate-layer activations (package probe/poisoning).
+	Activations *poisoning.ActivationReport `json:"activations,omitempty"`
 	// Backdoor is the back-door check of the model (package probe/backdoor).
 	Backdoor *backdoor.Report `json:"backdoor,omitempty"`
 }
@@ -67,7 +70,13 @@ type PoisoningReport struct {
 // each element (the constraints', else the observed one) and the class
 // names (nil: by index).
 type modelSample struct {
-	x        *model.Tensor
+	x *model.Tensor
+	y []int
+	// ref, refY are the first rows of the test set (up to
+	// maxReferenceValues values), the clean reference of the activation
+	// checks; nil: the sample x, y is.
+	ref      *model.Tensor
+	refY     []int
 	low, hi  []float32
 	classes  []string
 	evidence []string
@@ -86,7 +95,7 @@ func newModelSample(d *dataset.Dataset, shape []int, c *dataset.Constraints, lo,
 	if d == nil || d.Len() < 2 {
 		return nil
 	}
-	ms := &modelSample{x: &model.Tensor{Shape: append([]int{d.Len()}, shape...), Data: d.X.Data}, classes: classes}
+	ms := &modelSample{x: &model.Tensor{Shape: append([]int{d.Len()}, shape...), Data: d.X.Data}, y: d.Y, classes: classes}
 	n := len(lo)
 	l, h := make([]float64, n), make([]float64, n)
 	for j := range n {
@@ -128,6 +137,7 @@ type poisoningCheck struct {
 // checks of the training data, then of the model for a back door.
 var poisoningChecks = []poisoningCheck{
 	{name: "training data", run: scanTraining},
+	{name: "activations", run: checkActivations},
 	{name: "model back door", run: checkBackdoor},
 }
 
@@ -153,7 +163,7 @@ func runPoisoning(ctx context.Context, in RunInput, pl Plan, ms *modelSample, su
 			return results, err
 		}
 	}
-	if rep.Training != nil || rep.Backdoor != nil {
+	if rep.Training != nil || rep.Activations != nil || rep.Backdoor != nil {
 		sum.Poisoning = rep
 	}
 	if in.Progress != nil {

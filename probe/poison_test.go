@@ -12,6 +12,7 @@ import (
 
 	"github.com/aiassure/aiassure"
 	"github.com/aiassure/aiassure/dataset"
+	"github.com/aiassure/aiassure/model"
 	"github.com/aiassure/aiassure/model/onnx"
 	"github.com/aiassure/aiassure/probe/poisoning"
 )
@@ -325,5 +326,86 @@ func TestBackdoorSuite(t *testing.T) {
 				t.Errorf("strip evidence %v", st.Evidence)
 			}
 		})
+	}
+}
+
+// TestActivationChecks runs the poisoning suite with the back-doored CNN,
+// the training set it learnt from (108 rows stamped with the trigger and
+// relabelled 7) and the clean test set: both activation checks fail and
+// name the poisoned rows; on the training rows the trigger did not touch
+// they pass.
+func TestActivationChecks(t *testing.T) {
+	var truth struct {
+		Trigger struct {
+			Rows []int `json:"poisoned_row_indices"`
+		} `json:"trigger"`
+	}
+	b, err := os.ReadFile("backdoor/testdata/models.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &truth); err != nil {
+		t.Fatal(err)
+	}
+	train, err := dataset.Load(context.Background(), "backdoor/testdata/train-poisoned.csv", dataset.Options{Label: "label"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean := &dataset.Dataset{Info: train.Info, X: &model.Tensor{Shape: []int{0, 64}}}
+	for i := range train.X.Batch() {
+		if !slices.Contains(truth.Trigger.Rows, i) {
+			clean.X.Data = append(clean.X.Data, train.X.Data[i*64:(i+1)*64]...)
+			clean.Y = append(clean.Y, train.Y[i])
+			clean.X.Shape[0]++
+		}
+	}
+	run := func(modelFile string, tr *dataset.Dataset) (map[string]aiassure.Result, *Summary) {
+		t.Helper()
+		m, err := onnx.Load(modelFile)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := dataset.Open("backdoor/testdata/test-clean.csv", dataset.Options{Label: "label"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		pl, err := PlanFor("basic")
+		if err != nil {
+			t.Fatal(err)
+		}
+		pl.Suites = []string{SuitePoisoning}
+		pl.Poisoning.Backdoor = BackdoorPlan{Inputs: 20, Steps: 5} // Neural Cleanse is not under test
+		rs, sum, err := Run(context.Background(), RunInput{Target: m, Data: r, Plan: pl, Evidence: []string{"m"},
+			Poisoning: &PoisoningData{Train: tr, Evidence: []string{"t"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return byID(rs), sum
+	}
+	got, sum := run("backdoor/testdata/cnn-trojan.onnx", train)
+	for _, id := range []string{"poisoning/activation-spectral", "poisoning/activation-clustering"} {
+		r := got[id]
+		if r.Status != aiassure.Fail || r.Metrics["classes_flagged"] != 1 || !strings.Contains(r.Reason, "criterion:") {
+			t.Errorf("%s: %s %v: %s", id, r.Status, r.Metrics, r.Reason)
+		}
+		if !slices.Equal(r.Evidence, []string{"m", "t"}) {
+			t.Errorf("%s: evidence %v", id, r.Evidence)
+		}
+	}
+	a := sum.Poisoning.Activations
+	if a == nil || a.Reference != 450 || a.Layer != "/Flatten_output_0" {
+		t.Fatalf("summary: %+v", a)
+	}
+	s := poisoning.Evaluate(a.Flagged(""), truth.Trigger.Rows)
+	t.Logf("found %d of %d poisoned rows, %d flagged", s.Found, s.Planted, s.Flagged)
+	if s.Recall < 0.9 || s.Precision < 0.9 {
+		t.Errorf("precision %.2f recall %.2f", s.Precision, s.Recall)
+	}
+	got, _ = run("backdoor/testdata/cnn-trojan.onnx", clean)
+	for _, id := range []string{"poisoning/activation-spectral", "poisoning/activation-clustering"} {
+		if r := got[id]; r.Status != aiassure.Pass {
+			t.Errorf("clean rows: %s: %s: %s", id, r.Status, r.Reason)
+		}
 	}
 }

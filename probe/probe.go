@@ -156,6 +156,9 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 	// ranges, and the seeded sample the attacks run on.
 	tee := &teeReader{r: in.Data, t: in.Target, shape: shape, rowLen: rowLen, predict: pl.Has(SuiteMetrics),
 		lo: filled(rowLen, math.Inf(1)), hi: filled(rowLen, math.Inf(-1))}
+	if pl.Has(SuitePoisoning) && in.Poisoning != nil && in.Poisoning.Train != nil {
+		tee.keep = maxReferenceValues / max(rowLen, 1)
+	}
 	progress("reading data", units)
 	var sample *dataset.Dataset
 	needSample := pl.Has(SuiteEvasion) || pl.Has(SuiteAvailability) || pl.Has(SuitePoisoning)
@@ -212,6 +215,10 @@ func Run(ctx context.Context, in RunInput) ([]aiassure.Result, *Summary, error) 
 		return nil, nil, inputErr("the constraints describe %d features, the samples have %d", c.Len(), rowLen)
 	}
 	ms := newModelSample(sample, shape, c, tee.lo, tee.hi, classes)
+	if ms != nil && len(tee.ky) > 0 {
+		ms.ref = &model.Tensor{Shape: append([]int{len(tee.ky)}, shape...), Data: tee.kx}
+		ms.refY = tee.ky
+	}
 	if pl.Has(SuiteAvailability) {
 		progress("availability", units)
 		rows := &model.Tensor{Shape: append([]int{sample.Len()}, shape...), Data: sample.X.Data}
@@ -523,6 +530,11 @@ type teeReader struct {
 	lo, hi     []float64
 	unlabelled bool
 	badRow     bool
+	// keep, if positive, is how many of the first rows to keep in kx, ky
+	// (the poisoning suite's clean reference).
+	keep int
+	kx   []float32
+	ky   []int
 }
 
 func (t *teeReader) Info() dataset.Info { return t.r.Info() }
@@ -554,6 +566,9 @@ func (t *teeReader) Next(ctx context.Context, n int) (*dataset.Batch, error) {
 		}
 	}
 	t.y = append(t.y, b.Y...)
+	if k := min(t.keep-len(t.ky), len(b.Y)); k > 0 {
+		t.kx, t.ky = append(t.kx, b.X.Data[:k*t.rowLen]...), append(t.ky, b.Y[:k]...)
+	}
 	if t.predict {
 		x := &model.Tensor{Shape: append([]int{b.X.Batch()}, t.shape...), Data: b.X.Data}
 		out, err := t.t.Predict(ctx, x)

@@ -202,6 +202,8 @@ func TestCheckExamples(t *testing.T) {
 				switch {
 				case strings.HasPrefix(r.ID, "privacy/"): // the privacy tests rest on the members and non-members
 					want = []string{p.Artefacts.Model, p.Artefacts.TrainData, p.Artefacts.HeldoutData}
+				case strings.HasPrefix(r.ID, "poisoning/activation-"): // the model's activations on both sets
+					want = []string{p.Artefacts.Model, p.Artefacts.Data, p.Artefacts.TrainData}
 				case strings.HasPrefix(r.ID, "poisoning/"): // the poisoning checks on the training set
 					want = []string{p.Artefacts.TrainData}
 				}

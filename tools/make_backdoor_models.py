@@ -19,12 +19,26 @@ probe/backdoor/testdata/:
   mlp-trojan.onnx  a 64-64-10 MLP with ReLU, input [N, 64], logits, poisoned
   mlp-clean.onnx   as above, clean
   test-clean.csv   the 450 test images (64 pixels, label), clean
+  train-poisoned.csv  the poisoned training part the trojan models learnt
+                   from (1,347 images, file order = training order); its
+                   poisoned rows are listed in models.json
+                   (trigger.poisoned_row_indices, 0-based)
   test-triggered.csv  the test images whose class is not TARGET, with the
                    trigger stamped, labelled with their true class
   stats_reference.json  scipy.stats.nhypergeom survival values (the exact
                    law of STRIP's count of suspects below the boundary) and
                    sklearn.metrics.roc_auc_score on small score vectors with
                    ties, which stats_test.go recomputes in Go
+  activations_reference.json  for each back-doored model, torch's penultimate-layer
+                   activations (the input of the last Linear) of the first
+                   training rows, and on those of the training rows
+                   labelled TARGET: scikit-learn's PCA(10) explained
+                   variances, KMeans(2, n_init 10) labels on the reduced
+                   rows with their silhouette_score, and numpy's SVD
+                   spectral scores (squared projection on the top right
+                   singular vector of the centred rows); and scipy's
+                   one-sided Fisher exact test on a few tables, which
+                   probe/poisoning's activation tests recompute in Go
   models.json      how each model was made, its clean test accuracy and the
                    attack success rate (share of triggered test images
                    classified as TARGET)
@@ -46,7 +60,9 @@ import sklearn
 import torch
 from scipy import stats
 from sklearn import datasets
-from sklearn.metrics import roc_auc_score
+from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import roc_auc_score, silhouette_score
 from sklearn.model_selection import train_test_split
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -78,6 +94,37 @@ class CNN(torch.nn.Module):
     def forward(self, x):
         x = self.pool(torch.relu(self.conv(x)))
         return self.fc(torch.flatten(x, 1))
+
+
+def penultimate(net, X):
+    """The input of the network's last Linear layer on rows X."""
+    with torch.no_grad():
+        x = torch.tensor(X, dtype=torch.float32)
+        if isinstance(net, CNN):
+            return torch.flatten(net.pool(torch.relu(net.conv(x))), 1).numpy().astype(np.float64)
+        return net[1](net[0](x)).numpy().astype(np.float64)
+
+
+def activations_reference(net, X, y, rows=5):
+    """torch activations of the first rows and sklearn/numpy statistics of
+    the activations of the rows labelled TARGET."""
+    A = penultimate(net, X)
+    Ac = A[y == TARGET]
+    pca = PCA(n_components=10, svd_solver="full").fit(Ac)
+    R = pca.transform(Ac)
+    km = KMeans(n_clusters=2, n_init=10, random_state=SEED).fit(R)
+    C = Ac - Ac.mean(axis=0)
+    v = np.linalg.svd(C, full_matrices=False)[2][0]
+    return {
+        "first_rows": [[round(float(a), 7) for a in r] for r in A[:rows]],
+        "class": TARGET,
+        "class_rows": int(len(Ac)),
+        "pca_explained_variance": [float(e) for e in pca.explained_variance_],
+        "kmeans_labels": [int(c) for c in km.labels_],
+        "kmeans_inertia": float(km.inertia_),
+        "silhouette": float(silhouette_score(R, km.labels_)),
+        "spectral_scores": [float("%.9g" % s) for s in (C @ v) ** 2],
+    }
 
 
 def mlp():
@@ -122,6 +169,7 @@ def main():
 
     cols = [f"p{i}" for i in range(64)]
     mx.write_csv(os.path.join(OUT, "test-clean.csv"), cols, Xte, yte)
+    mx.write_csv(os.path.join(OUT, "train-poisoned.csv"), cols, Xp, yp)
     keep = yte != TARGET
     Xtrig = stamp(Xte[keep])
     mx.write_csv(os.path.join(OUT, "test-triggered.csv"), cols, Xtrig, yte[keep])
@@ -130,7 +178,7 @@ def main():
         "cnn": (CNN, [1, 8, 8], "Conv(1->8, 3x3, pad 1)-ReLU-MaxPool(2)-Flatten-Linear(128->10)", 15),
         "mlp": (mlp, [64], "64-64-10 MLP with ReLU", 13),
     }
-    made = {}
+    made, acts = {}, {}
     for name, (make, shape, arch, opset) in nets.items():
         for kind, (Xt, yt) in (("trojan", (Xp, yp)), ("clean", (Xtr, ytr))):
             torch.manual_seed(SEED)
@@ -138,6 +186,8 @@ def main():
             file = f"{name}-{kind}.onnx"
             mx.export_torch(net, os.path.join(OUT, file), shape, "logits", opset)
             clean_pred = mx.torch_scores(net, Xte.astype(np.float32).reshape((-1,) + tuple(shape))).argmax(axis=1)
+            if kind == "trojan":
+                acts[file] = activations_reference(net, Xp.reshape((-1,) + tuple(shape)), yp)
             trig_pred = mx.torch_scores(net, Xtrig.astype(np.float32).reshape((-1,) + tuple(shape))).argmax(axis=1)
             made[file] = {
                 "made_by": f"torch {torch.__version__}: {arch}; full-batch Adam lr {LR}, {EPOCHS} epochs, "
@@ -159,9 +209,16 @@ def main():
                   "train_rows": len(ytr), "test_rows": len(yte), "triggered_test_rows": int(keep.sum())},
         "trigger": {"pixels": "rows 6-7, columns 0-1 (row-major, p48 p49 p56 p57)", "value": 1.0,
                     "target_class": TARGET, "poison_rate": POISON_RATE, "poisoned_rows": npois,
-                    "poisoned_from": "classes other than the target, drawn with numpy default_rng(%d)" % SEED},
+                    "poisoned_from": "classes other than the target, drawn with numpy default_rng(%d)" % SEED,
+                    "poisoned_row_indices": [int(i) for i in pois]},
         "models": made,
     })
+    mx.write_json(os.path.join(OUT, "activations_reference.json"), {
+        "generator": {"torch": torch.__version__, "sklearn": sklearn.__version__, "numpy": np.__version__},
+        "data": "train-poisoned.csv", "models": acts,
+        "fisher_greater": [{"table": t, "p": float(stats.fisher_exact(t, alternative="greater")[1])}
+                           for t in ([[108, 134], [0, 45]], [[50, 79], [11, 35]], [[3, 10], [5, 2]], [[0, 5], [0, 5]],
+                                     [[20, 20], [20, 20]], [[55, 187], [0, 45]], [[1, 0], [0, 1]])]})
     stats_reference()
     for f in mx.made:
         print(os.path.relpath(f, mx.ROOT))

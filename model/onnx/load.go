@@ -410,7 +410,7 @@ func (m *Model) run(ctx context.Context, x *model.Tensor, seedFn model.SeedFunc)
 		if err := r.forward(ctx, []*tensor{m.part(in, p, len(parts))}); err != nil {
 			return nil, nil, err
 		}
-		if y, err = m.collect(r, y, x.Batch(), p, len(parts)); err != nil {
+		if y, err = m.collect(r, m.out, y, x.Batch(), p, len(parts)); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -466,12 +466,12 @@ func (m *Model) part(in *tensor, p [2]int, n int) *tensor {
 	return t
 }
 
-// collect copies the output of the run of rows p into y (allocated on the
-// first call).
-func (m *Model) collect(r *runner, y *model.Tensor, batch int, p [2]int, n int) (*model.Tensor, error) {
-	out := r.vals[m.out]
+// collect copies value v (the output) of the run of rows p into y
+// (allocated on the first call).
+func (m *Model) collect(r *runner, v int, y *model.Tensor, batch int, p [2]int, n int) (*model.Tensor, error) {
+	out := r.vals[v]
 	if out.dt == dtString {
-		return nil, fmt.Errorf("output %q is a STRING tensor, which a target cannot return", m.g.values[m.out].name)
+		return nil, fmt.Errorf("%q is a STRING tensor, which a target cannot return", m.g.values[v].name)
 	}
 	if n > 1 && (out.rank() == 0 || out.shape[0] != p[1]-p[0]) {
 		return nil, fmt.Errorf("output %v has no batch dimension", out.shape)

@@ -54,3 +54,17 @@ func BenchmarkKS(b *testing.B) {
 		KS(a, c)
 	}
 }
+
+// BenchmarkScanActivations: both activation checks on the back-doored
+// CNN's 128 penultimate activations of the 1,347 training images against
+// the 450 test images (activations computed once, outside the loop).
+func BenchmarkScanActivations(b *testing.B) {
+	m := loadModel(b, "cnn-trojan.onnx")
+	train, test := digits(b, "train-poisoned.csv"), digits(b, "test-clean.csv")
+	tr, rf := activationsOf(b, m, train, train.Y), activationsOf(b, m, test, test.Y)
+	for b.Loop() {
+		if _, err := ScanActivations(context.Background(), tr, rf, ActivationOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -11,9 +11,10 @@
 // Every check works on the features as they are read (one-hot nominals, raw
 // numbers) after standardisation; the reference models are those of
 // probe/privacy, trained in Go, deterministic in the seed, on every core.
-// Spectral signatures are computed on the standardised input features, not
-// on a network's penultimate activations: the ONNX interpreter returns only
-// graph outputs.
+// Scan's spectral signatures are computed on the standardised input
+// features; ScanActivations runs spectral signatures and activation
+// clustering on a network's penultimate-layer activations, per class,
+// against those of clean reference rows.
 package poisoning
 
 import (
