@@ -511,3 +511,37 @@ func TestWitnessKeyParse(t *testing.T) {
 		}
 	}
 }
+
+// TestWitnessAtomic sends one request many times at once: the check of
+// the old size and the update are atomic, so exactly one is cosigned and
+// the others are told the new size.
+func TestWitnessAtomic(t *testing.T) {
+	l, key := testLedger(t, Config{Driver: DriverPOSIX})
+	tw := startWitness(t, t.TempDir(), newSigner(t), key)
+	fill(t, l, 3)
+	tw.cosign(t, l.Dir())
+	fill(t, l, 6)
+	cp, n := logCheckpoint(t, l.Dir())
+	p, err := NewProver(context.Background(), l.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	pr, err := p.pb.ConsistencyProof(context.Background(), 3, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := (&AddCheckpoint{OldSize: 3, Proof: pr, Checkpoint: cp}).Marshal()
+	const k = 16
+	codes := make(chan int, k)
+	for range k {
+		go func() { codes <- tw.w.AddCheckpoint(body).Status }()
+	}
+	count := map[int]int{}
+	for range k {
+		count[<-codes]++
+	}
+	if count[200] != 1 || count[409] != k-1 {
+		t.Fatalf("statuses %v, want one 200 and %d 409", count, k-1)
+	}
+}
