@@ -228,7 +228,7 @@ func (cs *cosigner) ask(we WitnessEndpoint, old uint64) (WitnessOutcome, []noteS
 			}
 			old = m
 		case http.StatusUnprocessableEntity:
-			return fail(true, "the witness refused the consistency proof from size %d to %d: the first %d entries are not those it cosigned, the log forked (%s)", old, n, old, trunc(msg))
+			return fail(true, "the witness refused the consistency proof from size %d to %d: the first %d entries are not those it cosigned, the log forked", old, n, old)
 		default:
 			return fail(false, "HTTP %d: %s", status, trunc(msg))
 		}

@@ -248,7 +248,7 @@ func Verify(ctx context.Context, dir string, key *PublicKey, o VerifyOptions) (*
 		r.Root = hex.EncodeToString(w.root)
 	}
 	if len(o.Witnesses) > 0 || o.MinWitnesses > 0 {
-		r.Witnessed = checkWitnessed(r, o, cosigned, csizes, n)
+		r.Witnessed = checkWitnessed(r, o, cosigned, csizes, n, latest.name)
 	}
 	// consistency proofs from the tiles, from each trusted checkpoint to
 	// the latest: what an auditor holding only a checkpoint and the tiles
@@ -490,7 +490,7 @@ func (w *walker) flushTiles() {
 // checkWitnessed checks the cosignatures of the trusted witnesses on the
 // cosigned checkpoints, and that the latest checkpoint (size n) carries
 // the required number.
-func checkWitnessed(r *Report, o VerifyOptions, cosigned map[uint64][]byte, sizes []uint64, n uint64) *WitnessReport {
+func checkWitnessed(r *Report, o VerifyOptions, cosigned map[uint64][]byte, sizes []uint64, n uint64, latest string) *WitnessReport {
 	w := &WitnessReport{Required: max(o.MinWitnesses, 1), Cosignatures: []Cosignature{}}
 	now := time.Now()
 	for _, size := range sizes {
@@ -519,7 +519,7 @@ func checkWitnessed(r *Report, o VerifyOptions, cosigned map[uint64][]byte, size
 		if w.Size > 0 {
 			what = fmt.Sprintf("the latest that does is of size %d", w.Size)
 		}
-		r.add(int64(w.Size), fmt.Sprintf("cosigned/%020d", n), "the latest checkpoint (size %d) carries %d valid cosignature(s) of trusted witnesses, %d required; %s: entries %d to %d are not witnessed (the log may have forked; run aiassure ledger cosign)", n, len(w.Cosignatures), w.Required, what, w.Size, n-1)
+		r.add(int64(w.Size), latest, "the latest checkpoint (size %d) carries %d valid cosignature(s) of trusted witnesses, %d required; %s: entries %d to %d are not witnessed (the log may have forked; run aiassure ledger cosign)", n, len(w.Cosignatures), w.Required, what, w.Size, n-1)
 	}
 	return w
 }

@@ -204,7 +204,7 @@ func ledgerCosign(ctx context.Context, e *env, args []string) error {
 	}
 	switch {
 	case refused > 0:
-		return findingsError{n: refused, level: "refusal (a witness saw another history of this log)"}
+		return findingsError{n: refused, level: "failure (a witness refused: it cosigned another history of this log)"}
 	case failed > 0:
 		return fmt.Errorf("%d of %d witness(es) did not cosign", failed, len(res.Witnesses))
 	}
