@@ -24,10 +24,14 @@ import (
 
 // ledgerWitness runs "ledger witness serve".
 func ledgerWitness(ctx context.Context, e *env, args []string) error {
-	if len(args) == 0 || args[0] != "serve" {
-		return usagef("ledger witness: the sub-command is serve (ledger witness serve -key KEY -state DIR -log-key FILE ...)")
+	rest := args
+	switch {
+	case len(rest) > 0 && rest[0] == "serve":
+		rest = rest[1:]
+	case len(rest) == 0 || !isHelpFlag(rest[0]):
+		return usagef("the sub-command is serve (ledger witness serve -key FILE -state DIR -log-key FILE ...)")
 	}
-	fs := flag.NewFlagSet("ledger witness serve", flag.ContinueOnError)
+	fs := flag.NewFlagSet("ledger witness", flag.ContinueOnError)
 	key := fs.String("key", "", "the witness's signing key `FILE` (Ed25519, PKCS#8 PEM, from aiassure keys generate); default: the PEM in $"+lineage.EnvSigningKey)
 	state := fs.String("state", "", "the witness's state `DIR`ectory: its identity and the latest checkpoint it cosigned for each log")
 	name := fs.String("name", "", "the witness's `NAME` in its cosignatures, a schema-less URL such as witness.example.com/w1 (needed the first time; kept in the state)")
@@ -39,7 +43,7 @@ func ledgerWitness(ctx context.Context, e *env, args []string) error {
 	noAuth := fs.Bool("no-auth", false, "accept add-checkpoint requests without a bearer token, as tlog-witness specifies for a witness any log may use (the log's signature authenticates each request)")
 	maxBody := fs.Int64("max-body", ledger.DefaultMaxBody, "largest request body in `BYTES`")
 	ready := fs.String("ready-file", "", "write the address listened on to `FILE` once serving (for scripts)")
-	pos, err := parse(fs, args[1:])
+	pos, err := parse(fs, rest)
 	if err != nil {
 		return err
 	}
