@@ -26,32 +26,47 @@ const algEd25519 = 0x01
 // noteSigner turns a lineage key into a signed-note signer named name (the
 // log's origin).
 func noteSigner(s *lineage.Signer, name string) (note.Signer, ed25519.PublicKey, error) {
-	if s == nil {
-		return nil, nil, fmt.Errorf("checkpoint signer: no signing key")
-	}
-	der, err := s.MarshalPrivateKey()
+	priv, err := ed25519Key(s, "checkpoint signer", "checkpoints (C2SP signed notes)")
 	if err != nil {
-		return nil, nil, fmt.Errorf("checkpoint signer: %w", err)
-	}
-	b, _ := pem.Decode(der)
-	if b == nil {
-		return nil, nil, fmt.Errorf("checkpoint signer: key not PEM")
-	}
-	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
-	if err != nil {
-		return nil, nil, fmt.Errorf("checkpoint signer: %w", err)
-	}
-	priv, ok := k.(ed25519.PrivateKey)
-	if !ok {
-		return nil, nil, fmt.Errorf("checkpoint signer: the key is %T; checkpoints (C2SP signed notes) need an Ed25519 key (aiassure keys generate -type ed25519)", k)
+		return nil, nil, err
 	}
 	pub := priv.Public().(ed25519.PublicKey)
-	skey := fmt.Sprintf("PRIVATE+KEY+%s+%08x+%s", name, keyHash(name, pub), base64.StdEncoding.EncodeToString(append([]byte{algEd25519}, priv.Seed()...)))
-	sg, err := note.NewSigner(skey)
+	sg, err := note.NewSigner(signerKey(name, priv))
 	if err != nil {
 		return nil, nil, fmt.Errorf("checkpoint signer for origin %q: %w", name, err)
 	}
 	return sg, pub, nil
+}
+
+// ed25519Key returns the Ed25519 private key of a lineage key; what and
+// need name the key's use in messages.
+func ed25519Key(s *lineage.Signer, what, need string) (ed25519.PrivateKey, error) {
+	if s == nil {
+		return nil, fmt.Errorf("%s: no signing key", what)
+	}
+	der, err := s.MarshalPrivateKey()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	b, _ := pem.Decode(der)
+	if b == nil {
+		return nil, fmt.Errorf("%s: key not PEM", what)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(b.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%w %s: the key is %T; %s need an Ed25519 key (aiassure keys generate -type ed25519)", ErrInvalid, what, k, need)
+	}
+	return priv, nil
+}
+
+// signerKey is the signed-note private key string of an Ed25519 key.
+func signerKey(name string, priv ed25519.PrivateKey) string {
+	pub := priv.Public().(ed25519.PublicKey)
+	return fmt.Sprintf("PRIVATE+KEY+%s+%08x+%s", name, keyHash(name, pub), base64.StdEncoding.EncodeToString(append([]byte{algEd25519}, priv.Seed()...)))
 }
 
 // keyHash is the signed-note key hash: the first four bytes of

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -181,6 +182,14 @@ func newProver(ctx context.Context, s *store) (*Prover, error) {
 	p := &Prover{s: s, raw: raw}
 	if _, err := p.cp.Unmarshal(raw); err != nil {
 		return nil, fmt.Errorf("prove: %s: %w", cpName, err)
+	}
+	// the same checkpoint with the witnesses' cosignatures, if collected
+	if c, err := os.ReadFile(filepath.Join(cosignedDir(s.dir), fmt.Sprintf("%020d", p.cp.Size))); err == nil {
+		t1, _, err1 := splitNote(c)
+		t2, _, err2 := splitNote(raw)
+		if err1 == nil && err2 == nil && bytes.Equal(t1, t2) {
+			p.raw = c
+		}
 	}
 	p.pb, err = client.NewProofBuilder(ctx, p.cp.Size, s.ReadTile)
 	if err != nil {

@@ -101,6 +101,17 @@ func Snapshot(ctx context.Context, dir, out string) (uint64, error) {
 			return 0, fmt.Errorf("snapshot: %w", err)
 		}
 	}
+	cosigned, csizes, err := readCosigned(dir)
+	if err != nil {
+		return 0, fmt.Errorf("snapshot: %w", err)
+	}
+	for _, size := range csizes {
+		if size <= n {
+			if err := put(fmt.Sprintf("cosigned/%020d", size), cosigned[size]); err != nil {
+				return 0, fmt.Errorf("snapshot: %w", err)
+			}
+		}
+	}
 	sc := Config{
 		Origin:   cfg.Origin,
 		Driver:   DriverPOSIX,

@@ -15,3 +15,7 @@ func syncFS(dir string) error {
 	defer f.Close()
 	return unix.Syncfs(int(f.Fd()))
 }
+
+// lockFile takes an exclusive lock on the open file f without waiting
+// (flock(2)); it fails when another process holds it.
+func lockFile(f *os.File) error { return unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) }

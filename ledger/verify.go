@@ -55,6 +55,12 @@ type VerifyOptions struct {
 	Origin string
 	// Trusted are checkpoints kept by other parties.
 	Trusted []TrustedCheckpoint
+	// Witnesses are trusted witness keys: the latest checkpoint must carry
+	// valid cosignatures (C2SP tlog-cosignature) by MinWitnesses of them
+	// (0: one), in DIR/cosigned. A cosignature by one of them that does not
+	// verify is a problem.
+	Witnesses    []*WitnessKey
+	MinWitnesses int
 }
 
 // Report is the outcome of Verify.
@@ -71,8 +77,19 @@ type Report struct {
 	Personal    int            `json:"personal_fields"` // commitments in the log
 	First       time.Time      `json:"first,omitzero"`
 	Last        time.Time      `json:"last,omitzero"`
+	Witnessed   *WitnessReport `json:"witnessed,omitempty"`
 	Problems    []Problem      `json:"problems"`
 	Omitted     int            `json:"problems_omitted,omitempty"` // beyond maxProblems
+}
+
+// WitnessReport says which checkpoints the trusted witnesses cosigned.
+type WitnessReport struct {
+	Required int `json:"required"` // cosignatures required on the latest checkpoint
+	// Cosignatures are the valid ones on the latest checkpoint.
+	Cosignatures []Cosignature `json:"cosignatures"`
+	// Size is the largest tree, up to the latest checkpoint's, whose
+	// checkpoint carries the required cosignatures (0: none).
+	Size uint64 `json:"size"`
 }
 
 // OK reports whether verification found nothing wrong.
@@ -161,6 +178,24 @@ func Verify(ctx context.Context, dir string, key *PublicKey, o VerifyOptions) (*
 		}
 		cps = append(cps, signedCP{name: name, cp: c, kind: "history"})
 	}
+	cosigned, csizes, err := readCosigned(dir)
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	for _, size := range csizes {
+		name := fmt.Sprintf("cosigned/%020d", size)
+		c, err := openCheckpoint(cosigned[size], key, origin)
+		if err != nil {
+			r.add(-1, name, "%v", err)
+			delete(cosigned, size)
+			continue
+		}
+		if c.Size != size {
+			r.add(-1, name, "holds the checkpoint of size %d, whose file is cosigned/%020d", c.Size, c.Size)
+			delete(cosigned, size)
+		}
+		cps = append(cps, signedCP{name: name, cp: c, kind: "cosigned"})
+	}
 	for _, t := range o.Trusted {
 		c, err := openCheckpoint(t.Raw, key, origin)
 		if err != nil {
@@ -211,6 +246,9 @@ func Verify(ctx context.Context, dir string, key *PublicKey, o VerifyOptions) (*
 	}
 	if w.root != nil {
 		r.Root = hex.EncodeToString(w.root)
+	}
+	if len(o.Witnesses) > 0 || o.MinWitnesses > 0 {
+		r.Witnessed = checkWitnessed(r, o, cosigned, csizes, n, latest.name)
 	}
 	// consistency proofs from the tiles, from each trusted checkpoint to
 	// the latest: what an auditor holding only a checkpoint and the tiles
@@ -447,4 +485,41 @@ func (w *walker) flushTiles() {
 		}
 	}
 	w.badTile = map[string]*tileMismatch{}
+}
+
+// checkWitnessed checks the cosignatures of the trusted witnesses on the
+// cosigned checkpoints, and that the latest checkpoint (size n) carries
+// the required number.
+func checkWitnessed(r *Report, o VerifyOptions, cosigned map[uint64][]byte, sizes []uint64, n uint64, latest string) *WitnessReport {
+	w := &WitnessReport{Required: max(o.MinWitnesses, 1), Cosignatures: []Cosignature{}}
+	now := time.Now()
+	for _, size := range sizes {
+		raw, ok := cosigned[size]
+		if !ok {
+			continue // its log signature failed: reported
+		}
+		name := fmt.Sprintf("cosigned/%020d", size)
+		valid, bad, err := CheckCosignatures(raw, o.Witnesses, now)
+		if err != nil {
+			r.add(-1, name, "%v", err)
+			continue
+		}
+		for _, b := range bad {
+			r.add(-1, name, "%s", b)
+		}
+		if size <= n && len(valid) >= w.Required {
+			w.Size = size
+		}
+		if size == n {
+			w.Cosignatures = valid
+		}
+	}
+	if len(w.Cosignatures) < w.Required && n > 0 {
+		what := "no checkpoint carries enough"
+		if w.Size > 0 {
+			what = fmt.Sprintf("the latest that does is of size %d", w.Size)
+		}
+		r.add(int64(w.Size), latest, "the latest checkpoint (size %d) carries %d valid cosignature(s) of trusted witnesses, %d required; %s: entries %d to %d are not witnessed (the log may have forked; run aiassure ledger cosign)", n, len(w.Cosignatures), w.Required, what, w.Size, n-1)
+	}
+	return w
 }

@@ -27,7 +27,9 @@ var ledgerSubs = []subcommand{
 	{"init", "-dir DIR -origin NAME [-retention DURATION] [-storage posix|mysql [-dsn-env VAR]]", "create a ledger directory (its log in DIR/log, or in a MySQL database)"},
 	{"serve", "-dir DIR [-key FILE] [-addr HOST:PORT] [-token-file FILE] [-max-body BYTES]", "serve the authenticated HTTP append API and the tlog-tiles read API"},
 	{"append", "-dir DIR [-key FILE] [FILE|-]", "append events (one JSON object, or JSON lines) and print their receipts once durable"},
-	{"verify", "(-dir DIR [-checkpoint FILE...] | -proof FILE) -pub FILE [-format text|json] [-o FILE]", "verify the ledger offline (every entry, every checkpoint), or a proof file"},
+	{"verify", "(-dir DIR [-checkpoint FILE...] | -proof FILE) -pub FILE [-witness-key FILE... [-min-witnesses N]] [-format text|json] [-o FILE]", "verify the ledger offline (every entry, every checkpoint, witness cosignatures), or a proof file"},
+	{"cosign", "-dir DIR -witness URL... -witness-key FILE... [-token-file FILE] [-format text|json]", "have witnesses cosign the latest checkpoint (C2SP tlog-witness) and keep it in DIR/cosigned"},
+	{"witness", "serve -key FILE -state DIR -log-key FILE... [-origin ORIGIN] [-name NAME] [-listen HOST:PORT] [-token-file FILE | -no-auth]", "run a witness: cosign checkpoints of known logs that are consistent with the last it cosigned"},
 	{"prove", "-dir DIR -index N [-o FILE]", "write the inclusion proof of an entry (C2SP tlog-proof)"},
 	{"export", "-dir DIR [-since TIME] [-until TIME] [-type T...] [-model V] [-decision D] [-proofs] [-o FILE]", "export entries (JSON lines) with personal data revealed or erased, and proofs"},
 	{"snapshot", "-dir DIR -o OUT", "copy the log as of its latest checkpoint into OUT as tlog-tiles files, for offline verification"},
@@ -45,7 +47,7 @@ var ledgerCmd = &command{
 		}
 		run := map[string]func(context.Context, *env, []string) error{
 			"init": ledgerInit, "serve": ledgerServe, "append": ledgerAppend, "verify": ledgerVerify,
-			"prove": ledgerProve, "export": ledgerExport, "snapshot": ledgerSnapshot, "forget": ledgerForget, "prune": ledgerPrune, "types": ledgerTypes,
+			"prove": ledgerProve, "export": ledgerExport, "snapshot": ledgerSnapshot, "cosign": ledgerCosign, "witness": ledgerWitness, "forget": ledgerForget, "prune": ledgerPrune, "types": ledgerTypes,
 		}[args[0]]
 		if run == nil {
 			return usagef("unknown sub-command %q (have %s)%s", args[0], strings.Join(subNames(ledgerSubs), ", "), suggest(args[0], subNames(ledgerSubs)))
@@ -243,7 +245,7 @@ func ledgerServe(ctx context.Context, e *env, args []string) error {
 	}
 	token := ""
 	if !*noAuth {
-		if token, err = serverToken(e, *tokenFile); err != nil {
+		if token, err = serverToken(e, *tokenFile, "AIASSURE_LEDGER_TOKEN"); err != nil {
 			return err
 		}
 	}
@@ -285,10 +287,10 @@ func ledgerServe(ctx context.Context, e *env, args []string) error {
 	return errors.Join(err, cerr)
 }
 
-// serverToken returns the bearer token: from the token file, or
-// $AIASSURE_LEDGER_TOKEN, or a new one (written to the token file, or
+// serverToken returns the bearer token: from the token file, or the
+// environment variable envVar, or a new one (written to the token file, or
 // printed once).
-func serverToken(e *env, file string) (string, error) {
+func serverToken(e *env, file, envVar string) (string, error) {
 	if file != "" {
 		b, err := os.ReadFile(file)
 		if err == nil {
@@ -301,9 +303,9 @@ func serverToken(e *env, file string) (string, error) {
 		if !errors.Is(err, os.ErrNotExist) {
 			return "", usageError{err}
 		}
-	} else if t := os.Getenv("AIASSURE_LEDGER_TOKEN"); t != "" {
+	} else if t := os.Getenv(envVar); t != "" {
 		if len(t) < 16 {
-			return "", usagef("$AIASSURE_LEDGER_TOKEN is shorter than 16 characters")
+			return "", usagef("$%s is shorter than 16 characters", envVar)
 		}
 		return t, nil
 	}
@@ -327,7 +329,7 @@ func serverToken(e *env, file string) (string, error) {
 		fmt.Fprintf(e.stderr, "bearer token written to %s (mode 0600)\n", file)
 		return t, nil
 	}
-	fmt.Fprintf(e.stderr, "bearer token (shown once; set AIASSURE_LEDGER_TOKEN or use -token-file to keep one): %s\n", t)
+	fmt.Fprintf(e.stderr, "bearer token (shown once; set %s or use -token-file to keep one): %s\n", envVar, t)
 	return t, nil
 }
 
@@ -339,6 +341,9 @@ func ledgerVerify(ctx context.Context, e *env, args []string) error {
 	origin := fs.String("origin", "", "the log origin the checkpoints must carry (default: the ledger's)")
 	var cps stringList
 	fs.Var(&cps, "checkpoint", "a checkpoint `FILE` kept by another party, that the ledger must still contain (repeatable)")
+	var wkeys stringList
+	fs.Var(&wkeys, "witness-key", "a trusted witness public key `FILE` (vkey NAME+KEYID+BASE64, or PKIX PEM): the checkpoint must carry its cosignature (repeatable)")
+	minW := fs.Int("min-witnesses", 0, "require valid cosignatures by `N` distinct trusted witnesses (default 1 with -witness-key)")
 	o := addOutput(fs, textJSON, false)
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -355,10 +360,17 @@ func ledgerVerify(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return usageError{err}
 	}
-	if *proofFile != "" {
-		return verifyProofFile(e, o, format, *proofFile, key, *origin)
+	if *minW < 0 || (*minW > 0 && len(wkeys) == 0) || *minW > len(wkeys) {
+		return usagef("-min-witnesses %d: give at least as many -witness-key FILEs", *minW)
 	}
-	vo := ledger.VerifyOptions{Origin: *origin}
+	witnesses, err := witnessKeys(wkeys)
+	if err != nil {
+		return err
+	}
+	if *proofFile != "" {
+		return verifyProofFile(e, o, format, *proofFile, key, *origin, witnesses, *minW)
+	}
+	vo := ledger.VerifyOptions{Origin: *origin, Witnesses: witnesses, MinWitnesses: *minW}
 	for _, c := range cps {
 		b, err := os.ReadFile(c)
 		if err != nil {
@@ -381,6 +393,9 @@ func ledgerVerify(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(&buf, "  checkpoints:  %d signed checkpoint(s) matched against the recomputed tree (%d kept by other parties)\n", rep.Checkpoints, rep.Trusted)
 		fmt.Fprintf(&buf, "  events:       %s\n", countList(rep.Types))
 		fmt.Fprintf(&buf, "  incidents:    %d (%d serious), human overrides: %d, personal fields (commitments): %d\n", rep.Incidents, rep.Serious, rep.Overrides, rep.Personal)
+		if w := rep.Witnessed; w != nil {
+			fmt.Fprintf(&buf, "  witnesses:    %d of %d required cosignature(s) on the latest checkpoint%s; cosigned up to size %d\n", len(w.Cosignatures), w.Required, cosignerList(w.Cosignatures), w.Size)
+		}
 		for _, p := range rep.Problems {
 			fmt.Fprintf(&buf, "FAIL %s\n", p)
 		}
@@ -415,7 +430,19 @@ func countList(m map[string]int) string {
 	return strings.Join(parts, ", ")
 }
 
-func verifyProofFile(e *env, o *outputFlags, format, file string, key *ledger.PublicKey, origin string) error {
+// cosignerList names the witnesses of cosignatures, for text output.
+func cosignerList(cs []ledger.Cosignature) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, c := range cs {
+		parts = append(parts, c.Witness+" at "+c.Time.Format(time.RFC3339))
+	}
+	return " (" + strings.Join(parts, ", ") + ")"
+}
+
+func verifyProofFile(e *env, o *outputFlags, format, file string, key *ledger.PublicKey, origin string, witnesses []*ledger.WitnessKey, minW int) error {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return usageError{err}
@@ -425,6 +452,10 @@ func verifyProofFile(e *env, o *outputFlags, format, file string, key *ledger.Pu
 		return usageError{fmt.Errorf("%s: %w", file, err)}
 	}
 	ent, cp, err := ledger.VerifyProof(p, key, origin)
+	var cosigs []ledger.Cosignature
+	if err == nil && len(witnesses) > 0 {
+		cosigs, err = proofCosignatures(p, witnesses, max(minW, 1))
+	}
 	var buf bytes.Buffer
 	if format == "json" {
 		out := map[string]any{"ok": err == nil, "index": p.Index}
@@ -436,11 +467,17 @@ func verifyProofFile(e *env, o *outputFlags, format, file string, key *ledger.Pu
 		} else {
 			out["entry"] = ent
 		}
+		if len(witnesses) > 0 {
+			out["cosignatures"] = cosigs
+		}
 		if werr := writeJSON(&buf, out); werr != nil {
 			return werr
 		}
 	} else if err == nil {
 		fmt.Fprintf(&buf, "ok: entry %d (%s, recorded %s) is in the tree of %d entries signed by %s\n", p.Index, ent.Type, ent.Recorded.Format(time.RFC3339), cp.Size, cp.Origin)
+		if len(witnesses) > 0 {
+			fmt.Fprintf(&buf, "ok: the checkpoint carries %d valid witness cosignature(s)%s\n", len(cosigs), cosignerList(cosigs))
+		}
 	} else {
 		fmt.Fprintf(&buf, "FAIL %s: %v\n", file, err)
 	}
@@ -451,6 +488,22 @@ func verifyProofFile(e *env, o *outputFlags, format, file string, key *ledger.Pu
 		return findingsError{n: 1, level: "failure (proof verification)"}
 	}
 	return nil
+}
+
+// proofCosignatures checks that a proof's checkpoint carries at least min
+// valid cosignatures of the trusted witnesses.
+func proofCosignatures(p *ledger.Proof, witnesses []*ledger.WitnessKey, min int) ([]ledger.Cosignature, error) {
+	valid, bad, err := ledger.CheckCosignatures(p.Checkpoint, witnesses, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	if len(bad) > 0 {
+		return valid, fmt.Errorf("%s", strings.Join(bad, "; "))
+	}
+	if len(valid) < min {
+		return valid, fmt.Errorf("the checkpoint carries %d valid cosignature(s) of trusted witnesses, %d required", len(valid), min)
+	}
+	return valid, nil
 }
 
 func ledgerProve(ctx context.Context, e *env, args []string) error {
