@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 )
 
 // Convolution and pooling over 1 to 3 spatial dimensions. Geometry is held in
@@ -157,6 +158,8 @@ type convOp struct {
 	group    int
 	relu     bool       // a following Relu fused into the output
 	fwd, bwd []*weights // packed constant weights per group
+	direct   []float32  // constant weights padded for runDirect
+	plan     atomic.Pointer[directPlan]
 }
 
 func makeConv(a *attrs) (kernel, error) {
@@ -302,6 +305,9 @@ func (k *convOp) prepare(g *graph, n *node) error {
 	}
 	mg, ck := w.shape[0]/k.group, prod(w.shape[1:])
 	k.fwd, k.bwd = k.packWeights(w.f, mg, ck)
+	if fma {
+		k.direct = padRows(w.f, k.group, mg, ck, nil)
+	}
 	return nil
 }
 
@@ -334,6 +340,10 @@ func (k *convOp) run(r *runner, n *node) error {
 	y, err := r.out(n, 0, dtFloat, d.outShape(d.n, d.m))
 	if err != nil {
 		return err
+	}
+	if p := k.directPlan(d); p != nil {
+		k.runDirect(r, d, p, x, w, b, y)
+		return nil
 	}
 	P := d.outVol
 	sp := d.spans()
