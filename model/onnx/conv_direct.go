@@ -98,6 +98,15 @@ func (p *directPlan) fill(d *convDims, x, buf []float32) {
 					continue
 				}
 				dst := buf[(c*sh*sw+a*sw+b)*plane:][:plane]
+				// Columns j with 0 <= j*sw + b - padB < W.
+				j0 := 0
+				if lead := g.padB[2] - b; lead > 0 {
+					j0 = min((lead+sw-1)/sw, p.wps)
+				}
+				j1 := j0
+				if top := W - 1 + g.padB[2] - b; top >= 0 {
+					j1 = max(j0, min(top/sw+1, p.wps))
+				}
 				for i := range p.hps {
 					row := dst[i*p.wps : (i+1)*p.wps]
 					ih := i*sh + a - g.padB[1]
@@ -106,15 +115,6 @@ func (p *directPlan) fill(d *convDims, x, buf []float32) {
 						continue
 					}
 					in := src[ih*W : (ih+1)*W]
-					// Columns j with 0 <= j*sw + b - padB < W.
-					j0 := 0
-					if lead := g.padB[2] - b; lead > 0 {
-						j0 = min((lead+sw-1)/sw, p.wps)
-					}
-					j1 := j0
-					if top := W - 1 + g.padB[2] - b; top >= 0 {
-						j1 = max(j0, min(top/sw+1, p.wps))
-					}
 					clear(row[:j0])
 					if sw == 1 {
 						copy(row[j0:j1], in[j0+b-g.padB[2]:])

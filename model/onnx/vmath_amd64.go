@@ -13,3 +13,10 @@ func vexpsum(dst, src *float32, n int, sub float32) float32
 //
 //go:noescape
 func vgelu(dst, src *float32, n int, rc, h float32)
+
+// vlayernorm normalises one row of n floats, n a positive multiple of 8
+// (vmath_amd64.s): out = (x − mean)·inv·scale + bias, inv = 1/sqrt(variance
+// + eps), computed in float32. The caller checks the bounds.
+//
+//go:noescape
+func vlayernorm(out, x, scale, bias *float32, n int, eps float32) (mean, inv float32)

@@ -128,6 +128,78 @@ gdone:
 	VZEROUPPER
 	RET
 
+// HSUM sets the low lane of X (the low half of Y) to the sum of Y's lanes.
+#define HSUM(Y, X, T) \
+	VEXTRACTF128 $1, Y, T; \
+	VADDPS       T, X, X; \
+	VPERMILPS    $0x4e, X, T; \
+	VADDPS       T, X, X; \
+	VPERMILPS    $0xb1, X, T; \
+	VADDPS       T, X, X
+
+// func vlayernorm(out, x, scale, bias *float32, n int, eps float32) (mean, inv float32)
+//
+// One row of LayerNormalization, n a positive multiple of 8: mean and
+// variance in two passes, then out = (x − mean)·inv·scale + bias with
+// inv = 1/sqrt(variance + eps).
+TEXT ·vlayernorm(SB), NOSPLIT, $0-56
+	MOVQ     out+0(FP), DI
+	MOVQ     x+8(FP), SI
+	MOVQ     scale+16(FP), R9
+	MOVQ     bias+24(FP), R10
+	MOVQ     n+32(FP), CX
+	CVTSQ2SS CX, X1
+	SHRQ     $3, CX
+	LEAQ     ·vmconst(SB), R8
+	VXORPS   Y0, Y0, Y0
+	MOVQ     SI, AX
+	MOVQ     CX, BX
+
+lnsum:
+	VADDPS (AX), Y0, Y0
+	ADDQ   $32, AX
+	DECQ   BX
+	JNZ    lnsum
+	HSUM(Y0, X0, X4)
+	VDIVSS       X1, X0, X0
+	VBROADCASTSS X0, Y2
+	VXORPS       Y3, Y3, Y3
+	MOVQ         SI, AX
+	MOVQ         CX, BX
+
+lnvar:
+	VMOVUPS     (AX), Y4
+	VSUBPS      Y2, Y4, Y4
+	VFMADD231PS Y4, Y4, Y3
+	ADDQ        $32, AX
+	DECQ        BX
+	JNZ         lnvar
+	HSUM(Y3, X3, X4)
+	VDIVSS       X1, X3, X3
+	VADDSS       eps+40(FP), X3, X3
+	VSQRTSS      X3, X3, X3
+	VMOVSS       928(R8), X5
+	VDIVSS       X3, X5, X5
+	VBROADCASTSS X5, Y5
+
+lnout:
+	VMOVUPS (SI), Y4
+	VSUBPS  Y2, Y4, Y4
+	VMULPS  Y5, Y4, Y4
+	VMULPS  (R9), Y4, Y4
+	VADDPS  (R10), Y4, Y4
+	VMOVUPS Y4, (DI)
+	ADDQ    $32, SI
+	ADDQ    $32, DI
+	ADDQ    $32, R9
+	ADDQ    $32, R10
+	DECQ    CX
+	JNZ     lnout
+	MOVSS   X0, mean+48(FP)
+	MOVSS   X5, inv+52(FP)
+	VZEROUPPER
+	RET
+
 // erf: largest absolute error of the float32 evaluation 1.38e-07 (tools/fit_vmath.py)
 // log2e = 1.4426950216293335
 DATA ·vmconst+0(SB)/4, $0x3fb8aa3b

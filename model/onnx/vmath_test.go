@@ -2,6 +2,7 @@ package onnx
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -82,5 +83,40 @@ func BenchmarkGelu(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.N*len(xs))/b.Elapsed().Seconds(), "values/s")
 		})
+	}
+}
+
+// TestVectorLayerNorm checks the vector row normalisation against the
+// float64 formula on random rows of 8 to 512 values, some far from zero.
+func TestVectorLayerNorm(t *testing.T) {
+	if !fma {
+		t.Skip("no AVX2 and FMA")
+	}
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{8, 16, 64, 72, 512} {
+		x, sc, bi, out := make([]float32, n), make([]float32, n), make([]float32, n), make([]float32, n)
+		for i := range x {
+			x[i] = float32(rng.NormFloat64()*3 + 100)
+			sc[i], bi[i] = float32(rng.NormFloat64()), float32(rng.NormFloat64())
+		}
+		mean, inv := vlayernorm(&out[0], &x[0], &sc[0], &bi[0], n, 1e-5)
+		var mu, q float64
+		for _, v := range x {
+			mu += float64(v)
+		}
+		mu /= float64(n)
+		for _, v := range x {
+			q += (float64(v) - mu) * (float64(v) - mu)
+		}
+		is := 1 / math.Sqrt(q/float64(n)+1e-5)
+		if math.Abs(float64(mean)-mu) > 1e-6*math.Abs(mu) || math.Abs(float64(inv)-is) > 1e-4*is {
+			t.Fatalf("n=%d: mean, inv = %g, %g, want %g, %g", n, mean, inv, mu, is)
+		}
+		for i, v := range x {
+			want := (float64(v)-mu)*is*float64(sc[i]) + float64(bi[i])
+			if d := math.Abs(float64(out[i]) - want); d > 1e-4*math.Max(1, math.Abs(want)) {
+				t.Fatalf("n=%d: out[%d] = %g, want %g", n, i, out[i], want)
+			}
+		}
 	}
 }
