@@ -296,17 +296,19 @@ func (d *convDims) col2im(gx, col []float32) {
 	}
 }
 
-// prepare packs constant weights, per group: W_g transposed for the forward
-// product and W_g itself for the gradient with respect to X.
+// prepare packs constant weights: for the portable kernel, per group, W_g
+// transposed for the forward product and W_g itself for the gradient with
+// respect to X; for the FMA kernels, W with its rows padded for runDirect.
 func (k *convOp) prepare(g *graph, n *node) error {
 	w := g.konst(n, 1)
 	if w == nil || w.dt != dtFloat || w.rank() < 3 || w.shape[0]%k.group != 0 {
 		return nil
 	}
 	mg, ck := w.shape[0]/k.group, prod(w.shape[1:])
-	k.fwd, k.bwd = k.packWeights(w.f, mg, ck)
-	if fma {
+	if fma { // the FMA kernels read W as it is stored (runDirect pads its rows)
 		k.direct = padRows(w.f, k.group, mg, ck, nil)
+	} else {
+		k.fwd, k.bwd = k.packWeights(w.f, mg, ck)
 	}
 	return nil
 }
