@@ -32,6 +32,9 @@ func TestVectorMath(t *testing.T) {
 			t.Fatalf("gelu(%g) = %g, want %g (error %g)", x, got[i], want, d)
 		}
 	}
+	if !fma {
+		return // the exp kernel needs AVX2 and FMA; the GELU above ran in Go
+	}
 	for _, sub := range []float32{0, 3, -2} {
 		sum := vexpsum(&got[0], &xs[0], len(xs), sub)
 		var want float64
