@@ -118,8 +118,9 @@ write:
 //
 // The direct-convolution kernel: as sgemm6x16, but row p of B is not packed:
 // its 16 floats are x[offs[p]:][:8] and x[offs[p]+hi:][:8], so B is read
-// straight from the (padded) input planes. The accumulators start at
-// bias[i] for row i; only the first rows rows of the tile are stored.
+// straight from the (padded) input planes. bias[i] is added to row i after
+// the sum (as the panel path adds the sum to C preset to the bias, so the
+// two round alike); only the first rows rows of the tile are stored.
 TEXT ·sconv6x16(SB), NOSPLIT, $0-88
 	MOVQ k+0(FP), CX
 	MOVQ a+8(FP), SI
@@ -136,18 +137,18 @@ TEXT ·sconv6x16(SB), NOSPLIT, $0-88
 	LEAQ (SI)(R8*2), R11
 	ADDQ R8, R11
 
-	VBROADCASTSS (BX), Y0
-	VMOVAPS      Y0, Y1
-	VBROADCASTSS 4(BX), Y2
-	VMOVAPS      Y2, Y3
-	VBROADCASTSS 8(BX), Y4
-	VMOVAPS      Y4, Y5
-	VBROADCASTSS 12(BX), Y6
-	VMOVAPS      Y6, Y7
-	VBROADCASTSS 16(BX), Y8
-	VMOVAPS      Y8, Y9
-	VBROADCASTSS 20(BX), Y10
-	VMOVAPS      Y10, Y11
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
 
 	TESTQ CX, CX
 	JEQ   cstore
@@ -182,7 +183,25 @@ cloop:
 	JNZ          cloop
 
 cstore:
-	MOVQ  fl+80(FP), AX
+	VBROADCASTSS (BX), Y12
+	VADDPS       Y12, Y0, Y0
+	VADDPS       Y12, Y1, Y1
+	VBROADCASTSS 4(BX), Y12
+	VADDPS       Y12, Y2, Y2
+	VADDPS       Y12, Y3, Y3
+	VBROADCASTSS 8(BX), Y12
+	VADDPS       Y12, Y4, Y4
+	VADDPS       Y12, Y5, Y5
+	VBROADCASTSS 12(BX), Y12
+	VADDPS       Y12, Y6, Y6
+	VADDPS       Y12, Y7, Y7
+	VBROADCASTSS 16(BX), Y12
+	VADDPS       Y12, Y8, Y8
+	VADDPS       Y12, Y9, Y9
+	VBROADCASTSS 20(BX), Y12
+	VADDPS       Y12, Y10, Y10
+	VADDPS       Y12, Y11, Y11
+	MOVQ         fl+80(FP), AX
 	TESTQ $2, AX
 	JEQ   cwrite
 	VXORPS Y12, Y12, Y12
