@@ -155,9 +155,7 @@ func (k *geluOp) run(r *runner, n *node) error {
 	if err != nil {
 		return err
 	}
-	for i, v := range x.f {
-		y.f[i] = v * (float32(erf32(float64(v/k.c))) + 1) * k.h
-	}
+	geluF32(y.f, x.f, k.c, k.h)
 	return nil
 }
 

@@ -12,6 +12,14 @@ package onnx
 //go:noescape
 func sgemm6x16(k int, a *float32, lda int, b *float32, c *float32, ldc int, fl int)
 
+// sconv6x16 is the direct-convolution kernel (gemm_amd64.s): for i < rows
+// and j < 16, c[i*ldc+j] = bias[i] + sum over p < k of a[i*lda+p] * B[p][j],
+// where B[p][j] is x[offs[p]+j] for j < 8 and x[offs[p]+hi+j-8] above, then
+// Relu with kRelu in fl. The caller checks the bounds; bias has 6 values.
+//
+//go:noescape
+func sconv6x16(k int, a *float32, lda int, x *float32, offs *int32, hi int, c *float32, ldc int, rows int, bias *float32, fl int)
+
 func cpuid(eaxIn, ecxIn uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax, edx uint32)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync/atomic"
 )
 
 // Convolution and pooling over 1 to 3 spatial dimensions. Geometry is held in
@@ -157,6 +158,8 @@ type convOp struct {
 	group    int
 	relu     bool       // a following Relu fused into the output
 	fwd, bwd []*weights // packed constant weights per group
+	direct   []float32  // constant weights padded for runDirect
+	plan     atomic.Pointer[directPlan]
 }
 
 func makeConv(a *attrs) (kernel, error) {
@@ -293,15 +296,20 @@ func (d *convDims) col2im(gx, col []float32) {
 	}
 }
 
-// prepare packs constant weights, per group: W_g transposed for the forward
-// product and W_g itself for the gradient with respect to X.
+// prepare packs constant weights: for the portable kernel, per group, W_g
+// transposed for the forward product and W_g itself for the gradient with
+// respect to X; for the FMA kernels, W with its rows padded for runDirect.
 func (k *convOp) prepare(g *graph, n *node) error {
 	w := g.konst(n, 1)
 	if w == nil || w.dt != dtFloat || w.rank() < 3 || w.shape[0]%k.group != 0 {
 		return nil
 	}
 	mg, ck := w.shape[0]/k.group, prod(w.shape[1:])
-	k.fwd, k.bwd = k.packWeights(w.f, mg, ck)
+	if fma { // the FMA kernels read W as it is stored (runDirect pads its rows)
+		k.direct = padRows(w.f, k.group, mg, ck, nil)
+	} else {
+		k.fwd, k.bwd = k.packWeights(w.f, mg, ck)
+	}
 	return nil
 }
 
@@ -334,6 +342,10 @@ func (k *convOp) run(r *runner, n *node) error {
 	y, err := r.out(n, 0, dtFloat, d.outShape(d.n, d.m))
 	if err != nil {
 		return err
+	}
+	if p := k.directPlan(d); p != nil {
+		k.runDirect(r, d, p, x, w, b, y)
+		return nil
 	}
 	P := d.outVol
 	sp := d.spans()

@@ -378,6 +378,10 @@ func (k *softmaxOp) run(r *runner, n *node) error {
 // softmaxF computes rows [lo, hi) of a (log-)softmax over l elements at
 // stride inner, accumulating in float64.
 func softmaxF[F floatT](log bool, xs, ys []F, lo, hi, l, inner int) {
+	if x32, ok := any(xs).([]float32); ok && fma && inner == 1 && !log {
+		softmaxRows32(x32, any(ys).([]float32), lo, hi, l)
+		return
+	}
 	for o := lo; o < hi; o++ {
 		for in := range inner {
 			base := o*l*inner + in

@@ -170,6 +170,12 @@ func (k *layerNorm) run(r *runner, n *node) error {
 	sc, bi := normRow(r.in(n, 1), x.shape[ax:], 1), normRow(r.in(n, 2), x.shape[ax:], 0)
 	for b := range rows {
 		row := x.f[b*cols : (b+1)*cols]
+		if fma && cols%8 == 0 && cols > 0 {
+			out := y.f[b*cols : (b+1)*cols]
+			_, _ = sc[cols-1], bi[cols-1]
+			mean.f[b], inv.f[b] = vlayernorm(&out[0], &row[0], &sc[0], &bi[0], cols, float32(k.eps))
+			continue
+		}
 		var s float64
 		for _, v := range row {
 			s += float64(v)
