@@ -395,8 +395,8 @@ func TestPrint(t *testing.T) {
 func TestPoisoningChecks(t *testing.T) {
 	r := reporttest.Read(t, "../../assess/testdata/credit-scoring.json")
 	cs := poisoningChecks(r.Results)
-	if len(cs) != 3 {
-		t.Fatalf("%d poisoning checks, want 3", len(cs))
+	if len(cs) != 5 {
+		t.Fatalf("%d poisoning checks, want 5", len(cs))
 	}
 	byID := map[string]PoisoningCheck{}
 	for _, c := range cs {
@@ -413,6 +413,10 @@ func TestPoisoningChecks(t *testing.T) {
 		if ln.Rows[i].Score > ln.Rows[i-1].Score {
 			t.Errorf("rows not by score: %+v", ln.Rows)
 		}
+	}
+	if ac := byID["poisoning/activation-clustering"]; ac.Status != aiassure.Pass || !strings.HasPrefix(ac.Reading, "0 of 700 rows (0.0%) fall in a separate cluster") ||
+		!strings.Contains(ac.Limit, "Fisher p below 0.01") {
+		t.Errorf("activation clustering %+v", ac)
 	}
 	if du := byID["poisoning/duplicates"]; len(du.Rows) != 1 || du.Rows[0].Of < 0 || du.More != 0 {
 		t.Errorf("duplicates %+v", du)

@@ -39,6 +39,9 @@ var readings = map[string]string{
 	"poisoning/label-noise": "look mislabelled: reference models trained without them confidently give another class",
 	"poisoning/duplicates":  "repeat an earlier row, exactly or nearly",
 	"poisoning/outliers":    "lie far from the rest of the data or share an unusual pattern with others of their class: rows to review, not a verdict",
+	// The model's penultimate activations against clean test rows' (Tran et al.; Chen et al.).
+	"poisoning/activation-spectral":   "stand out along the top singular direction of their class's activations in the model, beyond the clean test rows' range",
+	"poisoning/activation-clustering": "fall in a separate cluster of their class's activations in the model that clean test rows of the class do not share",
 }
 
 // poisoningChecks reads the training-data checks from the Results: those
@@ -63,6 +66,9 @@ func poisoningChecks(results []aiassure.Result) []PoisoningCheck {
 		}
 		if l, ok := r.Metrics["limit"]; ok && l >= 0 && l <= 1 {
 			c.Limit = "at most " + strconv.FormatFloat(100*l, 'f', 1, 64) + "% of the rows"
+		}
+		if a, ok := r.Metrics["alpha"]; ok && a > 0 && a < 1 {
+			c.Limit = "no class with a one-sided Fisher p below " + strconv.FormatFloat(a, 'g', 3, 64) + " divided by the classes judged"
 		}
 		for k, v := range r.Metrics {
 			s, ok := strings.CutPrefix(k, "suspect@")
