@@ -93,7 +93,12 @@ func predict(ctx context.Context, t model.Target, r dataset.Reader, size int, fo
 			}
 			return row, usageError{err}
 		}
-		y, err := t.Predict(ctx, b.X)
+		x := b.X
+		if in := t.Info().InputShape; fixedShape(in) && len(in) > 1 && len(x.Shape) == 2 && x.RowLen() == prodInts(in) {
+			// flat rows (an image per CSV row) in the model's sample shape
+			x = &model.Tensor{Shape: append([]int{x.Batch()}, in...), Data: x.Data}
+		}
+		y, err := t.Predict(ctx, x)
 		if err == nil {
 			err = y.CheckFinite()
 		}
@@ -144,4 +149,22 @@ func predict(ctx context.Context, t model.Target, r dataset.Reader, size int, fo
 		}
 	}
 	return row, nil
+}
+
+// fixedShape reports whether every dimension of a per-sample shape is known.
+func fixedShape(s []int) bool {
+	for _, d := range s {
+		if d <= 0 {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+func prodInts(s []int) int {
+	n := 1
+	for _, d := range s {
+		n *= d
+	}
+	return n
 }

@@ -91,3 +91,25 @@ func TestPredictOutputs(t *testing.T) {
 		t.Errorf("-format csv -o p.json: exit %d: %s", code, errs)
 	}
 }
+
+// TestPredictImageRows feeds an image model its CSV rows of pixels: each
+// flat row is given the model's sample shape, and the predictions agree
+// with the labels as well as the example's recorded accuracy says.
+func TestPredictImageRows(t *testing.T) {
+	code, out, errs := run(t, "predict", "-model", "../../../../examples/border-biometrics/model/cnn.onnx",
+		"-data", "../../../../examples/border-biometrics/data/test.csv", "-format", "csv")
+	if code != ExitOK {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	right := 0
+	for _, l := range lines[1:] {
+		f := strings.Split(l, ",")
+		if len(f) > 2 && f[1] == f[2] {
+			right++
+		}
+	}
+	if n := len(lines) - 1; n != 450 || float64(right)/float64(n) < 0.9 {
+		t.Errorf("%d rows, %d predicted right", n, right)
+	}
+}
