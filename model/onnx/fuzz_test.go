@@ -66,9 +66,16 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// zeroFeed returns a zero tensor of a declared input type, or nil when the
-// type or shape is unknown or too large.
+// zeroFeed returns a zero tensor of a declared input type (an empty
+// sequence or optional for those kinds), or nil when the type or shape is
+// unknown or too large.
 func zeroFeed(typ *typeProto, lim Limits) *tensor {
+	if typ.isSeqKind() {
+		if typ.kind == typeOptional {
+			return newOptional(nil)
+		}
+		return &tensor{seq: &seqVal{}}
+	}
 	if typ == nil || typ.kind != typeTensor || !typ.hasShape {
 		return nil
 	}

@@ -407,11 +407,13 @@ func (k *seqMap) run(r *runner, n *node) error {
 // no input it makes an empty one, of the type its attribute declares.
 type optional struct{}
 
+// attrTypeProto is AttributeProto.TYPE_PROTO (Optional's type; the
+// element type is not needed to run it, so it is not decoded).
+const attrTypeProto = 13
+
 func makeOptional(a *attrs) (kernel, error) {
-	if len(a.n.in) == 0 || a.n.in[0] < 0 {
-		if !a.has("type") {
-			return nil, errors.New("an Optional without input needs the type attribute")
-		}
+	if (len(a.n.in) == 0 || a.n.in[0] < 0) && a.get("type", attrTypeProto) == nil {
+		return nil, errors.New("an Optional without input needs the type attribute")
 	}
 	return optional{}, nil
 }
