@@ -120,3 +120,40 @@ func TestSignalErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestRoiAlignMelErrors checks the refusals of RoiAlign and
+// MelWeightMatrix: a batch index out of range, a box that is not finite,
+// more samples than the bound, and a mel filter past the last bin (an odd
+// DFT length at the Nyquist frequency, which ONNX Runtime refuses too).
+func TestRoiAlignMelErrors(t *testing.T) {
+	tiny := DefaultLimits()
+	tiny.MaxTensorElements = 1000
+	box := func(v ...float32) tb { return tb{name: "rois", shape: []int{1, 4}, f: v} }
+	roi := func(b int64, rois tb, attrs ...ab) mbuild {
+		return mbuild{nodes: []nb{{op: "RoiAlign", in: []string{"x", "rois", "idx"}, out: []string{"y"}, attrs: attrs}},
+			inits: []tb{rois, {name: "idx", shape: []int{1}, i: []int64{b}}}, inputs: []vi{{name: "x", dt: dtFloat, dims: []int{1, 1, 4, 4}}}, outputs: []vi{{name: "y"}}}
+	}
+	mel := mbuild{nodes: []nb{{op: "MelWeightMatrix", in: []string{"bins", "len", "rate", "lo", "hi"}, out: []string{"y"}}},
+		inits: []tb{{name: "bins", shape: []int{}, i: []int64{12}}, {name: "len", shape: []int{}, i: []int64{63}}, {name: "rate", shape: []int{}, i: []int64{360}},
+			{name: "lo", shape: []int{}, f: []float32{0.5}}, {name: "hi", shape: []int{}, f: []float32{180}}},
+		inputs: []vi{{name: "x", dt: dtFloat, dims: []int{1, 1, 4, 4}}}, outputs: []vi{{name: "y"}}}
+	tests := []struct {
+		name string
+		m    mbuild
+		lim  Limits
+		want string
+	}{
+		{"batch index", roi(1, box(0, 0, 2, 2)), DefaultLimits(), "batch index 1 out of range"},
+		{"NaN box", roi(0, box(0, float32(math.NaN()), 2, 2)), DefaultLimits(), "rois must be finite"},
+		{"adaptive samples", roi(0, box(0, 0, 1e6, 1e6)), tiny, "more than 64000 samples"},
+		{"mel past the last bin", mel, DefaultLimits(), "edge 180 Hz falls beyond the 32 bins of a 63-point DFT at 360 Hz"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := runGraph(t, tc.m, tc.lim, newTensor(dtFloat, []int{1, 1, 4, 4}))
+			if err == nil || !strings.Contains(err.Error(), tc.want) || errors.Is(err, errInternal) {
+				t.Fatalf("error = %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}

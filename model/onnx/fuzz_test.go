@@ -12,7 +12,7 @@ import (
 // runs it (and its gradient) on zero inputs. Nothing may panic: a kernel
 // panic surfaces as errInternal, which fails the fuzz test.
 func FuzzParse(f *testing.F) {
-	for _, dir := range []string{"seed", "ml"} {
+	for _, dir := range []string{"seed", "ml", "signal"} {
 		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.onnx"))
 		for _, file := range files {
 			if dir == "ml" && filepath.Base(file) != "tree_iris.onnx" && filepath.Base(file) != "logreg_iris.onnx" {

@@ -277,23 +277,36 @@ func (k melOp) run(r *runner, n *node) error {
 	if err != nil {
 		return fmt.Errorf("upper_edge_hertz: %w", err)
 	}
-	if !(lo >= 0 && lo < hi && hi <= float64(rate)/2) {
-		return fmt.Errorf("edges %g and %g Hz must satisfy 0 ≤ lower < upper ≤ sample_rate/2 = %g", lo, hi, float64(rate)/2)
+	if !(lo >= 0 && lo < hi) {
+		return fmt.Errorf("edges %g and %g Hz must satisfy 0 ≤ lower < upper", lo, hi)
 	}
 	specBins := size/2 + 1
+	// ONNX Runtime's check, in its float32: both edges must fall in a bin
+	// (an odd dft_length at the Nyquist frequency falls one past the last).
+	f32 := func(v float64) float64 { return float64(float32(v)) }
+	for _, e := range []float64{lo, hi} {
+		if b := math.Floor(f32(f32(f32(float64(size+1))*e) / f32(float64(rate)))); b >= float64(specBins) {
+			return fmt.Errorf("edge %g Hz falls beyond the %d bins of a %d-point DFT at %d Hz", e, specBins, size, rate)
+		}
+	}
 	y, err := r.out(n, 0, k.dt, []int{specBins, mels})
 	if err != nil {
 		return err
 	}
-	mel := func(f float64) float64 { return 2595 * math.Log10(1+f/700) }
+	// The edges are computed as ONNX Runtime computes them: the mel values
+	// in float32, the powers and frequencies in float64 (so that an edge on
+	// a bin boundary falls on the same side).
+	mel := func(hz float64) float64 { return f32(2595 * f32(math.Log10(f32(1+f32(hz/700))))) }
 	lowMel := mel(lo)
-	step := (mel(hi) - lowMel) / float64(mels+2)
+	step := f32((mel(hi) - lowMel) / float64(mels+2))
 	edge := make([]int, mels+2)
 	for i := range edge {
-		hz := 700 * (math.Pow(10, (float64(i)*step+lowMel)/2595) - 1)
-		// The last bin at most: for an odd dft_length the definition's
-		// formula gives one past it at the Nyquist frequency.
-		edge[i] = min(int(math.Floor(float64(size+1)*hz/float64(rate))), specBins-1)
+		m := f32(lowMel + f32(step*float64(i)))
+		hz := 700 * (math.Pow(10, f32(m/2595)) - 1)
+		edge[i] = int(math.Floor(float64(size+1) * hz / float64(rate)))
+		if edge[i] < 0 || edge[i] >= specBins {
+			return fmt.Errorf("filter edge %d falls outside the %d bins", edge[i], specBins)
+		}
 	}
 	vals, err := r.floatTemp(y.size())
 	if err != nil {
