@@ -149,12 +149,17 @@ func (k *ifOp) run(r *runner, n *node) error {
 // body(iteration, cond, v...) -> (cond, v..., scan...).
 type loopOp struct{ body *graph }
 
-func makeLoop(a *attrs) (kernel, error) {
+// body compiles the node's "body" subgraph attribute (Loop, SequenceMap).
+func (a *attrs) body() (*graph, error) {
 	b := a.graph("body")
 	if a.err != nil {
 		return nil, a.err
 	}
-	body, err := compileSub(b, a.n.captNames, a.g.opsets, a.lim)
+	return compileSub(b, a.n.captNames, a.g.opsets, a.lim)
+}
+
+func makeLoop(a *attrs) (kernel, error) {
+	body, err := a.body()
 	if err != nil {
 		return nil, err
 	}

@@ -47,6 +47,15 @@ func dftInto(out, x, w []complex128) {
 	}
 }
 
+// complexAt reads the sample at offset p of x: real (c = 1) or complex
+// (c = 2, the imaginary part at p+1).
+func complexAt(x *tensor, p, c int) complex128 {
+	if c == 2 {
+		return complex(num(x, p), num(x, p+1))
+	}
+	return complex(num(x, p), 0)
+}
+
 // signalScalar reads a positive one-element integer input.
 func signalScalar(t *tensor, what string, limit int) (int, error) {
 	if t == nil || !t.dt.isInt() || t.size() != 1 {
@@ -134,11 +143,7 @@ func (k dftOp) run(r *runner, n *node) error {
 	for o := range outer {
 		for i := range inner {
 			for j := range sig {
-				p := ((o*length+j)*inner + i) * c
-				sig[j] = complex(num(x, p), 0)
-				if c == 2 {
-					sig[j] += complex(0, num(x, p+1))
-				}
+				sig[j] = complexAt(x, ((o*length+j)*inner+i)*c, c)
 			}
 			dftInto(res, sig, w)
 			for b, v := range res {
@@ -218,15 +223,10 @@ func (k stftOp) run(r *runner, n *node) error {
 	for b := range batch {
 		for f := range frames {
 			for j := range sig {
-				p := (b*length + f*step + j) * c
-				v := complex(num(x, p), 0)
-				if c == 2 {
-					v += complex(0, num(x, p+1))
-				}
+				sig[j] = complexAt(x, (b*length+f*step+j)*c, c)
 				if win != nil {
-					v *= complex(num(win, j), 0)
+					sig[j] *= complex(num(win, j), 0)
 				}
-				sig[j] = v
 			}
 			dftInto(res, sig, w)
 			for k, v := range res {

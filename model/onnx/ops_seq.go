@@ -218,6 +218,9 @@ func (k splitToSeq) run(r *runner, n *node) error {
 		return err
 	}
 	dim := x.shape[axis]
+	if err := r.accountTemp(int64(dim) * 8); err != nil { // lens, at most one per index
+		return err
+	}
 	var lens []int
 	squeeze := false
 	switch {
@@ -257,7 +260,7 @@ func (k splitToSeq) run(r *runner, n *node) error {
 		if squeeze {
 			shape = slices.Delete(shape, axis, axis+1)
 		}
-		if err := r.accountTemp(int64(outer*l*inner)*8 + 8); err != nil {
+		if err := r.accountTemp(int64(outer*l*inner)*8 + elemBytes); err != nil {
 			return err
 		}
 		e := newTensor(x.dt, shape)
@@ -316,16 +319,7 @@ func (k concatFromSeq) run(r *runner, n *node) error {
 		}
 		parts = views
 	}
-	axis, shape, err := concatShape(parts, axis)
-	if err != nil {
-		return err
-	}
-	y, err := r.out(n, 0, parts[0].dt, shape)
-	if err != nil {
-		return err
-	}
-	concatCopy(y, parts, axis)
-	return nil
+	return r.concatOut(n, parts, axis)
 }
 
 // SequenceMap runs its body once per position of the input sequence: the
@@ -335,11 +329,7 @@ func (k concatFromSeq) run(r *runner, n *node) error {
 type seqMap struct{ body *graph }
 
 func makeSequenceMap(a *attrs) (kernel, error) {
-	b := a.graph("body")
-	if a.err != nil {
-		return nil, a.err
-	}
-	body, err := compileSub(b, a.n.captNames, a.g.opsets, a.lim)
+	body, err := a.body()
 	if err != nil {
 		return nil, err
 	}

@@ -345,9 +345,12 @@ func concatShape(parts []*tensor, axis int) (int, []int, error) {
 	return axis, shape, nil
 }
 
-func (k *concatOp) run(r *runner, n *node) error {
-	parts := k.parts(r, n)
-	axis, shape, err := concatShape(parts, k.axis)
+func (k *concatOp) run(r *runner, n *node) error { return r.concatOut(n, k.parts(r, n), k.axis) }
+
+// concatOut joins parts along axis into node output 0 (Concat,
+// ConcatFromSequence).
+func (r *runner) concatOut(n *node, parts []*tensor, axis int) error {
+	axis, shape, err := concatShape(parts, axis)
 	if err != nil {
 		return err
 	}

@@ -75,10 +75,14 @@ func (r *runner) setValue(n *node, k int, v *tensor) {
 	}
 }
 
+// elemBytes is what an element of a sequence costs beyond its data: its
+// tensor header and shape, counted against MaxRunBytes with the data.
+const elemBytes = 192
+
 // own returns a copy of tensor t that a sequence may hold, counted against
 // the run's byte budget (strings by their headers and bytes).
 func (r *runner) own(t *tensor) (*tensor, error) {
-	b := int64(t.len()) * 8
+	b := int64(t.len())*8 + elemBytes
 	for _, s := range t.s {
 		b += int64(len(s)) + 8
 	}

@@ -2,8 +2,8 @@
 """Makes the signal, RoiAlign and sequence test models of model/onnx, with
 their inputs in inputs.json, from real data: the electrocardiogram SciPy
 ships (scipy.misc.electrocardiogram, 360 Hz) and the scikit-learn digits
-images. run_ort.js then records ONNX Runtime's outputs (ort.json), the
-reference of TestSignalMatchONNXRuntime.
+images. ../types/run_ort.js, run in this directory, then records ONNX
+Runtime's outputs (ort.json), the reference of TestSignalMatchONNXRuntime.
 
 - dft_ecg: DFT of 2 ECG windows of 50 samples, forward zero-padded to 64
   points, and onesided;
