@@ -173,11 +173,13 @@ func (n nb) encode() []byte {
 	return w.b
 }
 
-// vi describes a graph input or output: elem type and dims (-1 symbolic).
+// vi describes a graph input or output: elem type and dims (-1 symbolic);
+// kind typeSequence or typeOptional wraps that tensor type.
 type vi struct {
 	name string
 	dt   dtype
 	dims []int
+	kind int
 }
 
 func (v vi) encode() []byte {
@@ -198,6 +200,12 @@ func (v vi) encode() []byte {
 	}
 	var typ pbw
 	typ.bytes(1, tt.b)
+	if v.kind != 0 && v.kind != typeTensor {
+		var wrap, outer pbw
+		wrap.bytes(1, typ.b) // elem_type
+		outer.bytes(v.kind, wrap.b)
+		typ = outer
+	}
 	var w pbw
 	w.str(1, v.name)
 	w.bytes(2, typ.b)

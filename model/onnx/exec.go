@@ -75,6 +75,13 @@ func (r *runner) forward(ctx context.Context, feeds []*tensor) error {
 	}
 	for k, vi := range r.g.inputs {
 		t := feeds[k]
+		if t != nil && (!t.isPlain() || r.g.values[vi].typ.isSeqKind()) {
+			if err := r.feedValue(vi, t); err != nil {
+				return err
+			}
+			r.vals[vi] = t
+			continue
+		}
 		if t == nil || !t.dt.supported() {
 			return fmt.Errorf("input %q: missing or unsupported tensor", r.g.values[vi].name)
 		}
@@ -249,6 +256,9 @@ func (r *runner) checkTypes(n *node) error {
 	for _, i := range n.in {
 		if i < 0 {
 			continue
+		}
+		if !r.vals[i].isPlain() && n.types&tsSeq == 0 {
+			return fmt.Errorf("input %q is a %s, which the operator does not take", r.g.values[i].name, r.vals[i].kindName())
 		}
 		if dt := r.vals[i].dt; dt.extra() && n.types&typeBit(dt) == 0 {
 			return fmt.Errorf("input type %v is not supported", dt)

@@ -12,7 +12,7 @@ import (
 // runs it (and its gradient) on zero inputs. Nothing may panic: a kernel
 // panic surfaces as errInternal, which fails the fuzz test.
 func FuzzParse(f *testing.F) {
-	for _, dir := range []string{"seed", "ml"} {
+	for _, dir := range []string{"seed", "ml", "signal"} {
 		files, _ := filepath.Glob(filepath.Join("testdata", dir, "*.onnx"))
 		for _, file := range files {
 			if dir == "ml" && filepath.Base(file) != "tree_iris.onnx" && filepath.Base(file) != "logreg_iris.onnx" {
@@ -66,9 +66,16 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// zeroFeed returns a zero tensor of a declared input type, or nil when the
-// type or shape is unknown or too large.
+// zeroFeed returns a zero tensor of a declared input type (an empty
+// sequence or optional for those kinds), or nil when the type or shape is
+// unknown or too large.
 func zeroFeed(typ *typeProto, lim Limits) *tensor {
+	if typ.isSeqKind() {
+		if typ.kind == typeOptional {
+			return newOptional(nil)
+		}
+		return &tensor{seq: &seqVal{}}
+	}
 	if typ == nil || typ.kind != typeTensor || !typ.hasShape {
 		return nil
 	}

@@ -553,5 +553,8 @@ func (g *graph) konst(n *node, k int) *tensor {
 	if k >= len(n.in) || n.in[k] < 0 {
 		return nil
 	}
-	return g.values[n.in[k]].konst
+	if t := g.values[n.in[k]].konst; t != nil && t.isPlain() {
+		return t
+	}
+	return nil // a sequence is never a constant operand of a tensor operator
 }

@@ -166,7 +166,7 @@ func (m *Model) chooseInput(name string) error {
 	m.inDT = dtFloat
 	if v.typ != nil {
 		if v.typ.kind != typeTensor {
-			return fmt.Errorf("input %q is not a tensor", v.name)
+			return fmt.Errorf("input %q is a %s; a target feeds one tensor (sequences and optionals may only be used inside the model)", v.name, typeKindName(v.typ.kind))
 		}
 		if dt := dtype(v.typ.elemType); dt != dtUndefined {
 			if !dt.supported() || dt == dtString {
@@ -187,12 +187,16 @@ func (m *Model) chooseOutput(name string) error {
 		for _, o := range g.outputs {
 			if g.values[o].name == name {
 				m.out = o
-				return nil
+				return m.checkOutputKind()
 			}
 		}
 		return fmt.Errorf("model has no output %q", name)
 	}
 	m.out = g.outputs[0]
+	// Else the first output that is not a sequence or optional.
+	if i := slices.IndexFunc(g.outputs, func(o int) bool { return !g.values[o].typ.isSeqKind() }); i >= 0 {
+		m.out = g.outputs[i]
+	}
 	for _, o := range g.outputs {
 		t := g.values[o].typ
 		if t != nil && t.kind == typeTensor && dtype(t.elemType).isFloat() {
@@ -206,7 +210,18 @@ func (m *Model) chooseOutput(name string) error {
 			return nil
 		}
 	}
-	return nil
+	return m.checkOutputKind()
+}
+
+// checkOutputKind refuses an output declared a sequence or optional (the
+// target returns tensors), except ZipMap's, which the interpreter computes
+// as a tensor.
+func (m *Model) checkOutputKind() error {
+	v := m.g.values[m.out]
+	if !v.typ.isSeqKind() || v.producer >= 0 && m.g.nodes[v.producer].op == "ZipMap" {
+		return nil
+	}
+	return fmt.Errorf("output %q is a %s; a target returns one tensor (sequences and optionals may only be used inside the model)", v.name, typeKindName(v.typ.kind))
 }
 
 // sampleShape returns the declared shape of value v without its first
@@ -470,6 +485,9 @@ func (m *Model) part(in *tensor, p [2]int, n int) *tensor {
 // (allocated on the first call).
 func (m *Model) collect(r *runner, v int, y *model.Tensor, batch int, p [2]int, n int) (*model.Tensor, error) {
 	out := r.vals[v]
+	if !out.isPlain() {
+		return nil, fmt.Errorf("value %q is a %s, which a target cannot return", m.g.values[v].name, out.kindName())
+	}
 	if out.dt == dtString {
 		return nil, fmt.Errorf("%q is a STRING tensor, which a target cannot return", m.g.values[v].name)
 	}

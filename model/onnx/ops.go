@@ -28,7 +28,7 @@ var opsAI = map[string]opDef{
 	"Reshape":            {since: []int{1, 5, 13, 14}, min: 5, minIn: 2, maxIn: 2, maxOut: 1, types: tsAll, grad: true, make: makeReshape},
 	"Transpose":          {since: []int{1, 13}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, types: tsAll, grad: true, make: makeTranspose},
 	"Concat":             {since: []int{1, 4, 11, 13}, min: 4, minIn: 1, maxIn: math.MaxInt32, maxOut: 1, types: tsAll, grad: true, make: makeConcat},
-	"Identity":           {since: []int{1, 13, 14, 16}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, types: tsAll, grad: true, make: makeIdentity},
+	"Identity":           {since: []int{1, 13, 14, 16}, min: 1, minIn: 1, maxIn: 1, maxOut: 1, types: tsAll | tsSeq, grad: true, make: makeIdentity},
 	"Dropout":            {since: []int{1, 6, 7, 10, 12, 13}, min: 6, minIn: 1, maxIn: 3, maxOut: 2, grad: true, make: makeDropout},
 	"Clip":               {since: []int{1, 6, 11, 12, 13}, min: 6, minIn: 1, maxIn: 3, maxOut: 1, types: tsFloats, grad: true, make: makeClip},
 	"Constant":           {since: []int{1, 9, 11, 12, 13}, min: 1, minIn: 0, maxIn: 0, maxOut: 1, types: tsAll, make: makeConstant},

@@ -21,7 +21,7 @@ import (
 // they were in its literal).
 func init() {
 	opsAI["If"] = opDef{since: []int{1, 11, 13, 16}, min: 1, minIn: 1, maxIn: 1, maxOut: math.MaxInt32, types: tsAll, make: makeIf}
-	opsAI["Loop"] = opDef{since: []int{1, 11, 13, 16}, min: 1, minIn: 0, maxIn: math.MaxInt32, maxOut: math.MaxInt32, types: tsAll, make: makeLoop}
+	opsAI["Loop"] = opDef{since: []int{1, 11, 13, 16}, min: 1, minIn: 0, maxIn: math.MaxInt32, maxOut: math.MaxInt32, types: tsAll | tsSeq, make: makeLoop}
 	opsAI["Scan"] = opDef{since: []int{8, 9, 11, 16}, min: 8, minIn: 0, maxIn: math.MaxInt32, maxOut: math.MaxInt32, types: tsAll, make: makeScan}
 }
 
@@ -70,6 +70,10 @@ func (r *runner) step() error {
 
 // setOut copies t into node output k.
 func (r *runner) setOut(n *node, k int, t *tensor) error {
+	if !t.isPlain() {
+		r.setValue(n, k, t) // never modified: shared
+		return nil
+	}
 	y, err := r.out(n, k, t.dt, t.shape)
 	if err != nil {
 		return err
@@ -145,12 +149,17 @@ func (k *ifOp) run(r *runner, n *node) error {
 // body(iteration, cond, v...) -> (cond, v..., scan...).
 type loopOp struct{ body *graph }
 
-func makeLoop(a *attrs) (kernel, error) {
+// body compiles the node's "body" subgraph attribute (Loop, SequenceMap).
+func (a *attrs) body() (*graph, error) {
 	b := a.graph("body")
 	if a.err != nil {
 		return nil, a.err
 	}
-	body, err := compileSub(b, a.n.captNames, a.g.opsets, a.lim)
+	return compileSub(b, a.n.captNames, a.g.opsets, a.lim)
+}
+
+func makeLoop(a *attrs) (kernel, error) {
+	body, err := a.body()
 	if err != nil {
 		return nil, err
 	}
@@ -246,6 +255,9 @@ func (r *runner) stackParts(parts []*tensor, axis int, rev bool, sg *graph, o in
 	}
 	first := parts[0]
 	for _, p := range parts {
+		if !p.isPlain() {
+			return nil, fmt.Errorf("scan output %d is a %s; scan outputs are tensors", o, p.kindName())
+		}
 		if p.dt != first.dt || !slices.Equal(p.shape, first.shape) {
 			return nil, fmt.Errorf("scan output %d changes from %v to %v", o, first, p)
 		}

@@ -599,6 +599,10 @@ func makeDropout(a *attrs) (kernel, error) {
 
 func (k *identity) run(r *runner, n *node) error {
 	x := r.in(n, 0)
+	if !x.isPlain() { // Identity 14 and 16: a sequence or optional
+		r.setValue(n, 0, x)
+		return nil
+	}
 	if k.dropout {
 		// Version 12 and later: ratio and training_mode inputs.
 		if t := r.in(n, 2); t != nil && t.size() == 1 && t.i[0] != 0 {

@@ -326,18 +326,31 @@ func makeConcat(a *attrs) (kernel, error) {
 }
 
 func (k *concatOp) plan(r *runner, n *node) (axis int, shape []int, err error) {
-	first := r.in(n, 0)
-	if first == nil {
+	return concatShape(k.parts(r, n), k.axis)
+}
+
+func (k *concatOp) parts(r *runner, n *node) []*tensor {
+	parts := make([]*tensor, len(n.in))
+	for j := range n.in {
+		parts[j] = r.in(n, j)
+	}
+	return parts
+}
+
+// concatShape checks that parts can be joined along axis and returns the
+// axis (made non-negative) and the shape of the result.
+func concatShape(parts []*tensor, axis int) (int, []int, error) {
+	if len(parts) == 0 || parts[0] == nil {
 		return 0, nil, errors.New("missing input")
 	}
-	axis, err = normAxis(k.axis, first.rank())
+	first := parts[0]
+	axis, err := normAxis(axis, first.rank())
 	if err != nil {
 		return 0, nil, err
 	}
-	shape = slices.Clone(first.shape)
+	shape := slices.Clone(first.shape)
 	shape[axis] = 0
-	for j := range n.in {
-		t := r.in(n, j)
+	for _, t := range parts {
 		if t == nil {
 			return 0, nil, errors.New("missing input")
 		}
@@ -354,21 +367,29 @@ func (k *concatOp) plan(r *runner, n *node) (axis int, shape []int, err error) {
 	return axis, shape, nil
 }
 
-func (k *concatOp) run(r *runner, n *node) error {
-	axis, shape, err := k.plan(r, n)
+func (k *concatOp) run(r *runner, n *node) error { return r.concatOut(n, k.parts(r, n), k.axis) }
+
+// concatOut joins parts along axis into node output 0 (Concat,
+// ConcatFromSequence).
+func (r *runner) concatOut(n *node, parts []*tensor, axis int) error {
+	axis, shape, err := concatShape(parts, axis)
 	if err != nil {
 		return err
 	}
-	first := r.in(n, 0)
-	y, err := r.out(n, 0, first.dt, shape)
+	y, err := r.out(n, 0, parts[0].dt, shape)
 	if err != nil {
 		return err
 	}
-	outer, inner := prod(shape[:axis]), prod(shape[axis+1:])
-	row := shape[axis] * inner
+	concatCopy(y, parts, axis)
+	return nil
+}
+
+// concatCopy copies parts into y, joined along axis (concatShape's).
+func concatCopy(y *tensor, parts []*tensor, axis int) {
+	outer, inner := prod(y.shape[:axis]), prod(y.shape[axis+1:])
+	row := y.shape[axis] * inner
 	off := 0
-	for j := range n.in {
-		t := r.in(n, j)
+	for _, t := range parts {
 		blk := t.shape[axis] * inner
 		cp := copier(y, t)
 		for o := range outer {
@@ -376,7 +397,6 @@ func (k *concatOp) run(r *runner, n *node) error {
 		}
 		off += blk
 	}
-	return nil
 }
 
 func (k *concatOp) backward(r *runner, n *node) error {

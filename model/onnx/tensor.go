@@ -124,6 +124,7 @@ type tensor struct {
 	d     []float64
 	i     []int64
 	s     []string
+	seq   *seqVal // a sequence or optional value (value.go): no type or data of its own
 }
 
 func (t *tensor) size() int { return prod(t.shape) }
@@ -160,7 +161,12 @@ func (d dtype) extra() bool { return d.supported() && typeBit(d)&tsAll != 0 }
 
 func (t *tensor) rank() int { return len(t.shape) }
 
-func (t *tensor) String() string { return fmt.Sprintf("%v%v", t.dt, t.shape) }
+func (t *tensor) String() string {
+	if t.seq != nil {
+		return fmt.Sprintf("%s(%d)", t.kindName(), len(t.seq.elems))
+	}
+	return fmt.Sprintf("%v%v", t.dt, t.shape)
+}
 
 func prod(s []int) int {
 	n := 1
@@ -196,6 +202,9 @@ func checkedProd(shape []int, max int) (int, error) {
 
 // clone returns a deep copy of t.
 func (t *tensor) clone() *tensor {
+	if t.seq != nil {
+		return &tensor{seq: t.seq} // its content is never modified
+	}
 	c := &tensor{dt: t.dt, shape: append([]int(nil), t.shape...)}
 	if t.f != nil {
 		c.f = append([]float32(nil), t.f...)

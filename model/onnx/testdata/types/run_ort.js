@@ -1,9 +1,12 @@
-// Records ONNX Runtime's outputs for the models that make_models.py wrote,
-// into ort.json, the reference of TestTypesMatchONNXRuntime.
+// Records ONNX Runtime's outputs for the models that make_models.py wrote
+// in the current directory, into its ort.json: the reference of
+// TestTypesMatchONNXRuntime (run in testdata/types) and of
+// TestSignalMatchONNXRuntime (run in testdata/signal).
 //
 // Needs npm's onnxruntime-node (installed with ONNXRUNTIME_NODE_INSTALL=skip):
 //   ONNXRUNTIME_NODE_INSTALL=skip npm install --prefix /tmp/ort onnxruntime-node@1.30.0
-//   NODE_PATH=/tmp/ort/node_modules node run_ort.js
+//   NODE_PATH=/tmp/ort/node_modules node run_ort.js          (in testdata/types)
+//   NODE_PATH=/tmp/ort/node_modules node ../types/run_ort.js (in testdata/signal)
 'use strict';
 const fs = require('fs');
 const ort = require('onnxruntime-node');
