@@ -34,12 +34,18 @@ func makeReduce(kind int) func(a *attrs) (kernel, error) {
 		k := &reduceOp{kind: kind, keep: a.int("keepdims", 1) != 0}
 		k.axes, _ = a.ints("axes")
 		k.noopEmpty = a.int("noop_with_empty_axes", 0) != 0
+		if !k.axesInput(a.n) && len(a.n.in) > 1 {
+			return nil, fmt.Errorf("takes one input before version 18 (axes is an attribute)")
+		}
 		return k, nil
 	}
 }
 
-// axesInput reports whether the axes come from input 1.
-func (k *reduceOp) axesInput(n *node) bool { return k.kind == redSum && n.version >= 13 }
+// axesInput reports whether the axes come from input 1 (ReduceSum from
+// version 13, the others from 18).
+func (k *reduceOp) axesInput(n *node) bool {
+	return n.version >= 18 || k.kind == redSum && n.version >= 13
+}
 
 // plan returns the output shape, the output offset stride of each input
 // dimension (0 for reduced ones) and the number of elements per output; nil
