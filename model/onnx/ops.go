@@ -86,7 +86,7 @@ var opsAI = map[string]opDef{
 	// Broadcast binary operators (ops_math.go).
 	"Pow":            {since: []int{1, 7, 12, 13, 15}, min: 1, minIn: 2, maxIn: 2, maxOut: 1, types: tsFloats, grad: true, make: makePow},
 	"PRelu":          {since: []int{1, 6, 7, 9, 16}, min: 6, minIn: 2, maxIn: 2, maxOut: 1, grad: true, make: makePRelu},
-	"Equal":          {since: []int{1, 7, 11, 13, 19}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, types: tsFloats, make: makeBroadcast(fnEqual)},
+	"Equal":          {since: []int{1, 7, 11, 13, 19}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, types: tsAll, make: makeBroadcast(fnEqual)},
 	"Less":           {since: []int{1, 7, 9, 13}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, types: tsFloats, make: makeBroadcast(fnLess)},
 	"Greater":        {since: []int{1, 7, 9, 13}, min: 7, minIn: 2, maxIn: 2, maxOut: 1, types: tsFloats, make: makeBroadcast(fnGreater)},
 	"LessOrEqual":    {since: []int{12, 16}, min: 12, minIn: 2, maxIn: 2, maxOut: 1, types: tsFloats, make: makeBroadcast(fnLessOrEqual)},
