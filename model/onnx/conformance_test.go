@@ -177,8 +177,17 @@ func failReason(err error) string {
 	if m := reValueKind.FindStringSubmatch(msg); m != nil {
 		return m[1] + " values"
 	}
-	if strings.Contains(msg, "segmented tensors") || strings.HasPrefix(msg, "input ") {
+	if strings.Contains(msg, "segmented tensors") {
+		return "segmented tensors"
+	}
+	if strings.HasPrefix(msg, "input ") && (strings.Contains(msg, "sequence") || strings.Contains(msg, "optional")) {
 		return "input is not a plain tensor (sequence or optional)"
+	}
+	if rest, ok := strings.CutPrefix(msg, "input "); ok {
+		if _, after, found := strings.Cut(rest, ": "); found {
+			rest = after
+		}
+		return "input refused: " + rest
 	}
 	if m := reRunError.FindStringSubmatch(msg); m != nil {
 		return "refused at run time: " + m[1]

@@ -50,7 +50,7 @@ func (l Limits) check() error {
 // Supported opset ranges.
 const (
 	minOpsetAI = 1
-	maxOpsetAI = 17
+	maxOpsetAI = 23
 	minOpsetML = 1
 	maxOpsetML = 3
 	domainML   = "ai.onnx.ml"

@@ -41,7 +41,7 @@ func TestHostileModels(t *testing.T) {
 		{"undefined input", mbuild{nodes: one("Add", []string{"X", "Z"}), inputs: []vi{x}, outputs: []vi{y}}, nil, `"Z" is never defined`},
 		{"unsupported operator", mbuild{nodes: one("Bernoulli", []string{"X"}), inputs: []vi{x}, outputs: []vi{y}}, nil, "operator Bernoulli is not supported"},
 		{"unknown domain", mbuild{nodes: []nb{{op: "Gelu", domain: "com.microsoft", in: []string{"X"}, out: []string{"Y"}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "com.microsoft.Gelu is not supported"},
-		{"opset 18", mbuild{opset: 18, nodes: one("Relu", []string{"X"}), inputs: []vi{x}, outputs: []vi{y}}, nil, "opset 18 is not supported"},
+		{"opset 24", mbuild{opset: 24, nodes: one("Relu", []string{"X"}), inputs: []vi{x}, outputs: []vi{y}}, nil, "opset 24 is not supported"},
 		{"old operator version", mbuild{opset: 5, nodes: one("Relu", []string{"X"}), inputs: []vi{x}, outputs: []vi{y}}, nil, "version 1 (opset 5) is not supported"},
 		{"huge initializer", mbuild{nodes: one("Add", []string{"X", "W"}), inits: []tb{{name: "W", shape: []int{1 << 20, 1 << 20}, f: []float32{1}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "elements"},
 		{"empty tensor with huge dimensions", mbuild{nodes: one("Add", []string{"X", "W"}), inits: []tb{{name: "W", shape: []int{1 << 20, 1 << 20, 0}}}, inputs: []vi{x}, outputs: []vi{y}}, nil, "elements"},

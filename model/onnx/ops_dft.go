@@ -14,7 +14,7 @@ import (
 // MaxTensorElements.
 
 func init() {
-	opsAI["DFT"] = opDef{since: []int{17}, min: 17, minIn: 1, maxIn: 2, maxOut: 1, types: tsFloats, make: makeDFT}
+	opsAI["DFT"] = opDef{since: []int{17, 20}, min: 17, minIn: 1, maxIn: 3, maxOut: 1, types: tsFloats, make: makeDFT}
 	opsAI["STFT"] = opDef{since: []int{17}, min: 17, minIn: 2, maxIn: 4, maxOut: 1, types: tsFloats, make: makeSTFT}
 	opsAI["MelWeightMatrix"] = opDef{since: []int{17}, min: 17, minIn: 5, maxIn: 5, maxOut: 1, types: tsFloats, make: makeMelWeightMatrix}
 }
@@ -82,11 +82,17 @@ func (r *runner) checkWork(transforms, length, bins int) error {
 // input optionally onesided (the n/2+1 non-redundant bins).
 type dftOp struct {
 	axis              int
+	axisInput         bool // DFT-20: the axis is input 2 (default -2), not an attribute
 	inverse, onesided bool
 }
 
 func makeDFT(a *attrs) (kernel, error) {
-	k := dftOp{axis: a.intIn("axis", 1, -64, 64), inverse: a.intIn("inverse", 0, 0, 1) == 1, onesided: a.intIn("onesided", 0, 0, 1) == 1}
+	k := dftOp{inverse: a.intIn("inverse", 0, 0, 1) == 1, onesided: a.intIn("onesided", 0, 0, 1) == 1}
+	if a.n.version >= 20 {
+		k.axis, k.axisInput = -2, true
+	} else {
+		k.axis = a.intIn("axis", 1, -64, 64)
+	}
 	if k.inverse && k.onesided {
 		return nil, errors.New("an inverse onesided DFT is not supported")
 	}
@@ -99,9 +105,16 @@ func (k dftOp) run(r *runner, n *node) error {
 		return fmt.Errorf("input must end in a dimension of 1 (real) or 2 (complex), have %v", x)
 	}
 	c := x.shape[x.rank()-1]
-	axis, err := normAxis(k.axis, x.rank())
+	ax := k.axis
+	if t := r.in(n, 2); k.axisInput && t != nil {
+		if !t.dt.isInt() || t.size() != 1 {
+			return fmt.Errorf("axis must be one integer, have %v", t)
+		}
+		ax = int(max(min(t.i[0], 64), -64))
+	}
+	axis, err := normAxis(ax, x.rank())
 	if err != nil || axis == x.rank()-1 {
-		return fmt.Errorf("axis %d must be a signal axis of %v", k.axis, x)
+		return fmt.Errorf("axis %d must be a signal axis of %v", ax, x)
 	}
 	length := x.shape[axis]
 	size := length

@@ -49,6 +49,13 @@ func makeEinsum(a *attrs) (kernel, error) {
 		if err != nil {
 			return nil, err
 		}
+		seen := map[rune]bool{}
+		for _, c := range r {
+			if seen[c] {
+				return nil, fmt.Errorf("output label %q appears twice", c)
+			}
+			seen[c] = true
+		}
 		k.output, k.hasOut = r, true
 	}
 	return k, nil

@@ -101,7 +101,7 @@ func (k *gatherElements) backward(r *runner, n *node) error {
 }
 
 // scatterElements writes updates into a copy of data at the positions the
-// indices give along an axis (reduction none, add or mul).
+// indices give along an axis (reduction none, add, mul, max or min).
 type scatterElements struct {
 	axis      int
 	reduction string
@@ -109,12 +109,7 @@ type scatterElements struct {
 
 func makeScatterElements(a *attrs) (kernel, error) {
 	k := &scatterElements{axis: a.intIn("axis", 0, -64, 64), reduction: a.str("reduction", "none")}
-	switch k.reduction {
-	case "none", "add", "mul":
-	default:
-		return nil, fmt.Errorf("reduction %q is not supported", k.reduction)
-	}
-	return k, nil
+	return k, checkReduction(a, k.reduction)
 }
 
 func (k *scatterElements) run(r *runner, n *node) error {
@@ -137,25 +132,50 @@ func (k *scatterElements) run(r *runner, n *node) error {
 	copy(y.f, x.f)
 	copy(y.i, x.i)
 	for o, j := range idx {
-		if x.dt == dtFloat {
-			switch k.reduction {
-			case "add":
-				y.f[j] += upd.f[o]
-			case "mul":
-				y.f[j] *= upd.f[o]
-			default:
-				y.f[j] = upd.f[o]
-			}
-			continue
-		}
-		switch k.reduction {
-		case "add":
-			y.i[j] = x.dt.wrap(y.i[j] + upd.i[o])
-		case "mul":
-			y.i[j] = x.dt.wrap(y.i[j] * upd.i[o])
-		default:
-			y.i[j] = upd.i[o]
-		}
+		scatterOne(y, upd, j, o, k.reduction)
 	}
 	return nil
+}
+
+// checkReduction accepts the scatter reductions of the node's version: none,
+// add and mul (16), max and min (18).
+func checkReduction(a *attrs, red string) error {
+	switch {
+	case red == "none" || red == "add" || red == "mul":
+		return nil
+	case (red == "max" || red == "min") && a.version() >= 18:
+		return nil
+	}
+	return fmt.Errorf("reduction %q is not supported", red)
+}
+
+// scatterOne combines update element u into y[o] by the reduction.
+func scatterOne(y, upd *tensor, o, u int, red string) {
+	if y.dt == dtFloat {
+		switch red {
+		case "add":
+			y.f[o] += upd.f[u]
+		case "mul":
+			y.f[o] *= upd.f[u]
+		case "max":
+			y.f[o] = max(y.f[o], upd.f[u])
+		case "min":
+			y.f[o] = min(y.f[o], upd.f[u])
+		default:
+			y.f[o] = upd.f[u]
+		}
+		return
+	}
+	switch red {
+	case "add":
+		y.i[o] = y.dt.wrap(y.i[o] + upd.i[u])
+	case "mul":
+		y.i[o] = y.dt.wrap(y.i[o] * upd.i[u])
+	case "max":
+		y.i[o] = max(y.i[o], upd.i[u])
+	case "min":
+		y.i[o] = min(y.i[o], upd.i[u])
+	default:
+		y.i[o] = upd.i[u]
+	}
 }

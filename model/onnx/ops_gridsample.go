@@ -16,6 +16,18 @@ type gridSample struct {
 
 func makeGridSample(a *attrs) (kernel, error) {
 	k := &gridSample{mode: a.str("mode", "bilinear"), padding: a.str("padding_mode", "zeros"), align: a.int("align_corners", 0) != 0}
+	if a.version() >= 20 {
+		// Version 20 renamed the modes (and allows N-D inputs, of which 4-D
+		// runs here).
+		switch k.mode = a.str("mode", "linear"); k.mode {
+		case "linear":
+			k.mode = "bilinear"
+		case "cubic":
+			k.mode = "bicubic"
+		case "bilinear", "bicubic":
+			return nil, fmt.Errorf("mode %q is not a mode of version %d (linear, cubic)", k.mode, a.version())
+		}
+	}
 	switch k.mode {
 	case "bilinear", "nearest", "bicubic":
 	default:

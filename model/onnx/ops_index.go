@@ -100,10 +100,7 @@ type scatterND struct{ reduction string }
 
 func makeScatterND(a *attrs) (kernel, error) {
 	k := &scatterND{reduction: a.str("reduction", "none")}
-	if k.reduction != "none" && k.reduction != "add" && k.reduction != "mul" {
-		return nil, fmt.Errorf("reduction %q is not supported", k.reduction)
-	}
-	return k, nil
+	return k, checkReduction(a, k.reduction)
 }
 
 func (k *scatterND) run(r *runner, n *node) error {
@@ -123,26 +120,7 @@ func (k *scatterND) run(r *runner, n *node) error {
 	copy(y.i, x.i)
 	for t, off := range offs {
 		for j := range slice {
-			o, u := off+j, t*slice+j
-			if x.dt == dtFloat {
-				switch k.reduction {
-				case "add":
-					y.f[o] += upd.f[u]
-				case "mul":
-					y.f[o] *= upd.f[u]
-				default:
-					y.f[o] = upd.f[u]
-				}
-				continue
-			}
-			switch k.reduction {
-			case "add":
-				y.i[o] = x.dt.wrap(y.i[o] + upd.i[u])
-			case "mul":
-				y.i[o] = x.dt.wrap(y.i[o] * upd.i[u])
-			default:
-				y.i[o] = upd.i[u]
-			}
+			scatterOne(y, upd, off+j, t*slice+j, k.reduction)
 		}
 	}
 	return nil

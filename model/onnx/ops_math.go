@@ -301,6 +301,16 @@ func (k *broadcastOp) runOn(r *runner, n *node, a, b *tensor) error {
 	}
 	ia, ib := bcastIdx(shape, a.shape), bcastIdx(shape, b.shape)
 	switch {
+	case a.dt == dtString && k.fn == fnEqual && n.version >= 19:
+		y, err := r.out(n, 0, dtBool, shape)
+		if err != nil {
+			return err
+		}
+		for o := range ia {
+			y.i[o] = int64(b2f(a.s[ia[o]] == b.s[ib[o]]))
+		}
+	case a.dt == dtString:
+		return fmt.Errorf("input type %v is not supported", a.dt)
 	case k.fn.bool:
 		y, err := r.out(n, 0, dtBool, shape)
 		if err != nil {

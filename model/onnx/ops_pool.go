@@ -23,8 +23,8 @@ func makeMaxPool(a *attrs) (kernel, error) {
 
 func makeAveragePool(a *attrs) (kernel, error) {
 	k := &poolOp{w: readWindow(a, true)}
-	if a.has("dilations") {
-		return nil, errors.New("AveragePool dilations are not supported")
+	if a.has("dilations") && a.version() < 19 {
+		return nil, errors.New("AveragePool dilations need version 19")
 	}
 	k.includePad = a.int("count_include_pad", 0) != 0
 	return k, nil
@@ -206,7 +206,7 @@ func (k *poolOp) divisors(g *geom, sp *[3][]spanT) [3][]int {
 		end := g.in[d] + k.padEnd(g, d)
 		for o, s := range sp[d] {
 			if k.includePad {
-				c[d][o] = min(s.start+g.k[d], end) - s.start
+				c[d][o] = min(g.k[d], (end-s.start+g.dil[d]-1)/g.dil[d])
 			} else {
 				c[d][o] = s.hi - s.lo
 			}
@@ -217,6 +217,7 @@ func (k *poolOp) divisors(g *geom, sp *[3][]spanT) [3][]int {
 
 func (k *poolOp) avgPlane(g *geom, sp *[3][]spanT, cnt *[3][]int, x, y []float32, gx, gy []float32) {
 	H, W := g.in[1], g.in[2]
+	d0, d1, d2 := g.dil[0], g.dil[1], g.dil[2]
 	o := 0
 	for od, sd := range sp[0] {
 		for oh, sh := range sp[1] {
@@ -227,9 +228,9 @@ func (k *poolOp) avgPlane(g *geom, sp *[3][]spanT, cnt *[3][]int, x, y []float32
 						v := gy[o] / float32(c)
 						for kd := sd.lo; kd < sd.hi; kd++ {
 							for kh := sh.lo; kh < sh.hi; kh++ {
-								row := ((sd.start+kd)*H+sh.start+kh)*W + sw.start
+								row := ((sd.start+kd*d0)*H+sh.start+kh*d1)*W + sw.start
 								for kw := sw.lo; kw < sw.hi; kw++ {
-									gx[row+kw] += v
+									gx[row+kw*d2] += v
 								}
 							}
 						}
@@ -240,9 +241,9 @@ func (k *poolOp) avgPlane(g *geom, sp *[3][]spanT, cnt *[3][]int, x, y []float32
 				var sum float32
 				for kd := sd.lo; kd < sd.hi; kd++ {
 					for kh := sh.lo; kh < sh.hi; kh++ {
-						row := ((sd.start+kd)*H+sh.start+kh)*W + sw.start
+						row := ((sd.start+kd*d0)*H+sh.start+kh*d1)*W + sw.start
 						for kw := sw.lo; kw < sw.hi; kw++ {
-							sum += x[row+kw]
+							sum += x[row+kw*d2]
 						}
 					}
 				}

@@ -27,26 +27,28 @@ type reduceOp struct {
 	axes      []int64 // attribute (all versions up to 17 except ReduceSum 13)
 	keep      bool
 	noopEmpty bool
+	axesIn    bool // the axes come from input 1 (ReduceSum from version 13, the others from 18)
 }
 
 func makeReduce(kind int) func(a *attrs) (kernel, error) {
 	return func(a *attrs) (kernel, error) {
 		k := &reduceOp{kind: kind, keep: a.int("keepdims", 1) != 0}
+		k.axesIn = a.version() >= 18 || kind == redSum && a.version() >= 13
 		k.axes, _ = a.ints("axes")
 		k.noopEmpty = a.int("noop_with_empty_axes", 0) != 0
+		if !k.axesIn && len(a.n.in) > 1 {
+			return nil, fmt.Errorf("takes one input before version 18 (axes is an attribute)")
+		}
 		return k, nil
 	}
 }
-
-// axesInput reports whether the axes come from input 1.
-func (k *reduceOp) axesInput(n *node) bool { return k.kind == redSum && n.version >= 13 }
 
 // plan returns the output shape, the output offset stride of each input
 // dimension (0 for reduced ones) and the number of elements per output; nil
 // strides mean the reduction is a no-op.
 func (k *reduceOp) plan(r *runner, n *node, in []int) (out, ostr []int, cnt int, err error) {
 	axes := k.axes
-	if k.axesInput(n) {
+	if k.axesIn {
 		axes = nil
 		if t := r.in(n, 1); t != nil {
 			if axes, err = t.ints(); err != nil {

@@ -6,7 +6,7 @@ import (
 	"math"
 )
 
-// Resize (versions 10, 11, 13) and Upsample (7, 9): separable nearest,
+// Resize (versions 10, 11, 13, 18, 19) and Upsample (7, 9): separable nearest,
 // linear and cubic interpolation, with the coordinate transformations and
 // rounding modes of the ONNX reference.
 
@@ -19,11 +19,16 @@ type resizeOp struct {
 	cubicA    float64
 	exclude   bool
 	extrapVal float32
+	axes      []int64 // version 18: the dimensions scales, sizes and roi give
+	policy    string  // keep_aspect_ratio_policy (18): stretch, not_larger, not_smaller
 }
 
 func makeResize(upsample bool) func(a *attrs) (kernel, error) {
 	return func(a *attrs) (kernel, error) {
 		k := &resizeOp{upsample: upsample, mode: a.str("mode", "nearest"), coord: "asymmetric", nearest: "floor"}
+		if upsample && a.version() >= 10 {
+			return nil, errors.New("Upsample is deprecated from version 10 (Resize replaces it)")
+		}
 		if upsample && a.version() < 9 {
 			var ok bool
 			if k.scales, ok = a.floats("scales"); !ok {
@@ -40,6 +45,22 @@ func makeResize(upsample bool) func(a *attrs) (kernel, error) {
 			k.exclude = a.int("exclude_outside", 0) != 0
 			k.extrapVal = a.finite("extrapolation_value", 0)
 		}
+		k.policy = "stretch"
+		if !upsample && a.version() >= 18 {
+			if a.int("antialias", 0) != 0 && k.mode != "nearest" {
+				return nil, errors.New("antialias is not supported")
+			}
+			k.axes, _ = a.ints("axes")
+			k.policy = a.str("keep_aspect_ratio_policy", "stretch")
+			switch k.policy {
+			case "stretch", "not_larger", "not_smaller":
+			default:
+				return nil, fmt.Errorf("keep_aspect_ratio_policy %q is not supported", k.policy)
+			}
+		}
+		if k.coord == "half_pixel_symmetric" && a.version() < 19 {
+			return nil, errors.New("coordinate_transformation_mode half_pixel_symmetric needs Resize 19")
+		}
 		switch k.mode {
 		case "nearest", "linear":
 		case "cubic":
@@ -50,7 +71,7 @@ func makeResize(upsample bool) func(a *attrs) (kernel, error) {
 			return nil, fmt.Errorf("mode %q is not supported", k.mode)
 		}
 		switch k.coord {
-		case "half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nearest", "tf_crop_and_resize":
+		case "half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_half_pixel_for_nearest", "tf_crop_and_resize":
 		default:
 			return nil, fmt.Errorf("coordinate_transformation_mode %q is not supported", k.coord)
 		}
@@ -114,11 +135,20 @@ func (k *resizeOp) plan(r *runner, n *node) ([]int, [][]taps, error) {
 		}
 	}
 	rank := x.rank()
-	if (scales != nil && len(scales) != rank) || (sizes != nil && len(sizes) != rank) {
-		return nil, nil, fmt.Errorf("scales or sizes do not have %d elements", rank)
+	axes, err := k.axesOf(rank)
+	if err != nil {
+		return nil, nil, err
 	}
-	if k.coord == "tf_crop_and_resize" && len(roi) != 2*rank {
-		return nil, nil, fmt.Errorf("roi must have %d elements", 2*rank)
+	if (scales != nil && len(scales) != len(axes)) || (sizes != nil && len(sizes) != len(axes)) {
+		return nil, nil, fmt.Errorf("scales or sizes do not have %d elements", len(axes))
+	}
+	if k.coord == "tf_crop_and_resize" && len(roi) != 2*len(axes) {
+		return nil, nil, fmt.Errorf("roi must have %d elements", 2*len(axes))
+	}
+	if len(axes) != rank || k.policy != "stretch" {
+		if scales, sizes, roi, err = k.spread(x.shape, axes, scales, sizes, roi); err != nil {
+			return nil, nil, err
+		}
 	}
 	shape := make([]int, rank)
 	plan := make([][]taps, rank)
@@ -131,6 +161,9 @@ func (k *resizeOp) plan(r *runner, n *node) ([]int, [][]taps, error) {
 			}
 			shape[d] = int(sizes[d])
 			scale = float64(sizes[d]) / float64(in)
+			if scales != nil { // keep_aspect_ratio_policy: the common scale
+				scale = scales[d]
+			}
 		} else {
 			scale = scales[d]
 			if !(scale > 0) || float64(in)*scale > float64(r.g.lim.MaxTensorElements) {
@@ -151,6 +184,94 @@ func (k *resizeOp) plan(r *runner, n *node) ([]int, [][]taps, error) {
 		return nil, nil, err
 	}
 	return shape, plan, nil
+}
+
+// axesOf returns the dimensions the scales, sizes and roi inputs give: the
+// axes attribute (version 18), else all.
+func (k *resizeOp) axesOf(rank int) ([]int, error) {
+	if k.axes == nil {
+		axes := make([]int, rank)
+		for d := range axes {
+			axes[d] = d
+		}
+		return axes, nil
+	}
+	seen := make([]bool, rank)
+	var axes []int
+	for _, a := range k.axes {
+		d, err := normAxis(int(a), rank)
+		if err != nil {
+			return nil, err
+		}
+		if seen[d] {
+			return nil, fmt.Errorf("axis %d given twice", a)
+		}
+		seen[d] = true
+		axes = append(axes, d)
+	}
+	return axes, nil
+}
+
+// spread turns scales, sizes and roi given for axes into ones for every
+// dimension (scale 1, the input size, roi [0, 1] elsewhere) and applies the
+// keep_aspect_ratio_policy: with sizes, one scale for all axes (the smallest
+// or the largest), the sizes rounded half up from it, as the ONNX reference
+// does; scales is then returned too.
+func (k *resizeOp) spread(in []int, axes []int, scales []float64, sizes []int64, roi []float64) ([]float64, []int64, []float64, error) {
+	rank := len(in)
+	if roi != nil {
+		full := make([]float64, 2*rank)
+		for d := range rank {
+			full[rank+d] = 1
+		}
+		for i, d := range axes {
+			full[d], full[rank+d] = roi[i], roi[len(axes)+i]
+		}
+		roi = full
+	}
+	if sizes == nil {
+		full := make([]float64, rank)
+		for d := range full {
+			full[d] = 1
+		}
+		for i, d := range axes {
+			full[d] = scales[i]
+		}
+		return full, nil, roi, nil
+	}
+	full := make([]int64, rank)
+	for d := range full {
+		full[d] = int64(in[d])
+	}
+	for i, d := range axes {
+		full[d] = sizes[i]
+	}
+	if k.policy == "stretch" {
+		return nil, full, roi, nil
+	}
+	scale := math.NaN()
+	for i, d := range axes {
+		if in[d] == 0 {
+			return nil, nil, nil, errors.New("keep_aspect_ratio_policy on an empty dimension")
+		}
+		s := float64(sizes[i]) / float64(in[d])
+		if math.IsNaN(scale) || k.policy == "not_larger" && s < scale || k.policy == "not_smaller" && s > scale {
+			scale = s
+		}
+	}
+	scales = make([]float64, rank)
+	for d := range scales {
+		scales[d] = 1
+	}
+	for _, d := range axes {
+		scales[d] = scale
+		v := math.Floor(scale*float64(in[d]) + 0.5)
+		if !(v >= 0 && v <= math.MaxInt32) {
+			return nil, nil, nil, fmt.Errorf("size %g out of range", v)
+		}
+		full[d] = int64(v)
+	}
+	return scales, full, roi, nil
 }
 
 // tapsFor maps output coordinate o of a dimension to its input taps.
@@ -181,6 +302,8 @@ func (k *resizeOp) tapsFor(o float64, in, outN int, scale, rs, re float64) taps 
 		if outW != 1 {
 			xo = (o+0.5)/scale - 0.5
 		}
+	case "half_pixel_symmetric":
+		xo = float64(in)/2*(1-float64(outN)/outW) + (o+0.5)/scale - 0.5
 	default: // half_pixel
 		xo = (o+0.5)/scale - 0.5
 	}

@@ -7,7 +7,7 @@ import (
 )
 
 func init() {
-	opsAI["RoiAlign"] = opDef{since: []int{10, 16}, min: 10, minIn: 3, maxIn: 3, maxOut: 1, make: makeRoiAlign}
+	opsAI["RoiAlign"] = opDef{since: []int{10, 16, 22}, min: 10, minIn: 3, maxIn: 3, maxOut: 1, make: makeRoiAlign}
 }
 
 // roiAlign pools each region of interest of X [N, C, H, W] into an

@@ -28,8 +28,8 @@ func init() {
 	// it is added here, not in opsAI's literal.
 	opsAI["SequenceMap"] = seq([]int{17}, 1, math.MaxInt32, math.MaxInt32, makeSequenceMap)
 	opsAI["Optional"] = seq([]int{15}, 0, 1, 1, makeOptional)
-	opsAI["OptionalHasElement"] = seq([]int{15}, 1, 1, 1, func(*attrs) (kernel, error) { return optHas{}, nil })
-	opsAI["OptionalGetElement"] = seq([]int{15}, 1, 1, 1, func(*attrs) (kernel, error) { return optGet{}, nil })
+	opsAI["OptionalHasElement"] = seq([]int{15, 18}, 1, 1, 1, func(*attrs) (kernel, error) { return optHas{}, nil })
+	opsAI["OptionalGetElement"] = seq([]int{15, 18}, 1, 1, 1, func(*attrs) (kernel, error) { return optGet{}, nil })
 }
 
 // seqPos reads a position input (one INT32 or INT64) into [0, n) (or

@@ -584,14 +584,47 @@ func makePad(a *attrs) (kernel, error) {
 	k := &padOp{mode: a.str("mode", "constant")}
 	switch k.mode {
 	case "constant", "reflect", "edge":
+	case "wrap":
+		if a.version() < 19 {
+			return nil, fmt.Errorf("pad mode %q is not supported before version 19", k.mode)
+		}
 	default:
 		return nil, fmt.Errorf("pad mode %q is not supported", k.mode)
+	}
+	if a.version() < 18 && len(a.n.in) > 3 {
+		return nil, errors.New("the axes input needs version 18")
 	}
 	if a.version() < 11 {
 		k.pads, _ = a.ints("pads")
 		k.value = a.float("value", 0)
 	}
 	return k, nil
+}
+
+// padAxes spreads pads given for the axes of the axes input (version 18)
+// over all rank dimensions; the others get none.
+func padAxes(pads []int64, ax *tensor, rank int) ([]int64, error) {
+	axes, err := ax.ints()
+	if err != nil {
+		return nil, fmt.Errorf("axes: %w", err)
+	}
+	if len(pads) != 2*len(axes) {
+		return nil, fmt.Errorf("pads has %d values for %d axes", len(pads), len(axes))
+	}
+	full := make([]int64, 2*rank)
+	seen := make([]bool, rank)
+	for j, a := range axes {
+		d, err := normAxis(int(a), rank)
+		if err != nil {
+			return nil, err
+		}
+		if seen[d] {
+			return nil, fmt.Errorf("axis %d given twice", a)
+		}
+		seen[d] = true
+		full[d], full[d+rank] = pads[j], pads[j+len(axes)]
+	}
+	return full, nil
 }
 
 // maps returns, per dimension, the input index of each output index (-1 for
@@ -610,6 +643,12 @@ func (k *padOp) maps(r *runner, n *node) ([][]int, []int, error) {
 		}
 	}
 	rank := x.rank()
+	if ax := r.in(n, 3); ax != nil {
+		var err error
+		if pads, err = padAxes(pads, ax, rank); err != nil {
+			return nil, nil, err
+		}
+	}
 	if len(pads) != 2*rank {
 		return nil, nil, fmt.Errorf("pads has %d values, want %d", len(pads), 2*rank)
 	}
@@ -646,6 +685,8 @@ func (k *padOp) maps(r *runner, n *node) ([][]int, []int, error) {
 				return nil, nil, fmt.Errorf("cannot %s-pad an empty dimension", k.mode)
 			case k.mode == "edge":
 				i = min(max(i, 0), in-1)
+			case k.mode == "wrap":
+				i = (i%in + in) % in
 			default: // reflect
 				if in == 1 {
 					i = 0

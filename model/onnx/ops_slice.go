@@ -161,12 +161,22 @@ func (k *sliceOp) backward(r *runner, n *node) error {
 type splitOp struct {
 	axis  int
 	split []int64
+	num   int // num_outputs (version 18): chunks of ceil(dim/num), the last smaller
 }
 
 func makeSplit(a *attrs) (kernel, error) {
 	k := &splitOp{axis: int(a.int("axis", 0))}
 	if a.version() < 13 {
 		k.split, _ = a.ints("split")
+	}
+	if a.version() >= 18 && a.has("num_outputs") {
+		k.num = a.intIn("num_outputs", 0, 1, math.MaxInt32)
+		if k.num != len(a.n.out) {
+			return nil, fmt.Errorf("num_outputs %d, but %d outputs", k.num, len(a.n.out))
+		}
+		if len(a.n.in) > 1 && a.n.in[1] >= 0 {
+			return nil, fmt.Errorf("both the split input and num_outputs are given")
+		}
 	}
 	return k, nil
 }
@@ -185,6 +195,16 @@ func (k *splitOp) parts(r *runner, n *node) (int, []int, error) {
 	}
 	dim := x.shape[ax]
 	parts := make([]int, len(n.out))
+	if split == nil && k.num > 0 {
+		chunk := (dim + k.num - 1) / k.num
+		if dim > 0 && chunk*(k.num-1) >= dim {
+			return 0, nil, fmt.Errorf("dimension %d does not split into %d parts of %d", dim, k.num, chunk)
+		}
+		for i := range parts {
+			parts[i] = min(chunk, dim-i*chunk)
+		}
+		return ax, parts, nil
+	}
 	if split == nil {
 		if dim%len(n.out) != 0 {
 			return 0, nil, fmt.Errorf("dimension %d does not split into %d equal parts", dim, len(n.out))
