@@ -20,6 +20,22 @@ func moreGradCases(rng *rand.Rand) []gradCase {
 	for _, op := range []string{"Erf", "Exp", "Neg", "Abs", "Sin", "Cos", "Tan", "Atan", "Asin", "Acos", "Sinh", "Cosh", "Asinh", "Atanh", "Softplus", "Softsign", "HardSwish"} {
 		cases = append(cases, gradCase{name: op, xshape: small, nodes: one(op, []string{"X"})})
 	}
+	// Piecewise constant: a zero gradient, which central differences
+	// confirm away from the steps (an element whose step crosses one is
+	// skipped, as at every kink); X·X is added so that the case has a
+	// gradient to compare at all.
+	for _, op := range []string{"Floor", "Ceil", "Round", "Sign"} {
+		cases = append(cases, gradCase{name: op, xshape: small, nodes: []nb{
+			{op: op, in: []string{"X"}, out: []string{"F"}},
+			{op: "Mul", in: []string{"X", "X"}, out: []string{"S"}},
+			{op: "Add", in: []string{"F", "S"}, out: []string{"Y"}},
+		}})
+	}
+	cases = append(cases,
+		gradCase{name: "Mish", opset: 18, xshape: small, nodes: one("Mish", []string{"X"})},
+		gradCase{name: "Gelu", opset: 20, xshape: small, nodes: one("Gelu", []string{"X"})},
+		gradCase{name: "Gelu tanh", opset: 20, xshape: small, nodes: one("Gelu", []string{"X"}, aStr("approximate", "tanh"))},
+	)
 	for _, op := range []string{"Log", "Sqrt", "Reciprocal", "Acosh"} {
 		cases = append(cases, gradCase{name: op, xshape: small, nodes: shifted(op), inits: []tb{two}})
 	}

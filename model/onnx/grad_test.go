@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/aiassure/aiassure/model"
@@ -253,5 +254,27 @@ func TestValueAndGradientMatchesGradient(t *testing.T) {
 		if g1.Data[i] != g2.Data[i] {
 			t.Fatalf("gradients differ at %d: %g and %g", i, g1.Data[i], g2.Data[i])
 		}
+	}
+}
+
+// TestGradientCoverage requires a finite-difference case of
+// TestGradientsFiniteDifferences for every operator whose kernel has a
+// gradient.
+func TestGradientCoverage(t *testing.T) {
+	used := map[string]bool{}
+	for _, c := range append(gradCases(rand.New(rand.NewPCG(1, 2))), moreGradCases(rand.New(rand.NewPCG(3, 4)))...) {
+		for _, n := range c.nodes {
+			used[n.op] = true
+		}
+	}
+	var missing []string
+	for name, def := range opsAI {
+		if def.grad && !used[name] {
+			missing = append(missing, name)
+		}
+	}
+	slices.Sort(missing)
+	if len(missing) > 0 {
+		t.Errorf("operators with a gradient but no finite-difference case: %v", missing)
 	}
 }
