@@ -155,3 +155,22 @@ func SameShape(a, b []int) bool {
 	}
 	return true
 }
+
+// Probabilities reports whether every row of a [batch, classes] output is a
+// probability distribution: values in [0, 1] that sum to one within 10^-3
+// (scores, not logits).
+func (t *Tensor) Probabilities() bool {
+	for i := range t.Batch() {
+		sum := 0.0
+		for _, v := range t.Row(i) {
+			if v < 0 || v > 1 || math.IsNaN(float64(v)) {
+				return false
+			}
+			sum += float64(v)
+		}
+		if math.Abs(sum-1) > 1e-3 {
+			return false
+		}
+	}
+	return true
+}

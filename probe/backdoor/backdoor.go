@@ -236,7 +236,7 @@ func Check(ctx context.Context, target model.Target, x *model.Tensor, classes []
 	case Probabilities:
 		rep.Probabilities = true
 	case OutputAuto:
-		rep.Probabilities = looksLikeProbabilities(out)
+		rep.Probabilities = out.Probabilities()
 	}
 	units, done := 0, 0
 	if !cfg.NoSTRIP {
@@ -298,24 +298,6 @@ func checkBatch(x *model.Tensor, what string) error {
 		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
-}
-
-// looksLikeProbabilities reports whether every row is non-negative and sums
-// to one (within 10^-3).
-func looksLikeProbabilities(y *model.Tensor) bool {
-	for i := range y.Batch() {
-		sum := 0.0
-		for _, v := range y.Row(i) {
-			if v < 0 || v > 1 || math.IsNaN(float64(v)) {
-				return false
-			}
-			sum += float64(v)
-		}
-		if math.Abs(sum-1) > 1e-3 {
-			return false
-		}
-	}
-	return true
 }
 
 // distribution writes the predicted class distribution of row into p:
