@@ -50,7 +50,7 @@ func (l Limits) check() error {
 // Supported opset ranges.
 const (
 	minOpsetAI = 1
-	maxOpsetAI = 23
+	maxOpsetAI = 27
 	minOpsetML = 1
 	maxOpsetML = 3
 	domainML   = "ai.onnx.ml"

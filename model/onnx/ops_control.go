@@ -20,9 +20,9 @@ import (
 // subgraphs, which looks operators up in opsAI (an initialization cycle if
 // they were in its literal).
 func init() {
-	opsAI["If"] = opDef{since: []int{1, 11, 13, 16, 19, 21, 23}, min: 1, minIn: 1, maxIn: 1, maxOut: math.MaxInt32, types: tsAll, make: makeIf}
-	opsAI["Loop"] = opDef{since: []int{1, 11, 13, 16, 19, 21, 23}, min: 1, minIn: 0, maxIn: math.MaxInt32, maxOut: math.MaxInt32, types: tsAll | tsSeq, make: makeLoop}
-	opsAI["Scan"] = opDef{since: []int{8, 9, 11, 16, 19, 21, 23}, min: 8, minIn: 0, maxIn: math.MaxInt32, maxOut: math.MaxInt32, types: tsAll, make: makeScan}
+	opsAI["If"] = opDef{since: []int{1, 11, 13, 16, 19, 21, 23, 24, 25}, min: 1, minIn: 1, maxIn: 1, maxOut: math.MaxInt32, types: tsAll, make: makeIf}
+	opsAI["Loop"] = opDef{since: []int{1, 11, 13, 16, 19, 21, 23, 24, 25}, min: 1, minIn: 0, maxIn: math.MaxInt32, maxOut: math.MaxInt32, types: tsAll | tsSeq, make: makeLoop}
+	opsAI["Scan"] = opDef{since: []int{8, 9, 11, 16, 19, 21, 23, 24, 25}, min: 8, minIn: 0, maxIn: math.MaxInt32, maxOut: math.MaxInt32, types: tsAll, make: makeScan}
 }
 
 // runSub runs subgraph k of node n on feeds (its declared inputs; the

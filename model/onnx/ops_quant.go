@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 )
 
 // Linear quantisation as onnxruntime's quantisation tool emits it:
@@ -30,15 +31,42 @@ func quantIndex(shape []int, scale *tensor, axis int, version int) (func(i int) 
 	return func(i int) int { return (i / inner) % shape[ax] }, nil
 }
 
-type quantizeLinear struct{ axis int }
+// quantAttrs refuses by name the attributes of versions 21 and later that
+// change the result: block_size (blocked quantisation), and an output_dtype
+// or precision other than the types implemented.
+func quantAttrs(a *attrs, outDT ...dtype) (dtype, error) {
+	if b := a.int("block_size", 0); b != 0 {
+		return 0, fmt.Errorf("block_size %d (blocked quantization) is not supported", b)
+	}
+	if p := dtype(a.int("precision", 0)); p != dtUndefined && p != dtFloat {
+		return 0, fmt.Errorf("precision %v is not supported (FLOAT is)", p)
+	}
+	dt := dtype(a.int("output_dtype", 0))
+	if dt != dtUndefined && !slices.Contains(outDT, dt) {
+		return 0, fmt.Errorf("output_dtype %v is not supported (%v are)", dt, outDT)
+	}
+	return dt, nil
+}
+
+type quantizeLinear struct {
+	axis int
+	to   dtype // output_dtype (21), dtUndefined when absent
+}
 
 func makeQuantizeLinear(a *attrs) (kernel, error) {
-	return &quantizeLinear{axis: a.intIn("axis", 1, -64, 64)}, nil
+	to, err := quantAttrs(a, dtUint8, dtInt8)
+	if err != nil {
+		return nil, err
+	}
+	return &quantizeLinear{axis: a.intIn("axis", 1, -64, 64), to: to}, nil
 }
 
 func (k *quantizeLinear) outType(_ int, in []dtype) dtype {
 	if len(in) > 2 && in[2] != dtUndefined {
 		return in[2]
+	}
+	if k.to != dtUndefined {
+		return k.to
 	}
 	return dtUint8
 }
@@ -49,7 +77,13 @@ func (k *quantizeLinear) run(r *runner, n *node) error {
 		return errors.New("input and scale must be FLOAT")
 	}
 	dt := dtUint8
+	if k.to != dtUndefined {
+		dt = k.to
+	}
 	if zp != nil {
+		if k.to != dtUndefined && zp.dt != k.to {
+			return fmt.Errorf("zero point is %v, output_dtype %v", zp.dt, k.to)
+		}
 		dt = zp.dt
 		if zp.size() != s.size() {
 			return errors.New("zero point and scale differ in size")
@@ -81,6 +115,9 @@ func (k *quantizeLinear) run(r *runner, n *node) error {
 type dequantizeLinear struct{ axis int }
 
 func makeDequantizeLinear(a *attrs) (kernel, error) {
+	if _, err := quantAttrs(a, dtFloat); err != nil {
+		return nil, err
+	}
 	return &dequantizeLinear{axis: a.intIn("axis", 1, -64, 64)}, nil
 }
 

@@ -22,7 +22,7 @@ func init() {
 	opsAI["SequenceInsert"] = seq([]int{11}, 2, 3, 1, func(*attrs) (kernel, error) { return seqInsert{}, nil })
 	opsAI["SequenceErase"] = seq([]int{11}, 1, 2, 1, func(*attrs) (kernel, error) { return seqErase{}, nil })
 	opsAI["SequenceLength"] = seq([]int{11}, 1, 1, 1, func(*attrs) (kernel, error) { return seqLength{}, nil })
-	opsAI["SplitToSequence"] = seq([]int{11}, 1, 2, 1, makeSplitToSequence)
+	opsAI["SplitToSequence"] = seq([]int{11, 24}, 1, 2, 1, makeSplitToSequence)
 	opsAI["ConcatFromSequence"] = seq([]int{11}, 1, 1, 1, makeConcatFromSequence)
 	// SequenceMap compiles its body, which looks operators up in opsAI:
 	// it is added here, not in opsAI's literal.

@@ -283,12 +283,23 @@ func (k *splitOp) backward(r *runner, n *node) error {
 	return nil
 }
 
-// rangeOp makes the sequence start, start+delta, ... below limit.
-type rangeOp struct{}
+// rangeOp makes the sequence start, start+delta, ... below limit. From
+// version 27, FLOAT16 and BFLOAT16 ranges are computed in stash_type (FLOAT,
+// the default, or DOUBLE) and rounded to the type.
+type rangeOp struct{ stash dtype }
 
-func makeRange(a *attrs) (kernel, error) { return rangeOp{}, nil }
+func makeRange(a *attrs) (kernel, error) {
+	k := rangeOp{stash: dtFloat}
+	if a.version() >= 27 {
+		k.stash = dtype(a.int("stash_type", int64(dtFloat)))
+		if k.stash != dtFloat && k.stash != dtDouble {
+			return nil, fmt.Errorf("stash_type %v is not supported (FLOAT or DOUBLE)", k.stash)
+		}
+	}
+	return k, nil
+}
 
-func (rangeOp) run(r *runner, n *node) error {
+func (k rangeOp) run(r *runner, n *node) error {
 	s, l, d := r.in(n, 0), r.in(n, 1), r.in(n, 2)
 	if s.dt != l.dt || s.dt != d.dt || s.size() != 1 || l.size() != 1 || d.size() != 1 {
 		return errors.New("start, limit and delta must be scalars of one type")
@@ -307,6 +318,8 @@ func (rangeOp) run(r *runner, n *node) error {
 	}
 	for i := range int(cnt) {
 		switch {
+		case s.dt != dtFloat && s.dt.inF() && k.stash == dtDouble:
+			y.f[i] = roundHalf(s.dt, float64(s.f[0])+float64(i)*float64(d.f[0]))
 		case s.dt.inF():
 			y.f[i] = s.f[0] + float32(i)*d.f[0]
 		case s.dt == dtDouble:

@@ -37,8 +37,9 @@ var dtypeNames = map[dtype]string{
 	dtInt32: "INT32", dtInt64: "INT64", dtString: "STRING", dtBool: "BOOL", dtFloat16: "FLOAT16",
 	dtDouble: "DOUBLE", dtUint32: "UINT32", dtUint64: "UINT64", 14: "COMPLEX64", 15: "COMPLEX128",
 	dtBfloat16: "BFLOAT16",
-	// ONNX 1.14 to 1.18: refused, named in messages.
+	// ONNX 1.14 to 1.22: refused, named in messages.
 	17: "FLOAT8E4M3FN", 18: "FLOAT8E4M3FNUZ", 19: "FLOAT8E5M2", 20: "FLOAT8E5M2FNUZ", 21: "UINT4", 22: "INT4", 23: "FLOAT4E2M1",
+	24: "FLOAT8E8M0", 25: "UINT2", 26: "INT2",
 }
 
 func (d dtype) String() string {
