@@ -18,16 +18,18 @@ import (
 // with its trusted key.
 func testLedger(t testing.TB, cfg Config) (*Ledger, *PublicKey) {
 	t.Helper()
+	return testLedgerSigned(t, cfg, newSigner(t))
+}
+
+// testLedgerSigned is testLedger with checkpoints signed by s.
+func testLedgerSigned(t testing.TB, cfg Config, s *lineage.Signer) (*Ledger, *PublicKey) {
+	t.Helper()
 	dir := t.TempDir()
 	if cfg.Origin == "" {
-		cfg.Origin = "test.example/ledger"
+		cfg.Origin = testOrigin
 	}
 	cfg = withDriver(t, cfg)
 	if err := Init(context.Background(), dir, cfg); err != nil {
-		t.Fatal(err)
-	}
-	s, err := lineage.GenerateKey(lineage.KeyEd25519)
-	if err != nil {
 		t.Fatal(err)
 	}
 	l, err := Open(context.Background(), dir, Options{Signer: s})

@@ -26,29 +26,6 @@ import (
 
 const testOrigin = "test.example/ledger"
 
-// openLedgerWith makes a POSIX ledger whose checkpoints s signs.
-func openLedgerWith(t testing.TB, s *lineage.Signer) (*Ledger, *PublicKey) {
-	t.Helper()
-	dir := t.TempDir()
-	if err := Init(context.Background(), dir, Config{Origin: testOrigin}); err != nil {
-		t.Fatal(err)
-	}
-	l, err := Open(context.Background(), dir, Options{Signer: s})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close(context.Background()) })
-	pemPub, err := s.Verifier().MarshalPublicKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := ParsePublicKey(pemPub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return l, k
-}
-
 func newSigner(t testing.TB) *lineage.Signer {
 	t.Helper()
 	s, err := lineage.GenerateKey(lineage.KeyEd25519)
@@ -240,8 +217,8 @@ func TestWitnessCosign(t *testing.T) {
 
 func TestWitnessFork(t *testing.T) {
 	s := newSigner(t)
-	a, key := openLedgerWith(t, s)
-	b, _ := openLedgerWith(t, s) // another history under the same origin and key
+	a, key := testLedgerSigned(t, Config{}, s)
+	b, _ := testLedgerSigned(t, Config{}, s) // another history under the same origin and key
 	tw := startWitness(t, t.TempDir(), newSigner(t), key)
 	keys := []*WitnessKey{tw.key}
 	fill(t, a, 4)

@@ -223,21 +223,7 @@ func checkBackdoor(ctx context.Context, in RunInput, pl Plan, ms *modelSample, r
 		classes = nil // names that do not fit the output: by index
 	}
 	evidence := slices.Clone(in.Evidence)
-	var out []aiassure.Result
-	if pd := in.Poisoning; pd == nil || pd.Suspect == nil {
-		// STRIP screens inputs; clean ones alone give no verdict.
-		cfg.NoSTRIP = true
-		out = append(out, aiassure.Result{
-			ID: "backdoor/strip", Check: "backdoor", Status: aiassure.NotApplicable,
-			Summary:      "STRIP (entropy under blending) not run: no inputs to screen",
-			Reason:       "STRIP screens inputs seen in operation or suspected to carry a trigger (probe -suspect FILE); clean test inputs alone give no verdict on the model",
-			Threats:      []aiassure.ThreatID{"backdoor", "data-poisoning-targeted"},
-			Controls:     []aiassure.ControlID{"c-backdoor-scanning", "c-poisoning-testing"},
-			Requirements: []aiassure.RequirementID{"ai-act-art-15-5"},
-			Category:     aiassure.DataPoisoning, Evidence: slices.Clone(evidence),
-		})
-	} else {
-		pd := in.Poisoning
+	if pd := in.Poisoning; pd != nil && pd.Suspect != nil {
 		sx := pd.Suspect.X
 		if sx == nil || sx.Batch() == 0 || sx.RowLen() != ms.x.RowLen() {
 			return nil, fmt.Errorf("probe: %w: the suspect inputs have %d values per row, the test set %d", ErrInput, rowLenOf(sx), ms.x.RowLen())
@@ -253,15 +239,15 @@ func checkBackdoor(ctx context.Context, in RunInput, pl Plan, ms *modelSample, r
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	case err != nil:
-		return append(out, aiassure.Result{
+		return []aiassure.Result{{
 			ID: "backdoor", Check: "backdoor", Status: aiassure.Unknown,
 			Summary: "back-door checks of the model could not run", Reason: err.Error(),
 			Threats:  []aiassure.ThreatID{"backdoor"},
 			Category: aiassure.DataPoisoning, Evidence: evidence,
-		}), nil
+		}}, nil
 	}
 	rep.Backdoor = r
-	return append(out, backdoor.Results(r, evidence)...), nil
+	return backdoor.Results(r, evidence), nil
 }
 
 func rowLenOf(t *model.Tensor) int {

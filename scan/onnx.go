@@ -230,65 +230,63 @@ func (o *onnxScan) graph(w *wire, depth int) *onnxGraph {
 // scalarType reports whether a TypeProto is a tensor type with a known
 // shape of at most one element: rank 0, or every dimension of value 1.
 func scalarType(tp *wire) bool {
-	for tp.more() {
-		f, t, err := tp.next()
+	tt, ok := firstMessage(tp, 1) // TypeProto.tensor_type
+	if !ok {
+		return false
+	}
+	sh, ok := firstMessage(tt, 2) // TypeProto.Tensor.shape
+	if !ok {
+		return false
+	}
+	for sh.more() {
+		f, t, err := sh.next()
 		if err != nil {
 			return false
 		}
-		if f != 1 || t != 2 { // tensor_type
-			_ = tp.skip(t)
+		if f != 1 || t != 2 { // TensorShapeProto.dim
+			_ = sh.skip(t)
 			continue
 		}
-		tt, err := tp.message()
+		d, err := sh.message()
 		if err != nil {
 			return false
 		}
-		hasShape, one := false, true
-		for tt.more() {
-			f, t, err := tt.next()
-			if err != nil {
-				return false
-			}
-			if f != 2 || t != 2 { // shape
-				_ = tt.skip(t)
-				continue
-			}
-			hasShape = true
-			sh, err := tt.message()
-			if err != nil {
-				return false
-			}
-			for sh.more() {
-				f, t, err := sh.next()
-				if err != nil {
-					return false
-				}
-				if f != 1 || t != 2 { // dim
-					_ = sh.skip(t)
-					continue
-				}
-				d, err := sh.message()
-				if err != nil {
-					return false
-				}
-				val := int64(-1)
-				for d.more() {
-					f, t, err := d.next()
-					if err != nil {
-						return false
-					}
-					if f == 1 && t == 0 { // dim_value
-						val = int64(d.uint())
-						continue
-					}
-					_ = d.skip(t) // dim_param: unknown size
-				}
-				one = one && val == 1
-			}
+		if v, ok := firstVarint(d, 1); !ok || v != 1 { // dim_value; a dim_param is unknown
+			return false
 		}
-		return hasShape && one
 	}
-	return false
+	return sh.err == nil
+}
+
+// firstMessage returns the first length-delimited field f of w.
+func firstMessage(w *wire, f uint64) (*wire, bool) {
+	for w.more() {
+		g, t, err := w.next()
+		if err != nil {
+			return nil, false
+		}
+		if g == f && t == 2 {
+			m, err := w.message()
+			return m, err == nil
+		}
+		_ = w.skip(t)
+	}
+	return nil, false
+}
+
+// firstVarint returns the first varint field f of w.
+func firstVarint(w *wire, f uint64) (uint64, bool) {
+	for w.more() {
+		g, t, err := w.next()
+		if err != nil {
+			return 0, false
+		}
+		if g == f && t == 0 {
+			return w.uint(), w.err == nil
+		}
+		_ = w.skip(t)
+	}
+	return 0, false
 }
 
 func (o *onnxScan) node(w *wire, depth int) onnxNode {

@@ -80,31 +80,8 @@ func TestExamplesMatchONNXRuntime(t *testing.T) {
 			if err := r.forward(context.Background(), []*tensor{x}); err != nil {
 				t.Fatal(err)
 			}
-			worst := 0.0
-			for _, o := range ref.Outputs {
-				v, ok := g.byName[o.Name]
-				if !ok {
-					t.Fatalf("no output %q", o.Name)
-				}
-				got := r.vals[v]
-				if !slices.Equal(got.shape, o.Dims) {
-					t.Fatalf("%s: shape %v, ONNX Runtime %v", o.Name, got.shape, o.Dims)
-				}
-				for i, w := range o.Data {
-					var g float64
-					if got.dt == dtFloat {
-						g = float64(got.f[i])
-					} else {
-						g = float64(got.i[i])
-					}
-					d := math.Abs(g - w)
-					worst = math.Max(worst, d)
-					if !(d <= 1e-5) {
-						t.Errorf("%s[%d] = %g, ONNX Runtime %g", o.Name, i, g, w)
-					}
-				}
-			}
-			t.Logf("max |difference| from %s: %.3g", ref.Runtime, worst)
+			worst := compareORT(t, g, r, ref.Outputs, func(float64) float64 { return 1e-5 })
+			t.Logf("largest difference from %s: %.3g (relative beyond 1)", ref.Runtime, worst)
 		})
 	}
 }
@@ -204,4 +181,43 @@ func TestConcurrentUse(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// compareORT checks the outputs of a run against ONNX Runtime's: the shapes
+// equal, every value within tol of the reference value w. It reports at most
+// five differing values per output, then their count, and returns the
+// largest difference, relative beyond magnitude 1.
+func compareORT(t *testing.T, g *graph, r *runner, outs []ortValue, tol func(w float64) float64) float64 {
+	t.Helper()
+	worst := 0.0
+	for _, o := range outs {
+		vi, ok := g.byName[o.Name]
+		if !ok {
+			t.Fatalf("no output %q", o.Name)
+		}
+		got := r.vals[vi]
+		if !slices.Equal(got.shape, o.Dims) {
+			t.Fatalf("%s: shape %v, ONNX Runtime %v", o.Name, got.shape, o.Dims)
+		}
+		bad := 0
+		for i, w := range o.Data {
+			var v float64
+			if got.dt == dtFloat {
+				v = float64(got.f[i])
+			} else {
+				v = float64(got.i[i])
+			}
+			d := math.Abs(v - w)
+			worst = math.Max(worst, d/math.Max(1, math.Abs(w)))
+			if !(d <= tol(w)) {
+				if bad++; bad <= 5 {
+					t.Errorf("%s[%d] = %g, ONNX Runtime %g", o.Name, i, v, w)
+				}
+			}
+		}
+		if bad > 5 {
+			t.Errorf("%s: %d of %d values differ", o.Name, bad, len(o.Data))
+		}
+	}
+	return worst
 }

@@ -3,7 +3,7 @@ package onnx
 import "math"
 
 // opsAI lists the supported ai.onnx operators. since lists the opset
-// versions at which the operator's definition changed (up to opset 17); a
+// versions at which the operator's definition changed (up to maxOpsetAI, ONNX 1.22's lists: TestOpsetVersions); a
 // node resolves to the newest one not above the model's opset, and must
 // resolve to min or later.
 var opsAI = map[string]opDef{

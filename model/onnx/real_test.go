@@ -146,36 +146,7 @@ func TestRealModelsMatchONNXRuntime(t *testing.T) {
 			if err := r.forward(context.Background(), feeds); err != nil {
 				t.Fatal(err)
 			}
-			worst := 0.0
-			for _, o := range ref.Outputs {
-				vi, ok := g.byName[o.Name]
-				if !ok {
-					t.Fatalf("no output %q", o.Name)
-				}
-				got := r.vals[vi]
-				if !slices.Equal(got.shape, o.Dims) {
-					t.Fatalf("%s: shape %v, ONNX Runtime %v", o.Name, got.shape, o.Dims)
-				}
-				bad := 0
-				for i, w := range o.Data {
-					var g float64
-					if got.dt == dtFloat {
-						g = float64(got.f[i])
-					} else {
-						g = float64(got.i[i])
-					}
-					d := math.Abs(g - w)
-					worst = math.Max(worst, d/math.Max(1, math.Abs(w)))
-					if !(d <= realTolerance(w)) {
-						if bad++; bad <= 5 {
-							t.Errorf("%s[%d] = %g, ONNX Runtime %g", o.Name, i, g, w)
-						}
-					}
-				}
-				if bad > 5 {
-					t.Errorf("%s: %d of %d values differ", o.Name, bad, len(o.Data))
-				}
-			}
+			worst := compareORT(t, g, r, ref.Outputs, realTolerance)
 			t.Logf("%s: largest difference from %s %.3g (relative beyond 1)", c.Model, ref.Runtime, worst)
 		})
 	}

@@ -175,6 +175,9 @@ type Report struct {
 	// not asked for.
 	STRIP        *STRIPReport `json:"strip,omitempty"`
 	STRIPSkipped string       `json:"strip_skipped,omitempty"`
+	// SuspectInputs is the number of inputs given to screen
+	// (Config.Suspect); without any, STRIP gives no verdict on the model.
+	SuspectInputs int `json:"suspect_inputs"`
 	// Cleanse is nil when skipped or not applicable; CleanseSkipped then
 	// says why.
 	Cleanse        *CleanseReport `json:"neural_cleanse,omitempty"`
@@ -252,6 +255,9 @@ func Check(ctx context.Context, target model.Target, x *model.Tensor, classes []
 		if cfg.Progress != nil {
 			cfg.Progress(done, units, what)
 		}
+	}
+	if cfg.Suspect != nil {
+		rep.SuspectInputs = cfg.Suspect.Batch()
 	}
 	if !cfg.NoSTRIP {
 		rep.STRIP, err = strip(ctx, target, x, rep.Probabilities, cfg)

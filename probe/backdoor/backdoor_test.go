@@ -282,12 +282,20 @@ func TestBadInput(t *testing.T) {
 		})
 	}
 	// Too few clean inputs for the boundary: STRIP is skipped with the
-	// reason, the rest of the check goes on.
-	rep, err := Check(context.Background(), m, small, nil, Config{NoCleanse: true})
-	if err != nil || rep.STRIP != nil || !strings.Contains(rep.STRIPSkipped, "it needs at least 99") {
+	// reason, the rest of the check goes on; unknown when there were inputs
+	// to screen, not applicable when there were none.
+	rep, err := Check(context.Background(), m, small, nil, Config{NoCleanse: true, Suspect: small})
+	if err != nil || rep.STRIP != nil || !strings.Contains(rep.STRIPSkipped, "it needs at least 99") || rep.SuspectInputs != 50 {
 		t.Fatalf("few inputs: %v, %+v", err, rep)
 	}
 	if r := Results(rep, nil)[0]; r.ID != "backdoor/strip" || r.Status != aiassure.Unknown || r.Reason != rep.STRIPSkipped {
 		t.Errorf("few inputs result: %+v", r)
+	}
+	rep, err = Check(context.Background(), m, small, nil, Config{NoCleanse: true})
+	if err != nil || rep.STRIP != nil || rep.SuspectInputs != 0 {
+		t.Fatalf("few inputs, no suspects: %v, %+v", err, rep)
+	}
+	if r := Results(rep, nil)[0]; r.Status != aiassure.NotApplicable || !strings.Contains(r.Reason, "no suspect inputs") || !strings.Contains(r.Reason, rep.STRIPSkipped) {
+		t.Errorf("few inputs, no suspects result: %+v", r)
 	}
 }

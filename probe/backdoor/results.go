@@ -38,6 +38,11 @@ func Results(rep *Report, evidence []string) []aiassure.Result {
 		r.Status = aiassure.Unknown
 		r.Summary = "STRIP (entropy under blending) not run"
 		r.Reason = rep.STRIPSkipped
+		if rep.SuspectInputs == 0 {
+			// Nothing to screen: no verdict was asked of STRIP either way.
+			r.Status = aiassure.NotApplicable
+			r.Reason = noSuspects + " (" + rep.STRIPSkipped + ")"
+		}
 		out = append(out, r)
 	}
 	if s := rep.STRIP; s != nil {
@@ -48,7 +53,7 @@ func Results(rep *Report, evidence []string) []aiassure.Result {
 			rep.Inputs, s.Overlays, s.Clean.Mean, s.Clean.SD, s.FPR, s.Boundary)
 		if s.Suspects == 0 {
 			r.Status = aiassure.NotApplicable
-			r.Reason = "no suspect inputs to screen: clean inputs alone set the detection boundary for screening in operation, they give no verdict on the model"
+			r.Reason = noSuspects
 		} else {
 			r.Metrics["suspects"], r.Metrics["below"], r.Metrics["detection_rate"] = float64(s.Suspects), float64(s.Below), s.DetectionRate
 			r.Metrics["p_value"], r.Metrics["auc"] = s.PValue, s.AUC
@@ -97,3 +102,6 @@ func Results(rep *Report, evidence []string) []aiassure.Result {
 	}
 	return append(out, r)
 }
+
+// noSuspects is why STRIP gives no verdict without inputs to screen.
+const noSuspects = "no suspect inputs to screen: clean inputs alone set the detection boundary for screening in operation, they give no verdict on the model"

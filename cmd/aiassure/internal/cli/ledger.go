@@ -260,19 +260,30 @@ func ledgerServe(ctx context.Context, e *env, args []string) error {
 		l.Close(context.WithoutCancel(ctx))
 		return fmt.Errorf("listen: %w", err)
 	}
+	fmt.Fprintf(e.stderr, "ledger %s: serving on http://%s (POST /v1/events)\n", *dir, ln.Addr())
+	err = serveUntilDone(ctx, ln, ledger.Handler(l, ledger.ServerOptions{Token: token, MaxBody: *maxBody, Logger: e.log}), *ready)
+	return errors.Join(err, l.Close(context.WithoutCancel(ctx)))
+}
+
+// serveUntilDone serves h on ln, with the time and size limits every
+// listener of aiassure has, until ctx ends (then it shuts down gracefully,
+// within 10 seconds) or the server fails. With ready set it first writes
+// the address listened on to that file, for scripts.
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, ready string) error {
 	srv := &http.Server{
-		Handler:           ledger.Handler(l, ledger.ServerOptions{Token: token, MaxBody: *maxBody, Logger: e.log}),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10,
 	}
-	fmt.Fprintf(e.stderr, "ledger %s: serving on http://%s (POST /v1/events)\n", *dir, ln.Addr())
-	if *ready != "" {
-		if err := os.WriteFile(*ready, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
+	if ready != "" {
+		if err := os.WriteFile(ready, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
+			ln.Close()
 			return err
 		}
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	var err error
 	select {
 	case err = <-errc:
 	case <-ctx.Done():
@@ -280,11 +291,10 @@ func ledgerServe(ctx context.Context, e *env, args []string) error {
 		err = srv.Shutdown(sctx)
 		cancel()
 	}
-	cerr := l.Close(context.WithoutCancel(ctx))
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	return errors.Join(err, cerr)
+	return err
 }
 
 // serverToken returns the bearer token: from the token file, or the

@@ -3,11 +3,9 @@ package cli
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -84,36 +82,14 @@ func ledgerWitness(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{
-		Handler:           ledger.WitnessHandler(w, ledger.ServerOptions{Token: token, MaxBody: *maxBody, Logger: e.log}),
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
-		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10,
-	}
 	origins := make([]string, len(logs))
 	for i, l := range logs {
 		origins[i] = l.Origin
 	}
 	fmt.Fprintf(e.stderr, "witness %s: serving on http://%s (POST /add-checkpoint) for %s\nwitness key (give it to verifiers): %s\n", w.Name(), ln.Addr(), strings.Join(origins, ", "), w.VerifierKey())
-	if *ready != "" {
-		if err := os.WriteFile(*ready, []byte(ln.Addr().String()+"\n"), 0o644); err != nil {
-			return err
-		}
-	}
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM)
 	defer stop()
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err = <-errc:
-	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		err = srv.Shutdown(sctx)
-		cancel()
-	}
-	if errors.Is(err, http.ErrServerClosed) {
-		err = nil
-	}
-	return err
+	return serveUntilDone(ctx, ln, ledger.WitnessHandler(w, ledger.ServerOptions{Token: token, MaxBody: *maxBody, Logger: e.log}), *ready)
 }
 
 // witnessKeys loads the -witness-key files.

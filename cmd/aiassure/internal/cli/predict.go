@@ -94,7 +94,7 @@ func predict(ctx context.Context, t model.Target, r dataset.Reader, size int, fo
 			return row, usageError{err}
 		}
 		x := b.X
-		if in := t.Info().InputShape; fixedShape(in) && len(in) > 1 && len(x.Shape) == 2 && x.RowLen() == prodInts(in) {
+		if in := t.Info().InputShape; len(in) > 1 && len(x.Shape) == 2 && sampleSize(in) == x.RowLen() {
 			// flat rows (an image per CSV row) in the model's sample shape
 			x = &model.Tensor{Shape: append([]int{x.Batch()}, in...), Data: x.Data}
 		}
@@ -151,20 +151,12 @@ func predict(ctx context.Context, t model.Target, r dataset.Reader, size int, fo
 	return row, nil
 }
 
-// fixedShape reports whether every dimension of a per-sample shape is known.
-func fixedShape(s []int) bool {
-	for _, d := range s {
-		if d <= 0 {
-			return false
-		}
-	}
-	return len(s) > 0
-}
-
-func prodInts(s []int) int {
-	n := 1
-	for _, d := range s {
-		n *= d
+// sampleSize is the number of values of a per-sample shape, or -1 when a
+// dimension is unknown (zero or negative) or the shape is too large.
+func sampleSize(s []int) int {
+	n, err := model.NumElements(s)
+	if err != nil || n == 0 {
+		return -1
 	}
 	return n
 }
